@@ -1,0 +1,67 @@
+"""`outsource-check`: the one command that starts an adapter or runs a dialog tool.
+
+This is the composition root: it builds the catalog and the store from the environment and
+hands them to whichever adapter was asked for. Errors a user can fix end as one line, never as a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.catalog import MAIN_DIALOG, Catalog
+from bot.cli import TOOL_COMMANDS, add_tool_commands, run_tool
+from bot.problems import DialogError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="outsource-check", description="Should you outsource your social media?")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_tool_commands(commands)
+    chat = commands.add_parser("chat", help="talk a check through in this terminal")
+    chat.add_argument("--dialog", default=MAIN_DIALOG, help=f"dialog id (default {MAIN_DIALOG})")
+    chat.add_argument("--agency", default="", help="with --dialog agency_vetting: the agency's name")
+    chat.add_argument("--store", default=None, help="a SQLite file or memory: (default: OUTSOURCE_CHECK_STORE)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in TOOL_COMMANDS:
+        return run_tool(args)
+    try:
+        catalog = Catalog.load()
+    except DialogError as exc:
+        print(f"outsource-check: the dialogs have problems; run 'outsource-check validate':\n{exc}", file=sys.stderr)
+        return 2
+    if args.command == "chat":
+        return asyncio.run(_chat(catalog, args))
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+async def _chat(catalog: Catalog, args: argparse.Namespace) -> int:
+    from adapters.terminal.chat import TerminalChat, terminal_user
+    from bot.service import ConversationService
+    from bot.stores import open_store
+
+    if catalog.get(args.dialog) is None:
+        print(f"outsource-check: no dialog '{args.dialog}'; there are: {', '.join(sorted(catalog.dialogs))}", file=sys.stderr)
+        return 2
+    try:
+        store = open_store(args.store)
+    except ValueError as exc:
+        print(f"outsource-check: {exc}", file=sys.stderr)
+        return 2
+    prefill = (("agency_name", args.agency),) if args.agency else ()
+    chat = TerminalChat(service=ConversationService(catalog=catalog, store=store), user=terminal_user())
+    try:
+        await chat.run(sys.stdin, args.dialog, prefill)
+    finally:
+        await store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""`outsource-check chat`: the whole check in a terminal, no tokens, no network.
+
+Reads one line at a time from stdin, so a here-doc or a pipe drives it exactly as a person
+would (scripted demos and the end-to-end test use that). Quitting keeps the session; the next
+run resumes it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import TextIO
+
+from adapters.terminal.render import render
+from bot.catalog import MAIN_DIALOG
+from bot.events import Answer, Back, Event, Restart, Resume, Start
+from bot.replies import Notice, Question, Reply, ResultCard
+from bot.service import ConversationService
+from bot.typed import read_answer
+
+QUIT, BACK, RESTART = {"q", "quit", "exit"}, {"b", "back"}, {"r", "restart"}
+
+
+def terminal_user() -> str:
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        name = "local"
+    return f"terminal:{name}"
+
+
+class TerminalChat:
+    def __init__(self, *, service: ConversationService, user: str, out: TextIO = sys.stdout) -> None:
+        self.service = service
+        self.user = user
+        self.out = out
+        self.current: Question | ResultCard | None = None
+
+    def show(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            print(render(reply), end="\n\n", file=self.out, flush=True)
+            if isinstance(reply, (Question, ResultCard)):
+                self.current = reply
+
+    async def begin(self, dialog: str = MAIN_DIALOG, prefill: tuple[tuple[str, str], ...] = ()) -> None:
+        if not prefill:
+            replies = await self.service.handle(Event(self.user, Resume(dialog)))
+            if replies and not (isinstance(replies[0], Notice) and replies[0].kind == "nothing_to_resume"):
+                print("Welcome back: picking up where you left off.\n", file=self.out)
+                self.show(replies)
+                return
+        self.show(await self.service.handle(Event(self.user, Start(dialog, prefill))))
+
+    async def line(self, text: str) -> bool:
+        """Handle one typed line; False once the user quits."""
+        command = text.strip().lower()
+        if command in QUIT:
+            print("Saved. Run the same command again to pick up where you left off.", file=self.out)
+            return False
+        current = self.current
+        if current is None:
+            return False
+        if command in RESTART:
+            self.show(await self.service.handle(Event(self.user, Restart(current.session_id))))
+        elif command in BACK:
+            self.show(await self.service.handle(Event(self.user, Back(current.session_id))))
+        elif isinstance(current, ResultCard):
+            print("! The check is finished: b = back, r = start over, q = quit.\n", file=self.out)
+        else:
+            typed = read_answer(current, text)
+            if not typed.ok:
+                print(f"! {typed.hint}\n", file=self.out)
+                return True
+            self.show(await self.service.handle(Event(self.user, Answer(current.session_id, current.node, typed.value))))
+        return True
+
+    async def run(self, lines: TextIO, dialog: str = MAIN_DIALOG, prefill: tuple[tuple[str, str], ...] = ()) -> None:
+        await self.begin(dialog, prefill)
+        interactive = lines.isatty()
+        while True:
+            if interactive:
+                print("> ", end="", file=self.out, flush=True)
+            text = lines.readline()
+            if not text:  # end of input: keep the session for next time
+                print("(end of input: your answers are saved)", file=self.out)
+                return
+            if not interactive and text.strip():
+                print(f"> {text.strip()}", file=self.out)
+            if not await self.line(text):
+                return

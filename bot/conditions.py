@@ -1,0 +1,185 @@
+"""The condition language of branches and outcome rules: parsed from YAML, evaluated as data.
+
+Rules are plain mappings (`{score: know_how, at_least: 2}`), never code, so a dialog file can
+be written by a non-programmer and can never run anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.model import NUMERIC_OPS, AllOf, AnswerTest, AnyOf, Condition, Not, ScoreTest
+from bot.problems import did_you_mean
+
+ANSWER_OPS = NUMERIC_OPS | {"is", "in", "includes", "answered"}
+Path = tuple[object, ...]
+
+
+@dataclass
+class Parsed:
+    condition: Condition | None
+    problems: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def parse(
+    raw: Any,
+    path: Path,
+    *,
+    dimensions: set[str],
+    node_kinds: Mapping[str, str],
+    choice_ids: Mapping[str, set[str]],
+) -> Parsed:
+    result = Parsed(None)
+    result.condition = _parse(raw, path, dimensions, node_kinds, choice_ids, result.problems)
+    return result
+
+
+def _parse(raw, path, dimensions, node_kinds, choice_ids, problems) -> Condition | None:
+    if not isinstance(raw, dict) or len(raw) == 0:
+        problems.append((path, "a condition is a mapping such as {score: DIM, at_least: 2} or {all: [...]}"))
+        return None
+    if set(raw) & {"all", "any"}:
+        key = "all" if "all" in raw else "any"
+        items = raw[key]
+        if len(raw) != 1 or not isinstance(items, list) or not items:
+            problems.append((path, f"'{key}:' takes a non-empty list of conditions and nothing beside it"))
+            return None
+        parsed = [_parse(item, (*path, key, i), dimensions, node_kinds, choice_ids, problems) for i, item in enumerate(items)]
+        if any(p is None for p in parsed):
+            return None
+        return AllOf(tuple(parsed)) if key == "all" else AnyOf(tuple(parsed))
+    if "not" in raw:
+        if len(raw) != 1:
+            problems.append((path, "'not:' takes one condition and nothing beside it"))
+            return None
+        inner = _parse(raw["not"], (*path, "not"), dimensions, node_kinds, choice_ids, problems)
+        return Not(inner) if inner is not None else None
+    if "score" in raw:
+        return _parse_score(raw, path, dimensions, problems)
+    if "answer" in raw:
+        return _parse_answer(raw, path, node_kinds, choice_ids, problems)
+    problems.append((path, f"unknown condition {sorted(raw)}: start it with score:, answer:, all:, any: or not:"))
+    return None
+
+
+def _single_op(raw: dict, path: Path, subject: str, allowed: set[str], problems) -> tuple[str, Any] | None:
+    ops = [k for k in raw if k != subject]
+    if len(ops) != 1:
+        problems.append((path, f"a {subject} test takes exactly one comparison ({', '.join(sorted(allowed))}); found {ops or 'none'}"))
+        return None
+    op = ops[0]
+    if op not in allowed:
+        problems.append(((*path, op, "<key>"), f"'{op}' is not a comparison{did_you_mean(str(op), allowed)}"))
+        return None
+    return op, raw[op]
+
+
+def _parse_score(raw: dict, path: Path, dimensions: set[str], problems) -> Condition | None:
+    dim = raw["score"]
+    if dim not in dimensions:
+        problems.append(((*path, "score"), f"score: '{dim}' is not a dimension{did_you_mean(str(dim), dimensions)}"))
+        return None
+    found = _single_op(raw, path, "score", set(NUMERIC_OPS), problems)
+    if found is None:
+        return None
+    op, value = found
+    if not isinstance(value, int) or isinstance(value, bool):
+        problems.append(((*path, op), f"{op}: needs a whole number, e.g. {op}: 2"))
+        return None
+    return ScoreTest(dim, op, value)
+
+
+def _parse_answer(raw: dict, path: Path, node_kinds, choice_ids, problems) -> Condition | None:
+    node = raw["answer"]
+    kind = node_kinds.get(node)
+    if kind is None:
+        problems.append(((*path, "answer"), f"answer: '{node}' is not a node{did_you_mean(str(node), node_kinds)}"))
+        return None
+    if kind not in {"choice", "multi", "scale", "text"}:
+        problems.append(((*path, "answer"), f"answer: '{node}' is a {kind} node, which has no answer"))
+        return None
+    allowed = {"answered"} | {"choice": {"is", "in"}, "multi": {"includes"}, "scale": set(NUMERIC_OPS), "text": set()}[kind]
+    found = _single_op(raw, path, "answer", allowed, problems)
+    if found is None:
+        return None
+    op, value = found
+    valid = choice_ids.get(node, set())
+    if op == "answered":
+        if not isinstance(value, bool):
+            problems.append(((*path, op), "answered: takes true or false"))
+            return None
+    elif op in {"is", "includes"}:
+        if value not in valid:
+            problems.append(((*path, op), f"{op}: '{value}' is not a choice of '{node}'{did_you_mean(str(value), valid)}"))
+            return None
+    elif op == "in":
+        if not isinstance(value, list) or not value:
+            problems.append(((*path, op), "in: takes a list of choice ids, e.g. in: [yes, maybe]"))
+            return None
+        bad = [v for v in value if v not in valid]
+        if bad:
+            problems.append(((*path, op), f"in: '{bad[0]}' is not a choice of '{node}'{did_you_mean(str(bad[0]), valid)}"))
+            return None
+        value = tuple(value)
+    elif not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+        problems.append(((*path, op), f"{op}: a scale answer is compared with a whole number from 1 to 5"))
+        return None
+    return AnswerTest(node, op, value)
+
+
+def compare(left: int, op: str, right: int) -> bool:
+    if op == "at_least":
+        return left >= right
+    if op == "at_most":
+        return left <= right
+    if op == "above":
+        return left > right
+    if op == "below":
+        return left < right
+    return left == right
+
+
+def holds(condition: Condition, scores: Mapping[str, int], answers: Mapping[str, Any]) -> bool:
+    """Evaluate against current scores and answers (node id -> choice id, tuple, int or text)."""
+    if isinstance(condition, AllOf):
+        return all(holds(c, scores, answers) for c in condition.items)
+    if isinstance(condition, AnyOf):
+        return any(holds(c, scores, answers) for c in condition.items)
+    if isinstance(condition, Not):
+        return not holds(condition.item, scores, answers)
+    if isinstance(condition, ScoreTest):
+        return compare(scores.get(condition.dimension, 0), condition.op, condition.value)
+    answered = condition.node in answers
+    if condition.op == "answered":
+        return answered == condition.value
+    if not answered:
+        return False
+    value = answers[condition.node]
+    if condition.op == "is":
+        return value == condition.value
+    if condition.op == "in":
+        return value in condition.value
+    if condition.op == "includes":
+        return condition.value in value
+    return isinstance(value, int) and compare(value, condition.op, condition.value)
+
+
+def leaves(condition: Condition, negated: bool = False) -> Iterator[tuple[ScoreTest | AnswerTest, bool]]:
+    """Every basic test in a condition, with whether it sits under an odd number of `not`s."""
+    if isinstance(condition, (AllOf, AnyOf)):
+        for item in condition.items:
+            yield from leaves(item, negated)
+    elif isinstance(condition, Not):
+        yield from leaves(condition.item, not negated)
+    else:
+        yield condition, negated
+
+
+def wants_higher(test: ScoreTest, negated: bool) -> bool:
+    """True when raising the score helps the test hold (used to explain an outcome)."""
+    upward = test.op in {"at_least", "above"}
+    if test.op == "equals":
+        return not negated
+    return upward != negated

@@ -1,0 +1,314 @@
+"""The pure conversation engine: (dialog, session, action) in, (session, replies) out.
+
+No I/O and no clock of its own (the caller passes `now`), so every dialog can be walked
+exhaustively in tests and a turn is the same on every platform. A rejected action returns the
+session it was given, untouched, with a Notice saying why.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.analysis import facts
+from bot.explain import result_card
+from bot.loader import RESULT
+from bot.model import SCALE_VALUES, Dialog, Node, Outcome
+from bot.replies import Notice, Option, Progress, Question, Reply
+from bot.scoring import choose_outcome, fill, next_after, route, score
+from bot.session import AnswerRecord, AnswerValue, Session
+
+
+@dataclass(frozen=True)
+class Step:
+    session: Session
+    replies: tuple[Reply, ...]
+    accepted: bool = True
+
+
+@dataclass
+class Position:
+    """Where replaying a session's answers leads: a question to ask, or an outcome."""
+
+    node: Node | None = None
+    outcome: Outcome | None = None
+    preface: list[str] = field(default_factory=list)
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+    questions_answered: int = 0
+    problem: str = ""
+
+
+# --- public actions ---------------------------------------------------------------------------
+
+
+def start(
+    dialog: Dialog,
+    *,
+    session_id: str,
+    owner: str,
+    now: float,
+    prefill: Mapping[str, str] | None = None,
+    context: Mapping[str, str] | None = None,
+) -> Step:
+    """A new session; `prefill` answers text nodes up front (e.g. the agency's name)."""
+    answers: list[AnswerRecord] = []
+    position = replay(dialog, ())
+    while prefill and position.node is not None and position.node.kind == "text" and position.node.id in prefill:
+        value = clean_text(prefill[position.node.id])[: position.node.max_length]
+        if check_answer(position.node, value):
+            break
+        answers.append(AnswerRecord(position.node.id, value))
+        position = replay(dialog, answers)
+    context = dict(context or {})
+    if answers:
+        context["prefilled"] = ",".join(a.node for a in answers)
+    session = Session(
+        id=session_id,
+        owner=owner,
+        dialog_id=dialog.id,
+        dialog_hash=dialog.content_hash,
+        version=0,
+        started_at=now,
+        updated_at=now,
+        context=tuple(sorted(context.items())),
+    )
+    return _advance(dialog, session, tuple(answers), now)
+
+
+def answer(dialog: Dialog, session: Session, *, node: str, value: object, version: int | None, now: float) -> Step:
+    """Answer the current question. The click must name the node (and version) it answers."""
+    refusal = _check_fresh(dialog, session, node, version)
+    if refusal:
+        return _refuse(session, "stale", refusal)
+    position = replay(dialog, session.answers)
+    if position.node is None:
+        return _refuse(session, "stale", "This check is already finished.")
+    normalised = normalise(position.node, value)
+    problem = check_answer(position.node, normalised)
+    if problem:
+        return _refuse(session, "invalid", problem)
+    return _advance(dialog, session, (*session.answers, AnswerRecord(node, normalised)), now)
+
+
+def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
+    """Undo the last answer (as often as there are answers)."""
+    if version is not None and version != session.version:
+        return _refuse(session, "stale", "That button is from an earlier step; nothing changed.")
+    if not session.answers:
+        return _refuse(session, "invalid", "This is the first question; there is nothing to go back to.")
+    return _advance(dialog, session, session.answers[:-1], now)
+
+
+def restart(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
+    if version is not None and version != session.version:
+        return _refuse(session, "stale", "That button is from an earlier step; nothing changed.")
+    return _advance(dialog, session, _prefilled(session), now)
+
+
+def show(dialog: Dialog, session: Session) -> tuple[Reply, ...]:
+    """The replies that describe where a session stands now (for resume and re-rendering)."""
+    if session.dialog_hash != dialog.content_hash and not fits(dialog, session):
+        return (
+            Notice(
+                "changed",
+                f"The questions of '{dialog.title}' changed since you started, so your answers no"
+                " longer fit. Start over to take the new version.",
+                session.id,
+            ),
+        )
+    return _replies(dialog, session, replay(dialog, session.answers))
+
+
+def fits(dialog: Dialog, session: Session) -> bool:
+    """Whether a session begun on another version of the dialog can simply continue."""
+    position = replay(dialog, session.answers)
+    if position.problem:
+        return False
+    if position.node is None:
+        return position.outcome is not None and (session.outcome in (None, position.outcome.id))
+    return position.node.id == session.node and facts(dialog).signatures[position.node.id] == session.node_signature
+
+
+# --- replaying answers --------------------------------------------------------------------------
+
+
+def replay(dialog: Dialog, answers: tuple[AnswerRecord, ...] | list[AnswerRecord]) -> Position:
+    position = Position()
+    index = 0
+    target: str | None = dialog.start
+    budget = (len(dialog.nodes) + 1) * (len(answers) + 1) + 1
+    while target is not None:
+        budget -= 1
+        if budget < 0:
+            position.problem = "the dialog loops without asking anything"
+            return position
+        if target == RESULT or dialog.is_outcome(target):
+            position.outcome = choose_outcome(dialog, position.answers) if target == RESULT else dialog.outcome(target)
+            break
+        node = dialog.nodes[target]
+        if node.kind == "message":
+            position.preface.append(fill(dialog, node.text, position.answers))
+            target = node.next
+        elif node.kind == "branch":
+            target = route(dialog, node, position.answers)
+        elif index < len(answers):
+            record = answers[index]
+            if record.node != node.id or check_answer(node, record.value):
+                position.problem = f"answer {index + 1} does not fit question '{node.id}'"
+                return position
+            position.answers[node.id] = record.value
+            position.preface = []
+            position.questions_answered += 1
+            index += 1
+            target = next_after(node, record.value)
+        else:
+            position.node = node
+            return position
+    if index < len(answers):
+        position.problem = "there are answers beyond the end of the dialog"
+    return position
+
+
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+def normalise(node: Node, value: object) -> AnswerValue:
+    """Bring a platform's raw value to the form stored: multi -> sorted tuple in choice order."""
+    if node.kind == "multi":
+        picked = value if isinstance(value, (list, tuple, set, frozenset)) else ([] if value in (None, "") else [value])
+        order = {c.id: i for i, c in enumerate(node.choices)}
+        return tuple(sorted({str(p) for p in picked}, key=lambda p: order.get(p, len(order))))
+    if node.kind == "scale":
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        return value if isinstance(value, int) and not isinstance(value, bool) else -1
+    if node.kind == "text":
+        return clean_text(value) if isinstance(value, str) else ""
+    return str(value) if isinstance(value, (str, int)) else ""
+
+
+def check_answer(node: Node, value: object) -> str:
+    """Empty when `value` is a valid answer to `node`; otherwise a sentence saying what is wrong."""
+    if node.kind == "choice":
+        if node.choice(str(value)) is None or not isinstance(value, str):
+            return f"'{value}' is not one of the choices: {', '.join(c.label for c in node.choices)}."
+    elif node.kind == "multi":
+        if not isinstance(value, tuple):
+            return "Pick from the list."
+        unknown = [v for v in value if node.choice(v) is None]
+        if unknown:
+            return f"'{unknown[0]}' is not one of the choices."
+        if not node.min_picks <= len(value) <= (node.max_picks if node.max_picks is not None else len(node.choices)):
+            return f"Pick between {node.min_picks} and {node.max_picks} of the choices."
+    elif node.kind == "scale":
+        if value not in SCALE_VALUES or isinstance(value, bool):
+            return "Pick a number from 1 to 5."
+    elif node.kind == "text":
+        if not isinstance(value, str) or not value:
+            return "Type an answer (it cannot be empty)."
+        if len(value) > node.max_length:
+            return f"That is {len(value)} characters; keep it to {node.max_length}."
+    return ""
+
+
+def clean_text(value: str) -> str:
+    """Collapse whitespace and drop control characters: a typed answer is one tidy line."""
+    kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in unicodedata.normalize("NFC", value))
+    return " ".join(kept.split())
+
+
+# --- internals ---------------------------------------------------------------------------
+
+
+def _check_fresh(dialog: Dialog, session: Session, node: str, version: int | None) -> str:
+    if session.finished:
+        return "This check is already finished; start over to answer again."
+    if node != session.node:
+        return "That question was already answered; nothing changed."
+    if version is not None and version != session.version:
+        return "That button is from an earlier step; nothing changed."
+    if session.dialog_hash != dialog.content_hash and not fits(dialog, session):
+        return "The questions changed since you started; please start over."
+    return ""
+
+
+def _refuse(session: Session, kind: str, text: str) -> Step:
+    return Step(session, (Notice(kind, text, session.id),), accepted=False)
+
+
+def _prefilled(session: Session) -> tuple[AnswerRecord, ...]:
+    """The leading text answers given with the start command (a restart keeps them)."""
+    prefilled = (session.context_value("prefilled") or "").split(",")
+    keep: list[AnswerRecord] = []
+    for record in session.answers:
+        if record.node not in prefilled:
+            break
+        keep.append(record)
+    return tuple(keep)
+
+
+def _advance(dialog: Dialog, session: Session, answers: tuple[AnswerRecord, ...], now: float) -> Step:
+    position = replay(dialog, answers)
+    if position.problem:
+        return _refuse(session, "invalid", f"That does not fit this dialog: {position.problem}.")
+    changes = dict(
+        answers=answers,
+        node=position.node.id if position.node else None,
+        node_signature=facts(dialog).signatures[position.node.id] if position.node else "",
+        scores=tuple(score(dialog, position.answers).items()),
+        outcome=position.outcome.id if position.outcome else None,
+        dialog_hash=dialog.content_hash,
+        updated_at=now,
+    )
+    new = session.bump(**changes)
+    return Step(new, _replies(dialog, new, position))
+
+
+def _replies(dialog: Dialog, session: Session, position: Position) -> tuple[Reply, ...]:
+    if position.outcome is not None:
+        return (result_card(dialog, session, position.outcome, tuple(position.preface)),)
+    assert position.node is not None
+    return (question(dialog, session, position),)
+
+
+def question(dialog: Dialog, session: Session, position: Position) -> Question:
+    node = position.node
+    assert node is not None
+    low, high = facts(dialog).remaining[node.id]
+    number = position.questions_answered + 1
+    options: tuple[Option, ...]
+    if node.kind == "scale":
+        options = tuple(Option(str(v), _scale_label(node, v)) for v in SCALE_VALUES)
+    else:
+        options = tuple(Option(c.id, fill(dialog, c.label, position.answers)) for c in node.choices)
+    return Question(
+        session_id=session.id,
+        version=session.version,
+        dialog_id=dialog.id,
+        dialog_title=dialog.title,
+        node=node.id,
+        kind=node.kind,
+        text=fill(dialog, node.text, position.answers),
+        options=options,
+        progress=Progress(number, max(number, position.questions_answered + round((low + high) / 2))),
+        why=fill(dialog, node.why or (node.source.quote if node.source else ""), position.answers),
+        source=node.source.file if node.source else "",
+        preface=tuple(position.preface),
+        min_picks=node.min_picks,
+        max_picks=node.max_picks or 0,
+        scale_low=node.scale_low,
+        scale_high=node.scale_high,
+        max_length=node.max_length if node.kind == "text" else 0,
+        can_go_back=bool(session.answers),
+    )
+
+
+def _scale_label(node: Node, value: int) -> str:
+    if value == SCALE_VALUES[0] and node.scale_low:
+        return f"{value} - {node.scale_low}"
+    if value == SCALE_VALUES[-1] and node.scale_high:
+        return f"{value} - {node.scale_high}"
+    return str(value)

@@ -1,0 +1,124 @@
+"""What the core says back: plain frozen data that every adapter renders its own way.
+
+No Block Kit, no embeds, no ANSI here. All text is plain (adapters escape it for their markup),
+so nothing a user typed can turn into a mention or a formatting trick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    number: int
+    about: int
+
+    @property
+    def text(self) -> str:
+        return f"question {self.number} of about {self.about}"
+
+
+@dataclass(frozen=True)
+class Question:
+    """The current question. Adapters put `session_id`, `node` and `version` into every button,
+    so a click names exactly what it answers and a stale one can be told apart."""
+
+    session_id: str
+    version: int
+    dialog_id: str
+    dialog_title: str
+    node: str
+    kind: str  # choice, multi, scale, text
+    text: str
+    options: tuple[Option, ...]
+    progress: Progress
+    why: str = ""
+    source: str = ""
+    preface: tuple[str, ...] = ()
+    min_picks: int = 0
+    max_picks: int = 0
+    scale_low: str = ""
+    scale_high: str = ""
+    max_length: int = 0
+    can_go_back: bool = False
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    dimension: str
+    label: str
+    score: int
+    low: int
+    high: int
+    why: str = ""
+
+    @property
+    def fraction(self) -> float:
+        """Where the score sits between the lowest and highest reachable, 0.0 to 1.0."""
+        span = self.high - self.low
+        return 0.5 if span <= 0 else min(1.0, max(0.0, (self.score - self.low) / span))
+
+
+@dataclass(frozen=True)
+class Driver:
+    """An answer that pushed the recommendation, with the article's reason behind the question."""
+
+    node: str
+    question: str
+    answer: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class ResultCard:
+    session_id: str
+    version: int
+    dialog_id: str
+    dialog_title: str
+    outcome: str
+    title: str
+    summary: str
+    why: str
+    scores: tuple[ScoreLine, ...]
+    drivers: tuple[Driver, ...]
+    next_steps: tuple[str, ...]
+    still_to_settle: tuple[str, ...]
+    sources: tuple[str, ...]
+    preface: tuple[str, ...] = ()
+    subject: str = ""  # e.g. the agency's name in the vetting dialog
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Anything that is not a step of the dialog: a refusal, a hint, a confirmation.
+
+    `kind` lets adapters choose how loud to be: "stale" and "not_owner" are quiet (ephemeral),
+    "invalid" is a hint beside the same question, "changed" offers a restart.
+    """
+
+    kind: str
+    text: str
+    session_id: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    session_id: str
+    dialog_title: str
+    outcome_title: str
+    finished_at: float
+
+
+@dataclass(frozen=True)
+class History:
+    entries: tuple[HistoryEntry, ...]
+
+
+Reply = Question | ResultCard | Notice | History

@@ -1,0 +1,131 @@
+"""The one port every adapter calls: `await service.handle(event) -> list[Reply]`.
+
+Load the session, let the pure engine step, save with compare-and-set. Everything platform
+specific stays outside; everything about sessions and dialogs stays inside.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+
+from bot import engine
+from bot.catalog import Catalog
+from bot.events import Answer, Back, Event, Forget, Restart, Resume, Show, ShowHistory, Start
+from bot.replies import History, HistoryEntry, Notice, Reply
+from bot.session import Session
+from bot.stores.base import SessionStore, StoreUnavailable
+
+TRY_AGAIN = "I can't reach my memory right now; nothing was changed. Please try again in a moment."
+
+
+def new_session_id() -> str:
+    """Short and unguessable: it travels inside button ids (Discord allows 100 characters)."""
+    return secrets.token_urlsafe(9)
+
+
+class ConversationService:
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        store: SessionStore,
+        clock: Callable[[], float] = time.time,
+        new_id: Callable[[], str] = new_session_id,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.clock = clock
+        self.new_id = new_id
+
+    async def handle(self, event: Event) -> list[Reply]:
+        try:
+            return await self._handle(event)
+        except StoreUnavailable:
+            return [Notice("unavailable", TRY_AGAIN)]
+
+    async def _handle(self, event: Event) -> list[Reply]:
+        action = event.action
+        if isinstance(action, Start):
+            return await self._start(event.user, action)
+        if isinstance(action, Resume):
+            return await self._resume(event.user, action.dialog)
+        if isinstance(action, ShowHistory):
+            return [await self.history(event.user, action.limit)]
+        if isinstance(action, Forget):
+            return await self._forget(event.user, action.confirmed)
+        return await self._step(event.user, action)
+
+    async def _start(self, user: str, action: Start) -> list[Reply]:
+        dialog = self.catalog.get(action.dialog)
+        if dialog is None:
+            return [Notice("invalid", f"There is no check called '{action.dialog}'.")]
+        step = engine.start(
+            dialog, session_id=self.new_id(), owner=user, now=self.clock(), prefill=dict(action.prefill)
+        )
+        await self.store.save(step.session, expected_version=0)
+        return list(step.replies)
+
+    async def _resume(self, user: str, dialog_id: str) -> list[Reply]:
+        for session in await self.store.sessions_of(user):
+            if not session.finished and (not dialog_id or session.dialog_id == dialog_id):
+                dialog = self.catalog.get(session.dialog_id)
+                if dialog is not None:
+                    return list(engine.show(dialog, session))
+        return [Notice("nothing_to_resume", "You have no unfinished check. Start a new one any time.")]
+
+    async def history(self, user: str, limit: int = 5) -> History:
+        entries = []
+        for session in await self.store.sessions_of(user):
+            dialog = self.catalog.get(session.dialog_id)
+            outcome = dialog.outcome(session.outcome) if dialog and session.outcome else None
+            if outcome is not None and dialog is not None:
+                entries.append(HistoryEntry(session.id, dialog.title, outcome.title, session.updated_at))
+        return History(tuple(entries[:limit]))
+
+    async def latest_result(self, user: str) -> list[Reply]:
+        """The newest finished check's result card, or nothing (for home tabs and summaries)."""
+        for session in await self.store.sessions_of(user):
+            dialog = self.catalog.get(session.dialog_id)
+            if session.finished and dialog is not None:
+                return list(engine.show(dialog, session))
+        return []
+
+    async def _forget(self, user: str, confirmed: bool) -> list[Reply]:
+        if not confirmed:
+            return [
+                Notice(
+                    "confirm_forget",
+                    "This deletes every check and answer stored about you, finished or not. It cannot be undone.",
+                )
+            ]
+        count = await self.store.forget(user)
+        return [Notice("forgotten", f"Done: deleted {count} check(s) and every answer in them.")]
+
+    async def _step(self, user: str, action: Answer | Back | Restart | Show) -> list[Reply]:
+        session = await self.store.load(action.session)
+        if session is None:
+            return [Notice("stale", "That check has expired or was deleted. Start a new one any time.")]
+        if session.owner != user:
+            return [Notice("not_owner", "This check belongs to someone else. Start your own with the command.")]
+        dialog = self.catalog.get(session.dialog_id)
+        if dialog is None:
+            return [Notice("changed", "That check is no longer offered. Start a new one any time.")]
+        if isinstance(action, Show):
+            return list(engine.show(dialog, session))
+        now = self.clock()
+        if isinstance(action, Answer):
+            step = engine.answer(dialog, session, node=action.node, value=action.value, version=action.version, now=now)
+        elif isinstance(action, Back):
+            step = engine.back(dialog, session, version=action.version, now=now)
+        else:
+            step = engine.restart(dialog, session, version=action.version, now=now)
+        if not step.accepted:
+            return list(step.replies)
+        if not await self.store.save(step.session, expected_version=session.version):
+            return [Notice("stale", "That was already answered a moment ago; nothing changed.", session.id)]
+        return list(step.replies)
+
+    async def session(self, session_id: str) -> Session | None:
+        return await self.store.load(session_id)

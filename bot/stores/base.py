@@ -1,0 +1,57 @@
+"""The session store contract every backend (memory, SQLite, Redis) keeps.
+
+Saves are compare-and-set on the session's version: two clicks racing on one button both load
+version 7, both try to write version 8, and exactly one wins. The loser is told its click is stale.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+from bot.session import Session
+
+DEFAULT_TTL_SECONDS = 14 * 24 * 3600  # an unfinished check nobody touched for two weeks is abandoned
+
+
+class StoreUnavailable(Exception):
+    """The store could not be reached; nothing was written. The user is asked to try again."""
+
+
+class SessionStore(Protocol):
+    async def load(self, session_id: str) -> Session | None:
+        """The session, or None if unknown or abandoned (unfinished and idle past the TTL)."""
+        ...
+
+    async def save(self, session: Session, *, expected_version: int) -> bool:
+        """Write `session` only if the stored version is still `expected_version` (0: not stored yet)."""
+        ...
+
+    async def sessions_of(self, owner: str) -> list[Session]:
+        """All live sessions of one user, most recently updated first."""
+        ...
+
+    async def forget(self, owner: str) -> int:
+        """Delete everything stored about one user; returns how many sessions went."""
+        ...
+
+    async def purge_expired(self) -> int:
+        """Delete abandoned sessions; returns how many."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def is_expired(session: Session, *, now: float, ttl: float) -> bool:
+    return not session.finished and session.updated_at < now - ttl
+
+
+def data_dir() -> Path:
+    """`OUTSOURCE_CHECK_DATA`, else ~/.local/share/outsource-check."""
+    configured = os.environ.get("OUTSOURCE_CHECK_DATA")
+    return Path(configured) if configured else Path.home() / ".local" / "share" / "outsource-check"
+
+
+def ttl_seconds() -> float:
+    return float(os.environ.get("OUTSOURCE_CHECK_SESSION_TTL", DEFAULT_TTL_SECONDS))

@@ -1,0 +1,60 @@
+"""A store in a dict: for tests and for trying the bot with nothing installed.
+
+Sessions are kept as their JSON text, as the other stores keep them, so a test on this store
+exercises the same serialisation as production.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.session import Session
+from bot.stores.base import DEFAULT_TTL_SECONDS, is_expired
+
+
+class MemoryStore:
+    def __init__(self, *, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.time) -> None:
+        self._rows: dict[str, str] = {}
+        self._ttl = ttl
+        self._clock = clock
+
+    def _get(self, session_id: str) -> Session | None:
+        text = self._rows.get(session_id)
+        return Session.from_json(text) if text is not None else None
+
+    async def load(self, session_id: str) -> Session | None:
+        session = self._get(session_id)
+        if session is None or is_expired(session, now=self._clock(), ttl=self._ttl):
+            return None
+        return session
+
+    async def save(self, session: Session, *, expected_version: int) -> bool:
+        current = self._get(session.id)
+        stored_version = current.version if current is not None else 0
+        if stored_version != expected_version or session.version <= expected_version:
+            return False
+        self._rows[session.id] = session.to_json()
+        return True
+
+    async def sessions_of(self, owner: str) -> list[Session]:
+        now = self._clock()
+        found = [s for s in map(Session.from_json, self._rows.values()) if s.owner == owner]
+        live = [s for s in found if not is_expired(s, now=now, ttl=self._ttl)]
+        return sorted(live, key=lambda s: s.updated_at, reverse=True)
+
+    async def forget(self, owner: str) -> int:
+        doomed = [key for key, text in self._rows.items() if Session.from_json(text).owner == owner]
+        for key in doomed:
+            del self._rows[key]
+        return len(doomed)
+
+    async def purge_expired(self) -> int:
+        now = self._clock()
+        doomed = [k for k, t in self._rows.items() if is_expired(Session.from_json(t), now=now, ttl=self._ttl)]
+        for key in doomed:
+            del self._rows[key]
+        return len(doomed)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,118 @@
+"""The embedded default store: one SQLite file, safe for several processes on one machine.
+
+Compare-and-set is a single `UPDATE ... WHERE version = ?`, so SQLite's own locking decides races
+between processes. Calls run in a worker thread so the event loop of a chat adapter never blocks
+on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.session import Session
+from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    finished INTEGER NOT NULL,
+    updated_at REAL NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_owner ON sessions (owner, updated_at);
+CREATE INDEX IF NOT EXISTS sessions_idle ON sessions (finished, updated_at);
+"""
+
+
+class SqliteStore:
+    def __init__(
+        self, path: str | Path, *, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    async def _run(self, work: Callable[[sqlite3.Connection], object]) -> object:
+        def locked() -> object:
+            with self._lock:
+                try:
+                    return work(self._db)
+                except sqlite3.OperationalError as exc:  # locked too long, disk gone, ...
+                    raise StoreUnavailable(str(exc)) from exc
+
+        return await asyncio.to_thread(locked)
+
+    def _idle_cutoff(self) -> float:
+        return self._clock() - self._ttl
+
+    async def load(self, session_id: str) -> Session | None:
+        cutoff = self._idle_cutoff()
+
+        def work(db: sqlite3.Connection) -> Session | None:
+            row = db.execute(
+                "SELECT data FROM sessions WHERE id = ? AND (finished = 1 OR updated_at >= ?)", (session_id, cutoff)
+            ).fetchone()
+            return Session.from_json(row[0]) if row else None
+
+        return await self._run(work)  # type: ignore[return-value]
+
+    async def save(self, session: Session, *, expected_version: int) -> bool:
+        if session.version <= expected_version:
+            return False
+        values = (session.owner, session.version, int(session.finished), session.updated_at, session.to_json())
+
+        def work(db: sqlite3.Connection) -> bool:
+            if expected_version == 0:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO sessions (owner, version, finished, updated_at, data, id)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (*values, session.id),
+                )
+            else:
+                cursor = db.execute(
+                    "UPDATE sessions SET owner = ?, version = ?, finished = ?, updated_at = ?, data = ?"
+                    " WHERE id = ? AND version = ?",
+                    (*values, session.id, expected_version),
+                )
+            return cursor.rowcount == 1
+
+        return await self._run(work)  # type: ignore[return-value]
+
+    async def sessions_of(self, owner: str) -> list[Session]:
+        cutoff = self._idle_cutoff()
+
+        def work(db: sqlite3.Connection) -> list[Session]:
+            rows = db.execute(
+                "SELECT data FROM sessions WHERE owner = ? AND (finished = 1 OR updated_at >= ?)"
+                " ORDER BY updated_at DESC",
+                (owner, cutoff),
+            ).fetchall()
+            return [Session.from_json(r[0]) for r in rows]
+
+        return await self._run(work)  # type: ignore[return-value]
+
+    async def forget(self, owner: str) -> int:
+        return await self._run(lambda db: db.execute("DELETE FROM sessions WHERE owner = ?", (owner,)).rowcount)  # type: ignore[return-value]
+
+    async def purge_expired(self) -> int:
+        cutoff = self._idle_cutoff()
+        return await self._run(  # type: ignore[return-value]
+            lambda db: db.execute("DELETE FROM sessions WHERE finished = 0 AND updated_at < ?", (cutoff,)).rowcount
+        )
+
+    async def close(self) -> None:
+        with self._lock:
+            self._db.close()

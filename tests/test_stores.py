@@ -1,0 +1,122 @@
+"""The store contract, run against every backend: compare-and-set, expiry, forget."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.session import AnswerRecord, Session
+from bot.stores import MemoryStore, SqliteStore, open_store
+from tests.helpers import Clock
+
+TTL = 3600.0
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def clock_and_store(request, tmp_path: Path):
+    clock = Clock()
+    if request.param == "memory":
+        store = MemoryStore(ttl=TTL, clock=clock)
+    else:
+        store = SqliteStore(tmp_path / "s.sqlite3", ttl=TTL, clock=clock)
+    yield clock, store
+    await store.close()
+
+
+def session(session_id: str = "s1", owner: str = "slack:T1:U1", version: int = 1, **changes) -> Session:
+    base = Session(
+        id=session_id,
+        owner=owner,
+        dialog_id="outsource_check",
+        dialog_hash="abc",
+        node="know_how",
+        answers=(AnswerRecord("goal", "set_up"), AnswerRecord("channels", ("twitter", "blog")), AnswerRecord("trust", 4)),
+        scores=(("know_how", 2),),
+        version=version,
+        started_at=Clock().now,
+        updated_at=Clock().now,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+async def test_round_trip_keeps_every_field(clock_and_store) -> None:
+    _, store = clock_and_store
+    original = session(context=(("round", "r1"),))
+    assert await store.save(original, expected_version=0)
+    assert await store.load("s1") == original
+    assert await store.load("nope") is None
+
+
+async def test_compare_and_set(clock_and_store) -> None:
+    _, store = clock_and_store
+    first = session(version=1)
+    assert await store.save(first, expected_version=0)
+    assert not await store.save(first, expected_version=0), "a second insert of the same id must lose"
+    second = first.bump(node="hours")
+    assert await store.save(second, expected_version=1)
+    assert not await store.save(first.bump(node="other"), expected_version=1), "stale version must lose"
+    assert not await store.save(second, expected_version=2), "a save must raise the version"
+    assert (await store.load("s1")).node == "hours"
+
+
+async def test_racing_saves_from_one_version_let_exactly_one_win(clock_and_store) -> None:
+    _, store = clock_and_store
+    base = session(version=1)
+    await store.save(base, expected_version=0)
+    contenders = [base.bump(node=f"n{i}") for i in range(20)]
+    results = await asyncio.gather(*(store.save(c, expected_version=1) for c in contenders))
+    assert sum(results) == 1
+    winner = contenders[results.index(True)]
+    assert (await store.load("s1")) == winner
+
+
+async def test_unfinished_sessions_expire_finished_ones_stay(clock_and_store) -> None:
+    clock, store = clock_and_store
+    await store.save(session("open"), expected_version=0)
+    await store.save(session("done", outcome="in_house", node=None), expected_version=0)
+    clock.advance(TTL + 1)
+    assert await store.load("open") is None
+    assert (await store.load("done")).outcome == "in_house"
+    assert [s.id for s in await store.sessions_of("slack:T1:U1")] == ["done"]
+    assert await store.purge_expired() == 1
+    assert await store.purge_expired() == 0
+
+
+async def test_sessions_of_lists_newest_first_and_forget_deletes_only_that_user(clock_and_store) -> None:
+    clock, store = clock_and_store
+    await store.save(session("a"), expected_version=0)
+    await store.save(session("b", updated_at=clock.now + 5), expected_version=0)
+    await store.save(session("c", owner="discord:42"), expected_version=0)
+    assert [s.id for s in await store.sessions_of("slack:T1:U1")] == ["b", "a"]
+    assert await store.forget("slack:T1:U1") == 2
+    assert await store.sessions_of("slack:T1:U1") == []
+    assert await store.load("a") is None and await store.load("b") is None
+    assert (await store.load("c")).owner == "discord:42"
+
+
+async def test_two_sqlite_stores_on_one_file_share_compare_and_set(tmp_path: Path) -> None:
+    """Two processes on one machine open the same file; SQLite decides their races."""
+    one, two = SqliteStore(tmp_path / "shared.sqlite3"), SqliteStore(tmp_path / "shared.sqlite3")
+    base = session(version=1)
+    assert await one.save(base, expected_version=0)
+    assert not await two.save(base, expected_version=0)
+    results = await asyncio.gather(
+        one.save(base.bump(node="from_one"), expected_version=1), two.save(base.bump(node="from_two"), expected_version=1)
+    )
+    assert sorted(results) == [False, True]
+    assert (await one.load("s1")) == (await two.load("s1"))
+    await one.close()
+    await two.close()
+
+
+def test_open_store_reads_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(open_store("memory:"), MemoryStore)
+    store = open_store(str(tmp_path / "x.sqlite3"))
+    assert isinstance(store, SqliteStore) and store.path == tmp_path / "x.sqlite3"
+    monkeypatch.setenv("OUTSOURCE_CHECK_DATA", str(tmp_path / "data"))
+    assert open_store().path == tmp_path / "data" / "sessions.sqlite3"
+    with pytest.raises(ValueError, match="Redis store is not built yet"):
+        open_store("redis://127.0.0.1:6379/0")

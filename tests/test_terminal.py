@@ -1,0 +1,149 @@
+"""The terminal chat, driven end to end through its real entry point with piped input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.replies import Option, Progress, Question
+from bot.typed import read_answer
+from tests.conftest import DIALOGS, ROOT
+
+
+def run(args: list[str], lines: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OUTSOURCE_CHECK_DATA": str(data_dir), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.cli", *args],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def answers_to_the_end(data_dir: Path, first: list[str]) -> subprocess.CompletedProcess[str]:
+    """Answer with the first choice (or 3 on scales, 1 on multi) until the result appears."""
+    return run(["chat"], first + ["1"] * 40, data_dir)
+
+
+def test_a_whole_check_in_the_terminal(tmp_path: Path) -> None:
+    result = answers_to_the_end(tmp_path, [])
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[question 1 of about" in out
+    assert "Why we ask:" in out and "(000_d221b9c26be84fb1.txt)" in out
+    assert "RECOMMENDATION:" in out
+    assert "Scores:" in out and ("[#" in out or "[-" in out)
+    assert "Why this recommendation:" in out
+    assert "Next steps:" in out and "[ ]" in out
+    assert "Sources: " in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_wrong_entries_get_a_hint_and_the_same_question(tmp_path: Path) -> None:
+    result = run(["chat"], ["banana", "99", "q"], tmp_path)
+    assert "! I didn't catch that. Reply with a number: 1 = " in result.stdout
+    assert "! There is no choice 99." in result.stdout
+    assert result.stdout.count("[question 1 of about") == 1
+
+
+def test_quit_and_run_again_resumes(tmp_path: Path) -> None:
+    first = run(["chat"], ["1", "2", "q"], tmp_path)
+    assert "Saved. Run the same command again" in first.stdout
+    again = run(["chat"], ["q"], tmp_path)
+    assert "Welcome back: picking up where you left off." in again.stdout
+    assert "[question 3 of about" in again.stdout
+    back = run(["chat"], ["b", "b", "q"], tmp_path)
+    assert "[question 1 of about" in back.stdout
+
+
+def test_end_of_input_keeps_the_answers(tmp_path: Path) -> None:
+    assert "(end of input: your answers are saved)" in run(["chat"], ["1"], tmp_path).stdout
+    assert "[question 2 of about" in run(["chat"], ["q"], tmp_path).stdout
+
+
+def test_restart_from_the_middle(tmp_path: Path) -> None:
+    result = run(["chat"], ["1", "1", "r", "q"], tmp_path)
+    assert result.stdout.count("[question 1 of about") == 2
+
+
+def test_the_agency_check_with_a_name(tmp_path: Path) -> None:
+    result = run(["chat", "--dialog", "agency_vetting", "--agency", "Buzz Social"], ["1"] * 30, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Buzz Social" in result.stdout and "RECOMMENDATION:" in result.stdout
+
+
+def test_unknown_dialog_is_one_clear_line(tmp_path: Path) -> None:
+    result = run(["chat", "--dialog", "nope"], [], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("outsource-check: no dialog 'nope'; there are: agency_vetting, outsource_check")
+
+
+def test_validate_through_the_command_line(tmp_path: Path) -> None:
+    ok = run(["validate", *map(str, sorted(DIALOGS.glob("*.yaml")))], [], tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((DIALOGS / "agency_vetting.yaml").read_text().replace("start: agency_name", "start: agency_nam"))
+    bad = run(["validate", str(broken)], [], tmp_path)
+    assert bad.returncode == 1
+    assert "start: 'agency_nam' is not a node; did you mean 'agency_name'?" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_broken_dialogs_stop_the_chat_with_the_problems(tmp_path: Path) -> None:
+    folder = tmp_path / "dialogs"
+    folder.mkdir()
+    (folder / "x.yaml").write_text("id: x\nnodes: [\n")
+    env = {**os.environ, "OUTSOURCE_CHECK_DIALOGS": str(folder), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "adapters.cli", "chat"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    assert "the dialogs have problems" in result.stderr and "x.yaml:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+QUESTION = Question(
+    session_id="s",
+    version=1,
+    dialog_id="d",
+    dialog_title="D",
+    node="n",
+    kind="choice",
+    text="?",
+    options=(Option("yes", "Yes"), Option("part_time", "Part-time manager"), Option("no", "No, not yet")),
+    progress=Progress(1, 3),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("2", "part_time"), ("yes", "yes"), ("YES!", "yes"), ("part-time", "part_time"), ("no", "no"), ("not yet", "no")],
+)
+def test_typed_answers(typed: str, value: str) -> None:
+    assert read_answer(QUESTION, typed).value == value
+
+
+@pytest.mark.parametrize(("typed", "hint"), [("4", "no choice 4"), ("maybe", "didn't catch"), ("", "Reply with a number")])
+def test_typed_answers_that_are_not_understood(typed: str, hint: str) -> None:
+    answer = read_answer(QUESTION, typed)
+    assert not answer.ok and hint in answer.hint
+
+
+def test_ambiguous_words_are_not_guessed() -> None:
+    question = Question(**{**QUESTION.__dict__, "options": (Option("a", "Yes, daily"), Option("b", "Yes, weekly"))})
+    answer = read_answer(question, "yes")
+    assert not answer.ok and "fits more than one choice" in answer.hint
+
+
+def test_typed_multi_and_scale() -> None:
+    multi = Question(**{**QUESTION.__dict__, "kind": "multi", "min_picks": 1, "max_picks": 2})
+    assert read_answer(multi, "1, 3").value == ("yes", "no")
+    assert not read_answer(multi, "0").ok
+    assert not read_answer(multi, "1 2 3").ok
+    scale = Question(**{**QUESTION.__dict__, "kind": "scale", "options": tuple(Option(str(i), str(i)) for i in range(1, 6))})
+    assert read_answer(scale, "4").value == 4
