@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import sys
 
 from bot.catalog import MAIN_DIALOG, Catalog
 from bot.cli import TOOL_COMMANDS, add_tool_commands, run_tool
 from bot.problems import DialogError
+
+
+PLATFORMS = ("slack", "discord")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--dialog", default=MAIN_DIALOG, help=f"dialog id (default {MAIN_DIALOG})")
     chat.add_argument("--agency", default="", help="with --dialog agency_vetting: the agency's name")
     chat.add_argument("--store", default=None, help="a SQLite file or memory: (default: OUTSOURCE_CHECK_STORE)")
+    for platform in PLATFORMS:
+        runner = commands.add_parser(platform, help=f"run the {platform.title()} bot (settings from the environment)")
+        runner.add_argument("--store", default=None, help="a SQLite file or memory: (default: OUTSOURCE_CHECK_STORE)")
     return parser
 
 
@@ -38,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "chat":
         return asyncio.run(_chat(catalog, args))
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    # each platform's package has a main.run(args, catalog) -> exit code; imported only when asked for
+    return importlib.import_module(f"adapters.{args.command}.main").run(args, catalog)
 
 
 async def _chat(catalog: Catalog, args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ def start(
     now: float,
     prefill: Mapping[str, str] | None = None,
     context: Mapping[str, str] | None = None,
+    surface: str = "",
 ) -> Step:
     """A new session; `prefill` answers text nodes up front (e.g. the agency's name)."""
     answers: list[AnswerRecord] = []
@@ -72,6 +73,7 @@ def start(
         started_at=now,
         updated_at=now,
         context=tuple(sorted(context.items())),
+        surface=surface,
     )
     return _advance(dialog, session, tuple(answers), now)
 
@@ -303,6 +305,7 @@ def question(dialog: Dialog, session: Session, position: Position) -> Question:
         scale_high=node.scale_high,
         max_length=node.max_length if node.kind == "text" else 0,
         can_go_back=bool(session.answers),
+        surface=session.surface,
     )
 
 

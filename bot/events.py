@@ -15,6 +15,22 @@ from bot.catalog import MAIN_DIALOG
 class Start:
     dialog: str = MAIN_DIALOG
     prefill: tuple[tuple[str, str], ...] = ()  # (text node id, value), e.g. the agency's name
+    surface: str = ""  # where the adapter will show it (a message id), echoed in every reply
+
+
+@dataclass(frozen=True)
+class MoveTo:
+    """The conversation now lives in another message: old buttons go stale, replies carry the new surface."""
+
+    session: str
+    surface: str
+
+
+@dataclass(frozen=True)
+class TypedReply:
+    """Free text typed in a chat (a DM): answers the user's running check if it can be read as an answer."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,7 @@ class Forget:
     confirmed: bool = False
 
 
-Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | Forget
+Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | Forget | MoveTo | TypedReply
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ def result_card(dialog: Dialog, session: Session, outcome: Outcome, preface: tup
         sources=sources,
         preface=preface,
         subject=subject,
+        surface=session.surface,
     )
 
 

@@ -48,6 +48,7 @@ class Question:
     scale_high: str = ""
     max_length: int = 0
     can_go_back: bool = False
+    surface: str = ""  # the adapter's message this conversation lives in, if it told the core
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class ResultCard:
     sources: tuple[str, ...]
     preface: tuple[str, ...] = ()
     subject: str = ""  # e.g. the agency's name in the vetting dialog
+    surface: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 from bot import engine
 from bot.catalog import Catalog
-from bot.events import Answer, Back, Event, Forget, Restart, Resume, Show, ShowHistory, Start
-from bot.replies import History, HistoryEntry, Notice, Reply
+from bot.events import Answer, Back, Event, Forget, MoveTo, Restart, Resume, Show, ShowHistory, Start, TypedReply
+from bot.replies import History, HistoryEntry, Notice, Question, Reply
 from bot.session import Session
 from bot.stores.base import SessionStore, StoreUnavailable
+from bot.typed import read_answer
 
 TRY_AGAIN = "I can't reach my memory right now; nothing was changed. Please try again in a moment."
 
@@ -55,6 +56,8 @@ class ConversationService:
             return [await self.history(event.user, action.limit)]
         if isinstance(action, Forget):
             return await self._forget(event.user, action.confirmed)
+        if isinstance(action, TypedReply):
+            return await self._typed(event.user, action.text)
         return await self._step(event.user, action)
 
     async def _start(self, user: str, action: Start) -> list[Reply]:
@@ -62,18 +65,43 @@ class ConversationService:
         if dialog is None:
             return [Notice("invalid", f"There is no check called '{action.dialog}'.")]
         step = engine.start(
-            dialog, session_id=self.new_id(), owner=user, now=self.clock(), prefill=dict(action.prefill)
+            dialog,
+            session_id=self.new_id(),
+            owner=user,
+            now=self.clock(),
+            prefill=dict(action.prefill),
+            surface=action.surface,
         )
         await self.store.save(step.session, expected_version=0)
         return list(step.replies)
 
-    async def _resume(self, user: str, dialog_id: str) -> list[Reply]:
+    async def running(self, user: str, dialog_id: str = "") -> Session | None:
+        """The user's most recently touched unfinished check (of one dialog, if given)."""
         for session in await self.store.sessions_of(user):
             if not session.finished and (not dialog_id or session.dialog_id == dialog_id):
-                dialog = self.catalog.get(session.dialog_id)
-                if dialog is not None:
-                    return list(engine.show(dialog, session))
-        return [Notice("nothing_to_resume", "You have no unfinished check. Start a new one any time.")]
+                if self.catalog.get(session.dialog_id) is not None:
+                    return session
+        return None
+
+    async def _resume(self, user: str, dialog_id: str) -> list[Reply]:
+        session = await self.running(user, dialog_id)
+        if session is None:
+            return [Notice("nothing_to_resume", "You have no unfinished check. Start a new one any time.")]
+        return list(engine.show(self.catalog.dialogs[session.dialog_id], session))
+
+    async def _typed(self, user: str, text: str) -> list[Reply]:
+        session = await self.running(user)
+        if session is None:
+            return [Notice("nothing_to_resume", "You have no check running.")]
+        dialog = self.catalog.dialogs[session.dialog_id]
+        shown = engine.show(dialog, session)
+        current = shown[0]
+        if not isinstance(current, Question):
+            return list(shown)
+        typed = read_answer(current, text)
+        if not typed.ok:
+            return [Notice("invalid", typed.hint, session.id)]
+        return await self._step(user, Answer(session.id, current.node, typed.value, session.version))
 
     async def history(self, user: str, limit: int = 5) -> History:
         entries = []
@@ -103,7 +131,7 @@ class ConversationService:
         count = await self.store.forget(user)
         return [Notice("forgotten", f"Done: deleted {count} check(s) and every answer in them.")]
 
-    async def _step(self, user: str, action: Answer | Back | Restart | Show) -> list[Reply]:
+    async def _step(self, user: str, action: Answer | Back | Restart | Show | MoveTo) -> list[Reply]:
         session = await self.store.load(action.session)
         if session is None:
             return [Notice("stale", "That check has expired or was deleted. Start a new one any time.")]
@@ -115,6 +143,11 @@ class ConversationService:
         if isinstance(action, Show):
             return list(engine.show(dialog, session))
         now = self.clock()
+        if isinstance(action, MoveTo):
+            moved = session.bump(surface=action.surface, updated_at=now)
+            if not await self.store.save(moved, expected_version=session.version):
+                return [Notice("stale", "That changed a moment ago; nothing was moved.", session.id)]
+            return list(engine.show(dialog, moved))
         if isinstance(action, Answer):
             step = engine.answer(dialog, session, node=action.node, value=action.value, version=action.version, now=now)
         elif isinstance(action, Back):

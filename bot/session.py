@@ -35,6 +35,7 @@ class Session:
     started_at: float = 0.0
     updated_at: float = 0.0
     context: tuple[tuple[str, str], ...] = field(default=())
+    surface: str = ""  # where an adapter shows this conversation (opaque to the core), e.g. "C123:1700.01"
 
     @property
     def finished(self) -> bool:

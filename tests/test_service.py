@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import Catalog
-from bot.events import Answer, Back, Event, Forget, Restart, Resume, Show, ShowHistory, Start
+from bot.events import Answer, Back, Event, Forget, MoveTo, Restart, Resume, Show, ShowHistory, Start, TypedReply
 from bot.replies import History, Notice, Question, ResultCard
 from bot.service import ConversationService
 from bot.stores import MemoryStore, SqliteStore, StoreUnavailable
@@ -149,3 +149,29 @@ async def test_the_shipped_agency_check_takes_the_name_up_front(tmp_path: Path) 
     (q,) = await service.handle(Event(ANN, Start("agency_vetting", (("agency_name", "<!channel> Buzz & Co"),))))
     assert "<!channel> Buzz & Co" in q.text  # kept verbatim: escaping is each adapter's job
     assert q.node != "agency_name"
+
+
+async def test_surface_is_kept_and_moving_makes_old_buttons_stale(service) -> None:
+    (q,) = await ask(service, ANN, Start("small", surface="D1:100.1"))
+    assert q.surface == "D1:100.1"
+    (moved,) = await ask(service, ANN, MoveTo(q.session_id, "D1:200.2"))
+    assert moved.surface == "D1:200.2" and moved.version == q.version + 1 and moved.node == q.node
+    (stale,) = await ask(service, ANN, Answer(q.session_id, q.node, "two", q.version))
+    assert stale.kind == "stale"
+    (notice,) = await ask(service, BOB, MoveTo(q.session_id, "D9:1.1"))
+    assert notice.kind == "not_owner"
+
+
+async def test_typed_replies_answer_the_running_check(service) -> None:
+    (none,) = await ask(service, ANN, TypedReply("hi"))
+    assert none.kind == "nothing_to_resume"
+    (q,) = await ask(service, ANN, Start("small"))
+    (hint,) = await ask(service, ANN, TypedReply("perhaps"))
+    assert hint.kind == "invalid" and "Reply with a number: 1 = Two hours" in hint.text
+    assert (await service.store.load(q.session_id)).version == q.version
+    (q2,) = await ask(service, ANN, TypedReply("two hours"))
+    assert q2.node == "name"
+    (q3,) = await ask(service, ANN, TypedReply("The Corner Shop"))
+    assert q3.node == "channels" and "The Corner Shop" in q3.text
+    (q4,) = await ask(service, ANN, TypedReply("1, 2"))
+    assert q4.node == "trust"
