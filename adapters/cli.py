@@ -16,7 +16,6 @@ from bot.catalog import MAIN_DIALOG, Catalog
 from bot.cli import TOOL_COMMANDS, add_tool_commands, run_tool
 from bot.problems import DialogError
 
-
 PLATFORMS = ("slack", "discord")
 
 
