@@ -1,0 +1,146 @@
+"""Core replies as Block Kit: a question with its buttons, a result card, a shared summary.
+
+Pure functions (reply in, blocks out), so every node of every dialog can be rendered and run
+through slack_sdk's own validation in a test without a server.
+"""
+
+from __future__ import annotations
+
+from adapters.slack.text import clip, escape, mrkdwn, plain
+from adapters.slack.values import ButtonValue
+from bot.replies import History, Notice, Question, ResultCard, ScoreLine
+
+BAR_WIDTH = 10
+MAX_CHECKBOXES = 10  # Slack's limit for a checkboxes element; more options use a multi-select
+
+
+def question_blocks(q: Question) -> list[dict]:
+    blocks: list[dict] = [{"type": "section", "text": plain(p)} for p in q.preface]
+    blocks.append({"type": "context", "elements": [plain(f"{q.dialog_title} · {q.progress.text}", 150)]})
+    blocks.append({"type": "section", "block_id": "question", "text": plain(q.text)})
+    blocks.extend(_answer_blocks(q))
+    if q.why:
+        blocks.append({"type": "context", "elements": [mrkdwn(f"_Why we ask:_ {escape(q.why)} ({escape(q.source)})")]})
+    blocks.append({"type": "actions", "block_id": "nav", "elements": _nav_buttons(q.session_id, q.version, q.can_go_back)})
+    return blocks
+
+
+def _answer_blocks(q: Question) -> list[dict]:
+    at = ButtonValue(q.session_id, q.version, q.node)
+    if q.kind == "text":
+        return [
+            {
+                "type": "actions",
+                "block_id": "answer",
+                "elements": [button("Type your answer", "oc.text", at.encode(), style="primary")],
+            },
+            {"type": "context", "elements": [plain(f"Or simply reply here in this DM (at most {q.max_length} characters).")]},
+        ]
+    if q.kind == "multi":
+        options = [{"text": plain(o.label, 75), "value": o.id} for o in q.options]
+        if len(options) <= MAX_CHECKBOXES:
+            picker: dict = {"type": "checkboxes", "action_id": "oc.pick", "options": options}
+        else:
+            picker = {"type": "multi_static_select", "action_id": "oc.pick", "placeholder": plain("Pick", 150), "options": options}
+        hint = "Tick all that apply, then press Next." if q.min_picks == 0 else f"Tick at least {q.min_picks}, then press Next."
+        return [
+            {"type": "actions", "block_id": "picks", "elements": [picker]},
+            {"type": "context", "elements": [plain(hint)]},
+            {"type": "actions", "block_id": "answer", "elements": [button("Next", "oc.next", at.encode(), style="primary")]},
+        ]
+    buttons = [
+        button(o.label, f"oc.answer.{i}", ButtonValue(q.session_id, q.version, q.node, o.id).encode())
+        for i, o in enumerate(q.options)
+    ]
+    return [{"type": "actions", "block_id": "answer", "elements": buttons}]
+
+
+def _nav_buttons(session: str, version: int, can_go_back: bool) -> list[dict]:
+    value = ButtonValue(session, version).encode()
+    buttons = [button("Back", "oc.back", value)] if can_go_back else []
+    buttons.append(button("Start over", "oc.restart", value))
+    return buttons
+
+
+def button(label: str, action_id: str, value: str, style: str = "") -> dict:
+    element = {"type": "button", "text": plain(label, 75), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def score_bar(line: ScoreLine) -> str:
+    filled = round(line.fraction * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def score_lines(card: ResultCard) -> str:
+    return "\n".join(f"`{score_bar(s)}` {escape(s.label)} ({s.score:+d})" for s in card.scores)
+
+
+def result_blocks(card: ResultCard) -> list[dict]:
+    blocks: list[dict] = [{"type": "section", "text": plain(p)} for p in card.preface]
+    blocks += [
+        {"type": "header", "text": plain(f"Recommendation: {card.title}", 150)},
+        {"type": "section", "text": plain(card.summary)},
+    ]
+    if card.why:
+        blocks.append({"type": "context", "elements": [plain(f"From the article: {card.why}")]})
+    blocks.append({"type": "section", "text": mrkdwn("*Scores*\n" + score_lines(card))})
+    if card.drivers:
+        lines = [f"• *{escape(d.question)}:* {escape(d.answer)}" + (f"\n   _{escape(d.why)}_" if d.why else "") for d in card.drivers]
+        blocks.append({"type": "section", "text": mrkdwn("*Why this recommendation*\n" + "\n".join(lines))})
+    blocks.append({"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))})
+    if card.still_to_settle:
+        blocks.append({"type": "section", "text": mrkdwn("*Still to settle*\n" + "\n".join(f"❓ {escape(s)}" for s in card.still_to_settle))})
+    blocks.append({"type": "context", "elements": [plain("Sources: " + ", ".join(card.sources))]})
+    value = ButtonValue(card.session_id, card.version).encode()
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "result",
+            "elements": [
+                button("Share to a channel", "oc.share", value, style="primary"),
+                button("Vet an agency", "oc.vet", value),
+                button("Back", "oc.back", value),
+                button("Start over", "oc.restart", value),
+            ],
+        }
+    )
+    return blocks
+
+
+def shared_summary_blocks(card: ResultCard, user_id: str) -> list[dict]:
+    """What a channel sees when someone shares a result: attributed, compact, no buttons."""
+    subject = f" for {escape(card.subject)}" if card.subject else ""
+    return [
+        {"type": "section", "text": mrkdwn(f"<@{user_id}> ran *{escape(card.dialog_title)}*{subject}.")},
+        {"type": "header", "text": plain(f"Recommendation: {card.title}", 150)},
+        {"type": "section", "text": plain(card.summary)},
+        {"type": "section", "text": mrkdwn(score_lines(card))},
+        {"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))},
+        {"type": "context", "elements": [plain("Sources: " + ", ".join(card.sources))]},
+    ]
+
+
+def notice_text(notice: Notice) -> str:
+    return escape(notice.text)
+
+
+def history_blocks(history: History) -> list[dict]:
+    if not history.entries:
+        return [{"type": "section", "text": plain("No finished checks yet. Type /outsource-check to start one.")}]
+    import time
+
+    lines = [
+        f"• {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))} *{escape(e.dialog_title)}*: {escape(e.outcome_title)}"
+        for e in history.entries
+    ]
+    return [{"type": "section", "text": mrkdwn("*Your last results*\n" + "\n".join(lines))}]
+
+
+def fallback_text(reply: Question | ResultCard) -> str:
+    """The notification text Slack shows where blocks cannot be (parsed as mrkdwn: escaped)."""
+    if isinstance(reply, Question):
+        return escape(clip(f"{reply.progress.text}: {reply.text}", 3000))
+    return escape(clip(f"Recommendation: {reply.title}. {reply.summary}", 3000))

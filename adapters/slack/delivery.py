@@ -1,0 +1,152 @@
+"""Getting core replies onto Slack: update the living message, whisper notices, never go silent.
+
+In-place updates of the message a click came from go through the interaction's `response_url`
+(it does not count against Web API rate limits) and fall back to `chat.update`. Web API errors
+are logged and turned into a short apology to the user; the session was already saved (or left
+untouched) by the core, so an error here never corrupts it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import (
+    button,
+    fallback_text,
+    history_blocks,
+    question_blocks,
+    result_blocks,
+    shared_summary_blocks,
+)
+from adapters.slack.text import escape, plain
+from adapters.slack.values import ButtonValue
+from bot.replies import History, Notice, Question, Reply, ResultCard
+
+log = logging.getLogger("outsource_check.slack")
+APOLOGY = "Sorry, Slack didn't accept my last update. Your answers are safe; please try again in a moment."
+NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "no_permission"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A message: where a conversation lives. Its surface string is what the core keeps."""
+
+    channel: str
+    ts: str
+
+    @property
+    def surface(self) -> str:
+        return f"{self.channel}:{self.ts}"
+
+    @classmethod
+    def parse(cls, surface: str) -> Place | None:
+        channel, _, ts = surface.partition(":")
+        return cls(channel, ts) if channel and ts else None
+
+
+class Delivery:
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        user_id: str,
+        respond: Callable[..., Awaitable] | None,
+        origin: Place | None = None,
+    ) -> None:
+        self.client = client
+        self.user_id = user_id
+        self.respond = respond
+        self.origin = origin
+
+    @asynccontextmanager
+    async def apologising(self, quiet: bool = False) -> AsyncIterator[None]:
+        try:
+            yield
+        except (SlackApiError, ClientError) as exc:
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("Slack Web API call failed for %s: %s", self.user_id, reason)
+            if not quiet:
+                try:
+                    await self.ephemeral(APOLOGY)
+                except (SlackApiError, ClientError):
+                    log.warning("could not deliver the apology to %s either", self.user_id)
+
+    async def new_dm_message(self, text: str) -> Place:
+        opened = await self.client.conversations_open(users=self.user_id)
+        channel = opened["channel"]["id"]
+        posted = await self.client.chat_postMessage(channel=channel, text=text)
+        return Place(channel, posted["ts"])
+
+    async def show(self, replies: list[Reply], place: Place) -> None:
+        for reply in replies:
+            if isinstance(reply, Question):
+                await self.update(place, fallback_text(reply), question_blocks(reply))
+            elif isinstance(reply, ResultCard):
+                await self.update(place, fallback_text(reply), result_blocks(reply))
+            elif isinstance(reply, Notice) and reply.kind == "changed":
+                restart = ButtonValue(reply.session_id, 0).encode()
+                blocks = [
+                    {"type": "section", "text": plain(reply.text)},
+                    {"type": "actions", "elements": [button("Start over", "oc.restart", restart, style="primary")]},
+                ]
+                await self.update(place, escape(reply.text), blocks)
+            else:
+                await self.show_ephemeral([reply])
+
+    async def show_ephemeral(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            if isinstance(reply, History):
+                await self.ephemeral("Your last results", blocks=history_blocks(reply))
+            elif isinstance(reply, Notice):
+                await self.ephemeral(escape(reply.text))
+
+    async def update(self, place: Place, text: str, blocks: list[dict]) -> None:
+        if self.respond is not None and place == self.origin:
+            response = await self.respond(text=text, blocks=blocks, replace_original=True)
+            if 200 <= getattr(response, "status_code", 0) < 300:
+                return
+            log.info("response_url update failed (%s); falling back to chat.update", getattr(response, "status_code", "?"))
+        await self.client.chat_update(channel=place.channel, ts=place.ts, text=text, blocks=blocks)
+
+    async def retire(self, place: Place, text: str) -> None:
+        """An old living message: keep its words, drop its buttons."""
+        await self.client.chat_update(channel=place.channel, ts=place.ts, text=text, blocks=[{"type": "section", "text": plain(text)}])
+
+    async def ephemeral(self, text: str, blocks: list[dict] | None = None) -> None:
+        if self.respond is not None:
+            response = await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+            if 200 <= getattr(response, "status_code", 0) < 300:
+                return
+        if self.origin is not None and self.origin.channel:
+            await self.client.chat_postEphemeral(channel=self.origin.channel, user=self.user_id, text=text, blocks=blocks)
+        else:
+            await self.dm(text, blocks)
+
+    async def replace_original(self, text: str) -> None:
+        if self.respond is not None:
+            await self.respond(text=escape(text), replace_original=True)
+        else:
+            await self.dm(text)
+
+    async def dm(self, text: str, blocks: list[dict] | None = None) -> None:
+        await self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
+
+    async def post(self, channel: str, text: str) -> None:
+        await self.client.chat_postMessage(channel=channel, text=escape(text))
+
+    async def share(self, card: ResultCard, channel: str) -> None:
+        try:
+            await self.client.chat_postMessage(channel=channel, text=fallback_text(card), blocks=shared_summary_blocks(card, self.user_id))
+        except SlackApiError as exc:
+            if exc.response.get("error") not in NOT_IN_CHANNEL:
+                raise
+            await self.dm(f"I can't post in <#{channel}>: invite me there first (`/invite @Outsource Check`), then share again.")
+            return
+        await self.dm(f"Shared your result in <#{channel}>.")

@@ -1,0 +1,55 @@
+"""`outsource-check slack`: check the settings and the token, then serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.app import build_app, make_client
+from adapters.slack.server import run_http, run_socket_mode
+from adapters.slack.settings import SettingsError, read_settings
+from bot.catalog import Catalog
+from bot.service import ConversationService
+from bot.stores import open_store
+
+
+def run(args: argparse.Namespace, catalog: Catalog) -> int:
+    try:
+        settings = read_settings()
+    except SettingsError as exc:
+        print(f"outsource-check slack: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return asyncio.run(_serve(settings, catalog, args.store))
+
+
+async def _serve(settings, catalog: Catalog, store_spec: str | None) -> int:
+    client = make_client(settings)
+    try:
+        identity = await client.auth_test()
+    except SlackApiError as exc:
+        print(f"outsource-check slack: Slack rejected SLACK_BOT_TOKEN ({exc.response.get('error')})", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"outsource-check slack: cannot reach the Slack Web API at {settings.api_url} ({exc})", file=sys.stderr)
+        return 2
+    try:
+        store = open_store(store_spec)
+    except ValueError as exc:
+        print(f"outsource-check slack: {exc}", file=sys.stderr)
+        return 2
+    service = ConversationService(catalog=catalog, store=store)
+    app = build_app(service=service, settings=settings, client=client)
+    logging.getLogger("outsource_check.slack").info("signed in as %s in %s", identity.get("user"), identity.get("team"))
+    try:
+        if settings.socket_mode:
+            await run_socket_mode(app, settings.app_token)
+        else:
+            await run_http(app, host="0.0.0.0", port=settings.port)
+    finally:
+        await store.close()
+    return 0
