@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.loader import load_dialog
 from bot.model import Dialog
-from bot.problems import DialogError
+from bot.problems import DialogError, Problem
 
 MAIN_DIALOG = "outsource_check"
 AGENCY_DIALOG = "agency_vetting"
@@ -43,6 +43,12 @@ class Catalog:
                 problems.extend(exc.problems)
                 continue
             dialogs[dialog.id] = dialog
+        for dialog in dialogs.values():
+            for outcome in dialog.outcomes:
+                if outcome.follow_with and outcome.follow_with not in dialogs:
+                    problems.append(
+                        Problem(dialog.path, outcome.line, 1, f"follow_with: '{outcome.follow_with}' is not a dialog in {folder}", outcome.id)
+                    )
         if problems:
             raise DialogError(problems)
         return cls(dialogs)

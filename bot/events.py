@@ -80,7 +80,70 @@ class Forget:
 Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | Forget | MoveTo | TypedReply
 
 
+# --- team rounds -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenRound:
+    """Start a team round in a channel; `surface` is the round card's message."""
+
+    name: str  # the starter's display name
+    surface: str
+    topic: str = ""
+    anonymous: bool = False
+    expected: int = 0
+    deadline: float = 0.0
+    dialog: str = MAIN_DIALOG
+
+
+@dataclass(frozen=True)
+class TakeRoundCheck:
+    """Take (or retake) the round's check privately; `surface` is where the private check lives."""
+
+    round: str
+    name: str
+    surface: str = ""
+    is_member: bool = True  # the adapter's word that the user belongs to the round's channel
+
+
+@dataclass(frozen=True)
+class RevealRound:
+    round: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class VoteRound:
+    round: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class CloseRound:
+    round: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class ShowRound:
+    """The round card as it stands, or the decision record once closed (for export)."""
+
+    round: str
+    record: bool = False
+
+
+@dataclass(frozen=True)
+class RoundThread:
+    """The adapter opened the discussion thread: remember where, for the decision record."""
+
+    round: str
+    thread: str
+
+
+RoundAction = OpenRound | TakeRoundCheck | RevealRound | VoteRound | CloseRound | ShowRound | RoundThread
+
+
 @dataclass(frozen=True)
 class Event:
     user: str
-    action: Action
+    action: Action | RoundAction

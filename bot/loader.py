@@ -40,7 +40,7 @@ NODE_KEYS = {
     "branch": {"id", "kind", "routes", "otherwise"},
 }
 CHOICE_KEYS = {"id", "label", "scores", "next", "follow_up"}
-OUTCOME_KEYS = {"id", "title", "summary", "source", "why", "when", "fallback", "next_steps"}
+OUTCOME_KEYS = {"id", "title", "summary", "source", "why", "when", "fallback", "next_steps", "follow_with"}
 MAX_TEXT_LENGTH = 500
 
 
@@ -441,6 +441,7 @@ class _Builder:
             when=when,
             fallback=fallback,
             why=self.get(raw, path, "why", str, default="", node=outcome_id),
+            follow_with=self.get(raw, path, "follow_with", str, default="", node=outcome_id),
             line=self.located.where(path)[0],
         )
 

@@ -136,6 +136,7 @@ class Outcome:
     when: Condition | None = None
     fallback: bool = False
     why: str = ""
+    follow_with: str = ""  # a dialog to suggest next (e.g. vetting the agency this outcome recommends)
     line: int = 0
 
 

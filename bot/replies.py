@@ -123,4 +123,80 @@ class History:
     entries: tuple[HistoryEntry, ...]
 
 
-Reply = Question | ResultCard | Notice | History
+@dataclass(frozen=True)
+class RoundCard:
+    """The round's card in the channel: who is in, how many finished, never what they answered."""
+
+    round_id: str
+    version: int
+    topic: str
+    starter: str  # display name
+    status: str  # open, revealed, closed
+    joined: tuple[str, ...]
+    finished: tuple[str, ...]
+    expected: int = 0
+    deadline: float = 0.0
+    anonymous: bool = False
+    surface: str = ""
+
+
+@dataclass(frozen=True)
+class Spread:
+    label: str
+    low: int
+    median: float
+    high: int
+    range_low: int  # the dimension's own reachable range, for drawing bars
+    range_high: int
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    question: str
+    split: tuple[tuple[str, int], ...]  # answer label -> how many gave it
+    why: str
+    source: str
+
+
+@dataclass(frozen=True)
+class MemberResult:
+    name: str
+    outcome: str  # title, or "not finished"
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    """Posted at the reveal: the comparison, the prompts for the thread, and the vote."""
+
+    round_id: str
+    version: int
+    topic: str
+    members: tuple[MemberResult, ...]
+    spreads: tuple[Spread, ...]
+    disagreements: tuple[Disagreement, ...]
+    team_outcome: str
+    team_outcome_title: str
+    agreement: tuple[int, int]  # members behind the team's outcome, members finished
+    strength: str  # strong, moderate, weak
+    rule: str  # how the team's outcome was chosen, in words
+    options: tuple[Option, ...]  # outcomes to vote on
+    votes: tuple[tuple[str, int], ...] = ()  # outcome id -> votes so far
+    surface: str = ""
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    round_id: str
+    topic: str
+    date: str
+    participants: tuple[str, ...]
+    decision: str  # outcome title
+    votes: tuple[tuple[str, str], ...]  # name -> outcome title
+    reasons: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    follow_with: str  # a dialog to run next (e.g. agency_vetting), or ""
+    markdown: str
+    surface: str = ""
+
+
+Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord

@@ -12,8 +12,22 @@ from collections.abc import Callable
 
 from bot import engine
 from bot.catalog import Catalog
-from bot.events import Answer, Back, Event, Forget, MoveTo, Restart, Resume, Show, ShowHistory, Start, TypedReply
+from bot.events import (
+    Answer,
+    Back,
+    Event,
+    Forget,
+    MoveTo,
+    Restart,
+    Resume,
+    RoundAction,
+    Show,
+    ShowHistory,
+    Start,
+    TypedReply,
+)
 from bot.replies import History, HistoryEntry, Notice, Question, Reply
+from bot.round_service import Rounds
 from bot.session import Session
 from bot.stores.base import SessionStore, StoreUnavailable
 from bot.typed import read_answer
@@ -39,6 +53,7 @@ class ConversationService:
         self.store = store
         self.clock = clock
         self.new_id = new_id
+        self.rounds = Rounds(catalog=catalog, store=store, clock=clock, new_id=new_id)
 
     async def handle(self, event: Event) -> list[Reply]:
         try:
@@ -48,6 +63,8 @@ class ConversationService:
 
     async def _handle(self, event: Event) -> list[Reply]:
         action = event.action
+        if isinstance(action, RoundAction):
+            return await self.rounds.handle(event.user, action)
         if isinstance(action, Start):
             return await self._start(event.user, action)
         if isinstance(action, Resume):
@@ -128,6 +145,7 @@ class ConversationService:
                     "This deletes every check and answer stored about you, finished or not. It cannot be undone.",
                 )
             ]
+        await self.rounds.forget(user)
         count = await self.store.forget(user)
         return [Notice("forgotten", f"Done: deleted {count} check(s) and every answer in them.")]
 
@@ -158,6 +176,8 @@ class ConversationService:
             return list(step.replies)
         if not await self.store.save(step.session, expected_version=session.version):
             return [Notice("stale", "That was already answered a moment ago; nothing changed.", session.id)]
+        if step.session.finished and not session.finished:
+            return [*step.replies, *await self.rounds.finished(step.session)]
         return list(step.replies)
 
     async def session(self, session_id: str) -> Session | None:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Protocol
 
+from bot.rounds import Round
 from bot.session import Session
 
 DEFAULT_TTL_SECONDS = 14 * 24 * 3600  # an unfinished check nobody touched for two weeks is abandoned
@@ -40,11 +41,27 @@ class SessionStore(Protocol):
         """Delete abandoned sessions; returns how many."""
         ...
 
+    async def load_round(self, round_id: str) -> Round | None: ...
+
+    async def save_round(self, round_: Round, *, expected_version: int) -> bool:
+        """Compare-and-set, as for sessions: 0 means the round must not exist yet."""
+        ...
+
+    async def rounds_of(self, user: str) -> list[Round]:
+        """Rounds the user started or took part in (for `forget`)."""
+        ...
+
+    async def delete_round(self, round_id: str) -> None: ...
+
     async def close(self) -> None: ...
 
 
 def is_expired(session: Session, *, now: float, ttl: float) -> bool:
     return not session.finished and session.updated_at < now - ttl
+
+
+def round_users(round_: Round) -> set[str]:
+    return {round_.starter, *(m.user for m in round_.members)}
 
 
 def data_dir() -> Path:

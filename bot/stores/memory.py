@@ -9,13 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from bot.rounds import Round
 from bot.session import Session
-from bot.stores.base import DEFAULT_TTL_SECONDS, is_expired
+from bot.stores.base import DEFAULT_TTL_SECONDS, is_expired, round_users
 
 
 class MemoryStore:
     def __init__(self, *, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.time) -> None:
         self._rows: dict[str, str] = {}
+        self._rounds: dict[str, str] = {}
         self._ttl = ttl
         self._clock = clock
 
@@ -55,6 +57,23 @@ class MemoryStore:
         for key in doomed:
             del self._rows[key]
         return len(doomed)
+
+    async def load_round(self, round_id: str) -> Round | None:
+        text = self._rounds.get(round_id)
+        return Round.from_json(text) if text is not None else None
+
+    async def save_round(self, round_: Round, *, expected_version: int) -> bool:
+        current = await self.load_round(round_.id)
+        if (current.version if current else 0) != expected_version or round_.version <= expected_version:
+            return False
+        self._rounds[round_.id] = round_.to_json()
+        return True
+
+    async def rounds_of(self, user: str) -> list[Round]:
+        return [r for r in map(Round.from_json, self._rounds.values()) if user in round_users(r)]
+
+    async def delete_round(self, round_id: str) -> None:
+        self._rounds.pop(round_id, None)
 
     async def close(self) -> None:
         return None

@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.rounds import Round
 from bot.session import Session
-from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable
+from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable, round_users
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -28,6 +29,17 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_owner ON sessions (owner, updated_at);
 CREATE INDEX IF NOT EXISTS sessions_idle ON sessions (finished, updated_at);
+CREATE TABLE IF NOT EXISTS rounds (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS round_users (
+    round_id TEXT NOT NULL,
+    user TEXT NOT NULL,
+    PRIMARY KEY (round_id, user)
+);
+CREATE INDEX IF NOT EXISTS round_users_user ON round_users (user);
 """
 
 
@@ -112,6 +124,55 @@ class SqliteStore:
         return await self._run(  # type: ignore[return-value]
             lambda db: db.execute("DELETE FROM sessions WHERE finished = 0 AND updated_at < ?", (cutoff,)).rowcount
         )
+
+    async def load_round(self, round_id: str) -> Round | None:
+        row = await self._run(lambda db: db.execute("SELECT data FROM rounds WHERE id = ?", (round_id,)).fetchone())
+        return Round.from_json(row[0]) if row else None  # type: ignore[index]
+
+    async def save_round(self, round_: Round, *, expected_version: int) -> bool:
+        if round_.version <= expected_version:
+            return False
+
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if expected_version == 0:
+                    cursor = db.execute(
+                        "INSERT OR IGNORE INTO rounds (id, version, data) VALUES (?, ?, ?)",
+                        (round_.id, round_.version, round_.to_json()),
+                    )
+                else:
+                    cursor = db.execute(
+                        "UPDATE rounds SET version = ?, data = ? WHERE id = ? AND version = ?",
+                        (round_.version, round_.to_json(), round_.id, expected_version),
+                    )
+                if cursor.rowcount == 1:
+                    db.execute("DELETE FROM round_users WHERE round_id = ?", (round_.id,))
+                    db.executemany(
+                        "INSERT INTO round_users (round_id, user) VALUES (?, ?)", [(round_.id, u) for u in round_users(round_)]
+                    )
+                db.execute("COMMIT")
+                return cursor.rowcount == 1
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        return await self._run(work)  # type: ignore[return-value]
+
+    async def rounds_of(self, user: str) -> list[Round]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT data FROM rounds WHERE id IN (SELECT round_id FROM round_users WHERE user = ?)", (user,)
+            ).fetchall()
+        )
+        return [Round.from_json(r[0]) for r in rows]  # type: ignore[union-attr]
+
+    async def delete_round(self, round_id: str) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM rounds WHERE id = ?", (round_id,))
+            db.execute("DELETE FROM round_users WHERE round_id = ?", (round_id,))
+
+        await self._run(work)
 
     async def close(self) -> None:
         with self._lock:

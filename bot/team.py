@@ -1,0 +1,210 @@
+"""Comparing a team's results and writing down what it decided.
+
+The team's recommendation follows a rule stated to the team: the majority of the members'
+outcomes; a tie goes to whichever tied outcome the dialog's own rules pick on the team's summed
+scores, else to the one listed first in the dialog. The questions the team split on most come
+with the article's reasoning, as prompts for the discussion thread.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+
+from bot import conditions
+from bot.analysis import facts
+from bot.explain import answer_label, drivers
+from bot.model import Dialog
+from bot.replies import DecisionRecord, Disagreement, MemberResult, Option, RoundCard, Spread, TeamSummary
+from bot.rounds import Member, Round
+from bot.scoring import fill
+from bot.session import AnswerValue
+
+MAX_PROMPTS = 3
+RULE = "majority of the members' outcomes; a tie goes to the outcome the dialog's rules pick on the team's summed scores"
+
+
+def round_card(round_: Round) -> RoundCard:
+    return RoundCard(
+        round_id=round_.id,
+        version=round_.version,
+        topic=round_.topic,
+        starter=round_.starter_name,
+        status=round_.status,
+        joined=tuple(m.name for m in round_.members),
+        finished=tuple(m.name for m in round_.finished_members),
+        expected=round_.expected,
+        deadline=round_.deadline,
+        anonymous=round_.anonymous,
+        surface=round_.surface,
+    )
+
+
+def team_outcome(round_: Round, dialog: Dialog) -> tuple[str, int]:
+    """The team's outcome id and how many members got it."""
+    counts = Counter(m.outcome for m in round_.finished_members)
+    if not counts:
+        return dialog.fallback.id, 0
+    best = max(counts.values())
+    tied = [o.id for o in dialog.outcomes if counts.get(o.id) == best]
+    if len(tied) > 1:
+        summed: Counter[str] = Counter()
+        for member in round_.finished_members:
+            summed.update(dict(member.scores))
+        for outcome in dialog.outcomes:  # the rules, on the team's summed scores
+            if outcome.id in tied and outcome.when is not None and conditions.holds(outcome.when, summed, {}):
+                return outcome.id, best
+    return tied[0], best
+
+
+def strength(agreeing: int, finished: int) -> str:
+    share = agreeing / finished if finished else 0.0
+    return "strong" if share >= 0.75 else "moderate" if share >= 0.5 else "weak"
+
+
+def spreads(round_: Round, dialog: Dialog) -> tuple[Spread, ...]:
+    ranges = facts(dialog).score_ranges
+    result = []
+    for dimension in dialog.dimensions:
+        values = [dict(m.scores).get(dimension.id, 0) for m in round_.finished_members] or [0]
+        low, high = ranges[dimension.id]
+        result.append(Spread(dimension.label, min(values), statistics.median(values), max(values), low, high))
+    return tuple(result)
+
+
+def _distance(kind: str, values: list[AnswerValue]) -> float:
+    """How far apart a team's answers to one question are, 0 (all alike) to 1."""
+    if kind == "scale":
+        numbers = [v for v in values if isinstance(v, int)]
+        return (max(numbers) - min(numbers)) / 4 if numbers else 0.0
+    if kind == "multi":
+        sets = [set(v) if isinstance(v, tuple) else {v} for v in values]
+        union = set().union(*sets)
+        common = set.intersection(*sets) if sets else set()
+        return 1 - len(common) / len(union) if union else 0.0
+    if kind == "text":
+        return 0.0  # names and free text are not opinions to compare
+    counts = Counter(values)
+    return 1 - max(counts.values()) / len(values)
+
+
+def disagreements(round_: Round, dialog: Dialog) -> tuple[Disagreement, ...]:
+    finished = round_.finished_members
+    scored = []
+    for order, node in enumerate(n for n in dialog.nodes.values() if n.is_question):
+        values = [dict((a.node, a.value) for a in m.answers)[node.id] for m in finished if node.id in {a.node for a in m.answers}]
+        if len(values) < 2:
+            continue
+        distance = _distance(node.kind, values)
+        if distance > 0:
+            split = Counter(answer_label(node, v) for v in values)
+            scored.append((-distance, order, node, tuple(split.most_common())))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return tuple(
+        Disagreement(node.short or node.text, split, node.why, node.source.file if node.source else "")
+        for _, _, node, split in scored[:MAX_PROMPTS]
+    )
+
+
+def summary(round_: Round, dialog: Dialog) -> TeamSummary:
+    chosen, agreeing = team_outcome(round_, dialog)
+    finished = len(round_.finished_members)
+    votes = Counter(m.vote for m in round_.members if m.vote)
+    return TeamSummary(
+        round_id=round_.id,
+        version=round_.version,
+        topic=round_.topic,
+        members=tuple(
+            MemberResult(round_.display_name(m), _title(dialog, m.outcome, member=m) if m.finished else "not finished")
+            for m in round_.members
+        ),
+        spreads=spreads(round_, dialog),
+        disagreements=disagreements(round_, dialog),
+        team_outcome=chosen,
+        team_outcome_title=_title(dialog, chosen, round_),
+        agreement=(agreeing, finished),
+        strength=strength(agreeing, finished),
+        rule=RULE,
+        options=tuple(Option(o.id, _title(dialog, o.id, round_)) for o in dialog.outcomes),
+        votes=tuple((o.id, votes[o.id]) for o in dialog.outcomes if votes[o.id]),
+        surface=round_.surface,
+    )
+
+
+def decided(round_: Round, dialog: Dialog) -> str:
+    """Most votes wins; a tie (or no votes) goes to the team's recommendation if it is tied, else dialog order."""
+    votes = Counter(m.vote for m in round_.members if m.vote)
+    recommended, _ = team_outcome(round_, dialog)
+    if not votes:
+        return recommended
+    best = max(votes.values())
+    tied = [o.id for o in dialog.outcomes if votes.get(o.id) == best]
+    return recommended if recommended in tied else tied[0]
+
+
+def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> DecisionRecord:
+    outcome = dialog.outcome(round_.decision or decided(round_, dialog)) or dialog.fallback
+    date = time.strftime("%Y-%m-%d", time.gmtime(now if now is not None else round_.updated_at))
+    participants = tuple(round_.display_name(m) for m in round_.members)
+    votes = tuple((round_.display_name(m), _title(dialog, m.vote, round_)) for m in round_.members if m.vote)
+    reasons = [outcome.summary, *(_common_drivers(round_, dialog, outcome.id))]
+    record = DecisionRecord(
+        round_id=round_.id,
+        topic=round_.topic,
+        date=date,
+        participants=participants,
+        decision=_title(dialog, outcome.id, round_),
+        votes=votes,
+        reasons=tuple(reasons),
+        next_steps=outcome.next_steps,
+        follow_with=outcome.follow_with,
+        markdown="",
+        surface=round_.surface,
+    )
+    return _with_markdown(record, outcome.why)
+
+
+def _common_drivers(round_: Round, dialog: Dialog, outcome_id: str) -> list[str]:
+    """What pushed the members who got this outcome, most shared first."""
+    counts: Counter[str] = Counter()
+    backers = [m for m in round_.finished_members if m.outcome == outcome_id]
+    for member in backers:
+        answers = {a.node: a.value for a in member.answers}
+        for driver in drivers(dialog, dialog.outcome(outcome_id), answers):
+            counts[f"{driver.question}: {driver.answer}"] += 1
+    return [f"{text} ({n} of {len(backers)})" for text, n in counts.most_common(3)]
+
+
+def _title(dialog: Dialog, outcome_id: str, round_: Round | None = None, member: Member | None = None) -> str:
+    """An outcome's title, its {placeholders} filled from the member's answers (or a backer's)."""
+    outcome = dialog.outcome(outcome_id)
+    if outcome is None:
+        return outcome_id
+    if member is None and round_ is not None:
+        member = next((m for m in round_.finished_members if m.outcome == outcome_id), None)
+    answers = {a.node: a.value for a in member.answers} if member is not None else {}
+    return fill(dialog, outcome.title, answers)
+
+
+def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
+    lines = [
+        f"# Decision: {record.decision}",
+        "",
+        f"- **Topic:** {record.topic or 'Should we outsource our social media?'}",
+        f"- **Date:** {record.date}",
+        f"- **Participants:** {', '.join(record.participants) or 'none'}",
+        "",
+        "## Votes",
+        *([f"- {name}: {title}" for name, title in record.votes] or ["- (no votes; the team's recommendation stands)"]),
+        "",
+        "## Main reasons",
+        *[f"- {reason}" for reason in record.reasons],
+        *([f"- From the article: {why}"] if why else []),
+        "",
+        "## Next steps",
+        *[f"- [ ] {step}" for step in record.next_steps],
+    ]
+    if record.follow_with:
+        lines += ["", f"Before anyone signs: vet each agency with `/outsource-check agency <name>` ({record.follow_with})."]
+    return DecisionRecord(**{**record.__dict__, "markdown": "\n".join(lines) + "\n"})

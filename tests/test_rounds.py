@@ -1,0 +1,237 @@
+"""Team rounds in the core: joining, finishing, revealing, voting, closing, through a real store."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import Catalog
+from bot.events import (
+    Answer,
+    CloseRound,
+    Event,
+    Forget,
+    OpenRound,
+    Restart,
+    RevealRound,
+    RoundThread,
+    ShowRound,
+    TakeRoundCheck,
+    VoteRound,
+)
+from bot.replies import DecisionRecord, Notice, Question, ResultCard, RoundCard, TeamSummary
+from bot.service import ConversationService
+from bot.stores import MemoryStore, SqliteStore
+from tests.helpers import Clock, small_dialog
+
+STARTER = "slack:T1:U0LEAD"
+PATHS = {
+    "consultant": ["none", "Shop", ("blog",)],
+    "agency": ["two", "Shop", ("twitter",), 5],
+    "in_house": ["two", "Shop", ("twitter", "facebook"), 1],
+}
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def service(request, tmp_path: Path):
+    clock = Clock()
+    store = MemoryStore(clock=clock) if request.param == "memory" else SqliteStore(tmp_path / "r.db", clock=clock)
+    yield ConversationService(catalog=Catalog.of(small_dialog()), store=store, clock=clock)
+    await store.close()
+
+
+async def open_round(service, **options) -> RoundCard:
+    (card,) = await service.handle(Event(STARTER, OpenRound(name="Lead", surface="C1:1.0", dialog="small", **options)))
+    assert isinstance(card, RoundCard) and card.status == "open"
+    return card
+
+
+async def take_and_finish(service, round_id: str, user: str, outcome: str) -> list:
+    replies = await service.handle(Event(user, TakeRoundCheck(round_id, name=user.split(":")[-1])))
+    question = replies[0]
+    assert isinstance(question, Question), replies
+    for value in PATHS[outcome]:
+        replies = await service.handle(Event(user, Answer(question.session_id, question.node, value, question.version)))
+        question = replies[0]
+    assert isinstance(replies[0], ResultCard) and replies[0].outcome == outcome
+    return replies
+
+
+def member(i: int) -> str:
+    return f"slack:T1:U{i:03d}"
+
+
+async def test_a_round_of_one(service) -> None:
+    card = await open_round(service, topic="Socials in 2027?")
+    replies = await take_and_finish(service, card.round_id, STARTER, "agency")
+    (private, updated) = replies
+    assert isinstance(updated, RoundCard) and updated.finished == ("U0LEAD",)
+    summary, after = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert isinstance(summary, TeamSummary) and after.status == "revealed"
+    assert summary.team_outcome == "agency" and summary.agreement == (1, 1) and summary.strength == "strong"
+    assert summary.disagreements == ()
+
+
+async def test_answers_stay_hidden_until_the_reveal(service) -> None:
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, member(1), "consultant")
+    (shown,) = await service.handle(Event(member(2), ShowRound(card.round_id)))
+    assert isinstance(shown, RoundCard) and shown.finished == ("U001",)
+    assert "consultant" not in repr(shown).lower()
+
+
+async def test_five_members_with_a_majority_disagreements_and_unfinished(service) -> None:
+    card = await open_round(service)
+    for i, outcome in enumerate(["agency", "agency", "agency", "consultant"], 1):
+        await take_and_finish(service, card.round_id, member(i), outcome)
+    await service.handle(Event(member(5), TakeRoundCheck(card.round_id, name="U005")))  # never finishes
+    summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert summary.team_outcome == "agency" and summary.agreement == (3, 4) and summary.strength == "strong"
+    assert [m.outcome for m in summary.members][-1] == "not finished"
+    assert [m.name for m in summary.members] == ["U001", "U002", "U003", "U004", "U005"]
+    hours = next(d for d in summary.disagreements if d.question == "Hours")
+    assert dict(hours.split) == {"Two hours": 3, "None": 1}
+    assert hours.why and hours.source == "000_d221b9c26be84fb1.txt"
+    time_spread = next(s for s in summary.spreads if s.label == "Time")
+    assert (time_spread.low, time_spread.high) == (-2, 3)
+
+
+async def test_a_tie_is_broken_by_the_rules_on_summed_scores(service) -> None:
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, member(1), "consultant")
+    await take_and_finish(service, card.round_id, member(2), "in_house")
+    summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    # summed time = -2 + 4 = 2: in_house needs 3, agency needs trust 2 -> the dialog order decides
+    assert summary.agreement == (1, 2) and summary.strength == "moderate"
+    assert summary.team_outcome == "in_house"  # listed before the fallback among the tied
+    assert "tie goes to" in summary.rule
+
+
+async def test_redo_before_the_reveal_replaces_the_result(service) -> None:
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, member(1), "consultant")
+    await take_and_finish(service, card.round_id, member(1), "agency")
+    summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert [(m.name, m.outcome) for m in summary.members] == [("U001", "Agency for Shop")]
+
+
+async def test_anonymous_rounds_hide_names_in_the_comparison(service) -> None:
+    card = await open_round(service, anonymous=True)
+    await take_and_finish(service, card.round_id, member(1), "consultant")
+    await take_and_finish(service, card.round_id, member(2), "agency")
+    summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert [m.name for m in summary.members] == ["Member 1", "Member 2"]
+
+
+async def test_votes_change_until_close_and_the_record_says_it_all(service) -> None:
+    card = await open_round(service, topic="Q3 socials")
+    for i, outcome in enumerate(["agency", "agency", "consultant"], 1):
+        await take_and_finish(service, card.round_id, member(i), outcome)
+    (refused,) = await service.handle(Event(member(1), VoteRound(card.round_id, "agency")))
+    assert refused.kind == "refused" and "once the results are revealed" in refused.text
+    await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    await service.handle(Event(member(1), VoteRound(card.round_id, "agency")))
+    await service.handle(Event(member(1), VoteRound(card.round_id, "consultant")))  # changed mind
+    await service.handle(Event(member(2), VoteRound(card.round_id, "consultant")))
+    (summary,) = await service.handle(Event(member(3), VoteRound(card.round_id, "consultant")))
+    assert dict(summary.votes) == {"consultant": 3}
+    (outsider,) = await service.handle(Event("slack:T1:U0OUT", VoteRound(card.round_id, "agency")))
+    assert outsider.kind == "refused"
+    await service.handle(Event(STARTER, RoundThread(card.round_id, "C1:2.0")))
+    record, closed = await service.handle(Event(STARTER, CloseRound(card.round_id)))
+    assert isinstance(record, DecisionRecord) and closed.status == "closed"
+    assert record.decision == "Consultant" and record.participants == ("U001", "U002", "U003")
+    assert record.votes == (("U001", "Consultant"), ("U002", "Consultant"), ("U003", "Consultant"))
+    assert record.next_steps == ("Hire a consultant for a week.",)
+    for part in ("# Decision: Consultant", "**Topic:** Q3 socials", "**Date:** 2023-11-14", "- [ ] Hire a consultant"):
+        assert part in record.markdown
+    (late,) = await service.handle(Event(member(1), VoteRound(card.round_id, "agency")))
+    assert late.kind == "refused" and "closed" in late.text
+    (export,) = await service.handle(Event(member(2), ShowRound(card.round_id, record=True)))
+    assert export.markdown == record.markdown
+
+
+async def test_only_the_starter_or_an_admin_reveals_and_closes(service) -> None:
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, member(1), "agency")
+    (refused,) = await service.handle(Event(member(1), RevealRound(card.round_id)))
+    assert refused.kind == "refused" and "Only the person who started" in refused.text
+    summary, _ = await service.handle(Event(member(2), RevealRound(card.round_id, is_admin=True)))
+    assert isinstance(summary, TeamSummary)
+    (again,) = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert again.kind == "refused"
+    (refused,) = await service.handle(Event(member(1), CloseRound(card.round_id)))
+    assert refused.kind == "refused"
+    record, _ = await service.handle(Event(STARTER, CloseRound(card.round_id)))
+    assert record.follow_with == ""  # the small dialog's outcomes suggest no follow-up
+
+
+async def test_a_closed_or_revealed_round_takes_no_new_members(service) -> None:
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, member(1), "agency")
+    await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    (refused,) = await service.handle(Event(member(2), TakeRoundCheck(card.round_id, name="late")))
+    assert refused.kind == "refused"
+    (not_member,) = await service.handle(Event(member(3), TakeRoundCheck(card.round_id, name="x", is_member=False)))
+    assert not_member.kind == "not_member"
+
+
+async def test_nothing_to_reveal_before_anyone_finished(service) -> None:
+    card = await open_round(service)
+    (refused,) = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert "Nobody has finished" in refused.text
+
+
+async def test_it_reveals_itself_once_the_expected_number_finished(service) -> None:
+    card = await open_round(service, expected=2)
+    await take_and_finish(service, card.round_id, member(1), "agency")
+    replies = await take_and_finish(service, card.round_id, member(2), "consultant")
+    assert any(isinstance(r, TeamSummary) for r in replies)
+    assert replies[-1].status == "revealed"
+
+
+async def test_it_reveals_itself_after_the_deadline(service) -> None:
+    card = await open_round(service, deadline=service.clock() + 3600)
+    await take_and_finish(service, card.round_id, member(1), "agency")
+    (still_open,) = await service.handle(Event(member(2), ShowRound(card.round_id)))
+    assert still_open.status == "open"
+    service.clock.advance(3601)
+    summary, shown = await service.handle(Event(member(2), ShowRound(card.round_id)))
+    assert isinstance(summary, TeamSummary) and shown.status == "revealed"
+
+
+async def test_restarting_after_the_reveal_does_not_change_the_round(service) -> None:
+    card = await open_round(service)
+    replies = await take_and_finish(service, card.round_id, member(1), "agency")
+    session_id = replies[0].session_id
+    await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    (question,) = await service.handle(Event(member(1), Restart(session_id)))
+    for value in PATHS["consultant"]:
+        (question, *rest) = await service.handle(Event(member(1), Answer(session_id, question.node, value, question.version)))
+    assert question.outcome == "consultant" and rest == []
+    summary, _ = await service.handle(Event(member(1), ShowRound(card.round_id)))
+    assert summary.members[0].outcome == "Agency for Shop"
+
+
+@pytest.mark.parametrize("size", [2, 50])
+async def test_many_members_finishing_at_once_all_count_exactly_once(service, size: int) -> None:
+    card = await open_round(service)
+    users = [member(i) for i in range(size)]
+    await asyncio.gather(*(take_and_finish(service, card.round_id, u, "agency" if i % 2 else "consultant") for i, u in enumerate(users)))
+    stored = await service.store.load_round(card.round_id)
+    assert sorted(m.user for m in stored.members) == sorted(users)
+    assert all(m.finished for m in stored.members)
+    assert stored.version == 1 + 2 * size  # one join and one result each, nothing lost or doubled
+
+
+async def test_forget_removes_a_member_and_deletes_rounds_they_started(service) -> None:
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, member(1), "agency")
+    await service.handle(Event(member(1), Forget(confirmed=True)))
+    assert [m.user for m in (await service.store.load_round(card.round_id)).members] == []
+    await service.handle(Event(STARTER, Forget(confirmed=True)))
+    assert await service.store.load_round(card.round_id) is None
+    (gone,) = await service.handle(Event(member(2), ShowRound(card.round_id)))
+    assert isinstance(gone, Notice) and gone.kind == "stale"
