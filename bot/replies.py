@@ -197,6 +197,7 @@ class DecisionRecord:
     follow_with: str  # a dialog to run next (e.g. agency_vetting), or ""
     markdown: str
     surface: str = ""
+    thread: str = ""  # where the team discussed it, if the adapter said
 
 
 Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord

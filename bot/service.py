@@ -10,7 +10,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from bot import engine
+from bot import engine, team
 from bot.catalog import Catalog
 from bot.events import (
     Answer,
@@ -26,7 +26,7 @@ from bot.events import (
     Start,
     TypedReply,
 )
-from bot.replies import History, HistoryEntry, Notice, Question, Reply
+from bot.replies import History, HistoryEntry, Notice, Question, Reply, RoundCard
 from bot.round_service import Rounds
 from bot.session import Session
 from bot.stores.base import SessionStore, StoreUnavailable
@@ -128,6 +128,10 @@ class ConversationService:
             if outcome is not None and dialog is not None:
                 entries.append(HistoryEntry(session.id, dialog.title, outcome.title, session.updated_at))
         return History(tuple(entries[:limit]))
+
+    async def rounds_of(self, user: str) -> list[RoundCard]:
+        """Cards of the rounds a user started or joined (adapters find "this channel's round" among them)."""
+        return [team.round_card(r) for r in await self.store.rounds_of(user)]
 
     async def latest_result(self, user: str) -> list[Reply]:
         """The newest finished check's result card, or nothing (for home tabs and summaries)."""

@@ -161,6 +161,7 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
         follow_with=outcome.follow_with,
         markdown="",
         surface=round_.surface,
+        thread=round_.thread,
     )
     return _with_markdown(record, outcome.why)
 

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import views
 from adapters.slack.delivery import Delivery, Place
 from adapters.slack.settings import SlackSettings
+from adapters.slack.team import SlackTeam
 from adapters.slack.values import ForgedValue, decode
 from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
 from bot.events import Answer, Back, Event, Forget, MoveTo, Restart, Resume, Show, ShowHistory, Start, TypedReply
@@ -67,6 +68,11 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
 class Listeners:
     def __init__(self, service: ConversationService) -> None:
         self.service = service
+        self.team = SlackTeam(service)
+
+    async def deliver(self, delivery: Delivery, user: str, replies: list, place: Place) -> None:
+        """The user's own question or result to `place`; anything about a team round to its channel."""
+        await self.team.show(delivery, user, replies, private=place)
 
     async def ask(self, user: str, action) -> list:
         return await self.service.handle(Event(user, action))
@@ -99,7 +105,7 @@ class Listeners:
             elif sub == "forget":
                 await delivery.ephemeral("Delete your data?", blocks=views.forget_blocks())
             elif sub == "team":
-                await delivery.ephemeral("Team rounds (deciding together in a channel) are coming soon.")
+                await self.team.command(delivery, user, command.get("user_name") or user_id, command["channel_id"], rest)
             elif sub == "help":
                 await delivery.ephemeral("Outsource Check help", blocks=views.help_blocks())
             else:
@@ -156,15 +162,19 @@ class Listeners:
                 log.warning("refused a forged click from %s (%s): %s", user_id, action_id, exc)
                 await delivery.ephemeral(FORGED)
                 return
+            if action_id.startswith("oc.round."):
+                name = body["user"].get("name") or body["user"].get("username") or user_id
+                await self.team.click(delivery, user, name, action_id, value, place)
+                return
             await self.clicked(delivery, user, action_id, value, body, place)
 
     async def clicked(self, delivery: Delivery, user: str, action_id: str, value, body: dict, place: Place) -> None:
         version = value.version or None  # 0: a button that works whatever the version (e.g. after a dialog change)
         if action_id.startswith("oc.answer."):
-            await delivery.show(await self.ask(user, Answer(value.session, value.node, value.choice, version)), place)
+            await self.deliver(delivery, user, await self.ask(user, Answer(value.session, value.node, value.choice, version)), place)
         elif action_id == "oc.next":
             picked = _selected(body)
-            await delivery.show(await self.ask(user, Answer(value.session, value.node, picked, version)), place)
+            await self.deliver(delivery, user, await self.ask(user, Answer(value.session, value.node, picked, version)), place)
         elif action_id == "oc.back":
             await delivery.show(await self.ask(user, Back(value.session, version)), place)
         elif action_id == "oc.restart":
@@ -209,7 +219,7 @@ class Listeners:
         await ack()
         delivery = Delivery(client=client, user_id=user_id, respond=None)
         async with delivery.apologising():
-            await delivery.show(replies, place)
+            await self.deliver(delivery, user, replies, place)
 
     async def share_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         await ack()
@@ -262,7 +272,7 @@ class Listeners:
                 await delivery.post(event["channel"], hint)
                 return
             place = Place.parse(first.surface) if first is not None else None
-            await delivery.show(replies, place or await delivery.new_dm_message("…"))
+            await self.deliver(delivery, user, replies, place or await delivery.new_dm_message("…"))
 
 
 def _selected(body: dict) -> tuple[str, ...]:

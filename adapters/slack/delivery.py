@@ -34,6 +34,16 @@ APOLOGY = "Sorry, Slack didn't accept my last update. Your answers are safe; ple
 NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "no_permission"}
 
 
+def _error_of(exc: Exception) -> str:
+    """Slack's error code, or the HTTP status / exception name when the answer was not Slack JSON."""
+    if isinstance(exc, SlackApiError):
+        data = getattr(exc.response, "data", None)
+        if isinstance(data, dict):
+            return str(data.get("error", "unknown_error"))
+        return f"HTTP {getattr(exc.response, 'status_code', '?')}"
+    return type(exc).__name__
+
+
 @dataclass(frozen=True)
 class Place:
     """A message: where a conversation lives. Its surface string is what the core keeps."""
@@ -70,7 +80,7 @@ class Delivery:
         try:
             yield
         except (SlackApiError, ClientError) as exc:
-            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            reason = _error_of(exc)
             log.warning("Slack Web API call failed for %s: %s", self.user_id, reason)
             if not quiet:
                 try:
@@ -145,7 +155,7 @@ class Delivery:
         try:
             await self.client.chat_postMessage(channel=channel, text=fallback_text(card), blocks=shared_summary_blocks(card, self.user_id))
         except SlackApiError as exc:
-            if exc.response.get("error") not in NOT_IN_CHANNEL:
+            if _error_of(exc) not in NOT_IN_CHANNEL:
                 raise
             await self.dm(f"I can't post in <#{channel}>: invite me there first (`/invite @Outsource Check`), then share again.")
             return

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+EVERYONE = ["U0LEAD", "U0ANN", "U0BOB", "U0CAT"]
+
 
 @dataclass
 class Message:
@@ -29,6 +31,7 @@ class FakeSlack:
         self.calls: list[dict] = []
         self.messages: dict[tuple[str, str], Message] = {}
         self.ephemerals: list[dict] = []
+        self.channel_members: dict[str, list[str]] = {}  # channel -> members (default: everyone in EVERYONE)
         self.scripted: dict[str, list[tuple[int, dict, dict]]] = {}
         self.held: dict[str, asyncio.Event] = {}
         self.arrived = asyncio.Condition()
@@ -72,6 +75,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self.web_api)
+        app.router.add_get("/api/{method}", self.web_api)  # slack_sdk reads some lists with GET
         app.router.add_post("/response_url/{channel}/{ts}", self.response_url)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
@@ -131,6 +135,8 @@ class FakeSlack:
             return {"ok": True, "channel": self._channel(body), "ts": body["_ts"], "message": {"text": body.get("text", "")}}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
+        if method == "conversations.members":
+            return {"ok": True, "members": self.channel_members.get(body.get("channel", ""), EVERYONE)}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": "1.1"}
         if method.startswith("views."):

@@ -170,7 +170,6 @@ async def test_history_help_team_and_unknown_subcommands_answer_ephemerally(slac
     for text, expected in [
         ("history", "No finished checks yet"),
         ("help", "/outsource-check agency <name>"),
-        ("team", "coming soon"),
         ("dance", "I don't know `dance`"),
     ]:
         count = len(slack.fake.ephemerals)

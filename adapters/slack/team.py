@@ -1,0 +1,156 @@
+"""Team rounds on Slack: `/outsource-check team` in a channel, private checks, reveal, vote, close.
+
+The round card lives in the channel; each member's check lives in their DM; the comparison is
+posted in the channel at the reveal and the discussion prompts go in its thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.delivery import Delivery, Place
+from adapters.slack.team_blocks import (
+    decision_blocks,
+    markdown_blocks,
+    prompt_text,
+    round_card_blocks,
+    summary_blocks,
+)
+from adapters.slack.text import escape
+from adapters.slack.values import ButtonValue
+from bot.events import CloseRound, Event, OpenRound, RevealRound, RoundThread, ShowRound, TakeRoundCheck, VoteRound
+from bot.replies import DecisionRecord, Notice, Reply, RoundCard, TeamSummary
+from bot.service import ConversationService
+
+log = logging.getLogger("outsource_check.slack")
+EXPECTED = re.compile(r"\bexpected:(\d{1,3})\b")
+
+
+def parse_team_text(text: str) -> tuple[str, int, bool]:
+    """`team [topic] [expected:N] [anonymous]` -> (topic, expected, anonymous)."""
+    expected = EXPECTED.search(text)
+    text = EXPECTED.sub("", text)
+    words = text.split()
+    anonymous = "anonymous" in words
+    topic = " ".join(w for w in words if w != "anonymous")
+    return topic, int(expected.group(1)) if expected else 0, anonymous
+
+
+async def is_channel_member(client: AsyncWebClient, channel: str, user_id: str) -> bool:
+    """Only channel members may join a channel's round (a public channel can be read without joining)."""
+    cursor = None
+    while True:
+        page = await client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+        if user_id in page.get("members", []):
+            return True
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return False
+
+
+class SlackTeam:
+    def __init__(self, service: ConversationService) -> None:
+        self.service = service
+
+    async def ask(self, user: str, action) -> list[Reply]:
+        return await self.service.handle(Event(user, action))
+
+    async def command(self, delivery: Delivery, user: str, name: str, channel: str, text: str) -> None:
+        if text.strip().lower() == "export":
+            await self.export_latest(delivery, user, channel)
+            return
+        if channel.startswith("D"):
+            await delivery.ephemeral("Team rounds run in a channel: type `/outsource-check team` there.")
+            return
+        topic, expected, anonymous = parse_team_text(text)
+        posted = await delivery.client.chat_postMessage(channel=channel, text="Starting a team round…")
+        place = Place(channel, posted["ts"])
+        replies = await self.ask(user, OpenRound(name=name, surface=place.surface, topic=topic, expected=expected, anonymous=anonymous))
+        await self.show(delivery, user, replies)
+
+    async def export_latest(self, delivery: Delivery, user: str, channel: str) -> None:
+        cards = [c for c in await self.service.rounds_of(user) if c.surface.startswith(f"{channel}:")]
+        if not cards:
+            await delivery.ephemeral("There is no team round of yours in this channel to export.")
+            return
+        (record, *_) = await self.ask(user, ShowRound(cards[-1].round_id, record=True))
+        if isinstance(record, DecisionRecord):
+            await delivery.ephemeral(escape(record.markdown), blocks=markdown_blocks(record))
+
+    async def click(self, delivery: Delivery, user: str, name: str, action_id: str, value: ButtonValue, clicked: Place) -> None:
+        round_id = value.session
+        if action_id == "oc.round.take":
+            if not await is_channel_member(delivery.client, clicked.channel, delivery.user_id):
+                replies = await self.ask(user, TakeRoundCheck(round_id, name=name, is_member=False))
+                await self.show(delivery, user, replies)
+                return
+            dm = await delivery.new_dm_message("Starting your check for the team round…")
+            replies = await self.ask(user, TakeRoundCheck(round_id, name=name, surface=dm.surface))
+            if replies and isinstance(replies[0], Notice):
+                await delivery.retire(dm, "This team round is not taking answers any more.")
+            await self.show(delivery, user, replies, private=dm)
+        elif action_id == "oc.round.reveal":
+            await self.show(delivery, user, await self.ask(user, RevealRound(round_id)))
+        elif action_id.startswith("oc.round.vote."):
+            await self.show(delivery, user, await self.ask(user, VoteRound(round_id, value.choice)), summary_at=clicked)
+        elif action_id == "oc.round.close":
+            await self.show(delivery, user, await self.ask(user, CloseRound(round_id)))
+        elif action_id == "oc.round.export":
+            (record, *_) = await self.ask(user, ShowRound(round_id, record=True))
+            if isinstance(record, DecisionRecord):
+                await delivery.ephemeral(escape(record.markdown), blocks=markdown_blocks(record))
+            else:
+                await delivery.show_ephemeral([record])
+
+    async def show(
+        self, delivery: Delivery, user: str, replies: list[Reply], private: Place | None = None, summary_at: Place | None = None
+    ) -> None:
+        """Round replies go to the channel; the member's own question or result to their DM."""
+        personal: list[Reply] = []
+        for reply in replies:
+            if isinstance(reply, RoundCard):
+                place = Place.parse(reply.surface)
+                if place is not None:
+                    await delivery.client.chat_update(
+                        channel=place.channel, ts=place.ts, text=f"Team round: {escape(reply.topic)}", blocks=round_card_blocks(reply)
+                    )
+            elif isinstance(reply, TeamSummary):
+                await self.show_summary(delivery, user, reply, summary_at)
+            elif isinstance(reply, DecisionRecord):
+                await self.post_decision(delivery, reply)
+            else:
+                personal.append(reply)
+        if personal:
+            if private is not None:
+                await delivery.show(personal, private)
+            else:
+                await delivery.show_ephemeral(personal)
+
+    async def show_summary(self, delivery: Delivery, user: str, summary: TeamSummary, at: Place | None) -> None:
+        text = f"Team results: {escape(summary.team_outcome_title)}"
+        if at is not None:  # a vote: update the comparison where it was clicked
+            await delivery.update(at, text, summary_blocks(summary))
+            return
+        card = Place.parse(summary.surface)
+        if card is None:
+            return
+        posted = await delivery.client.chat_postMessage(channel=card.channel, text=text, blocks=summary_blocks(summary))
+        thread = Place(card.channel, posted["ts"])
+        for number, prompt in enumerate(summary.disagreements, 1):
+            await delivery.client.chat_postMessage(channel=card.channel, thread_ts=thread.ts, text=prompt_text(number, prompt))
+        await self.ask(user, RoundThread(summary.round_id, thread.surface))
+
+    async def post_decision(self, delivery: Delivery, record: DecisionRecord) -> None:
+        thread = Place.parse(record.thread) or Place.parse(record.surface)
+        if thread is None:
+            return
+        await delivery.client.chat_postMessage(
+            channel=thread.channel,
+            thread_ts=thread.ts,
+            reply_broadcast=True,
+            text=f"Decision: {escape(record.decision)}",
+            blocks=decision_blocks(record),
+        )

@@ -1,0 +1,109 @@
+"""A whole team round on Slack, through signed HTTP: what the channel and the DMs received."""
+
+from __future__ import annotations
+
+import json
+
+from tests.slack.fake_slack import Message
+from tests.slack.test_conversation import answer_current, is_result
+
+CHANNEL = "C0TEAM"
+
+
+def card_in(slack) -> Message:
+    return next(m for (ch, _), m in sorted(slack.fake.messages.items()) if ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team round"))
+
+
+def summary_in(slack) -> Message:
+    return next(m for (ch, _), m in slack.fake.messages.items() if ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results"))
+
+
+async def finish_private_check(slack, user) -> None:
+    await user.h.fake.wait_for(lambda: user.dm in {ch for ch, _ in slack.fake.messages} and user.living().blocks)
+    for _ in range(40):
+        if is_result(user.living()):
+            return
+        await answer_current(user)
+    raise AssertionError("the check did not finish")
+
+
+async def take(slack, user) -> None:
+    await user.click("Take the check", card_in(slack))
+    await finish_private_check(slack, user)
+
+
+async def test_a_team_round_from_command_to_decision_record(slack) -> None:
+    lead, ann, bob = slack.user("U0LEAD"), slack.user("U0ANN"), slack.user("U0BOB")
+    fake = slack.fake
+    await lead.command("team Q3 socials expected:3", channel=CHANNEL)
+    await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks for (ch, _), m in fake.messages.items()))
+    card = card_in(slack)
+    assert card.blocks[0]["text"]["text"] == "Team round: Q3 socials"
+    assert lead.labels(card) == ["Take the check", "Reveal"]
+
+    # a reveal by someone else is refused, quietly
+    await ann.click("Reveal", card)
+    await fake.wait_for(lambda: any("Only the person who started" in e.get("text", "") for e in fake.ephemerals))
+
+    for person in (lead, ann):
+        await take(slack, person)
+    card = card_in(slack)
+    assert "Finished: 2 of 3 expected" in json.dumps(card.blocks)
+    assert "Recommendation" not in json.dumps(card.blocks), "answers stay hidden before the reveal"
+
+    await take(slack, bob)  # the third result reveals the round on its own (expected:3)
+    await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results") for (ch, _), m in fake.messages.items()))
+    summary = summary_in(slack)
+    text = json.dumps(summary.blocks, ensure_ascii=False)
+    for part in ("Each member's recommendation", "u0lead", "u0ann", "u0bob", "Where the team stands", "Team recommendation", "agreement"):
+        assert part in text
+    # the discussion prompts went into the summary's thread
+    threaded = [c["body"] for c in fake.named("chat.postMessage") if c["body"].get("thread_ts") == summary.ts]
+    assert all(t["text"].startswith("*Discussion") for t in threaded)
+    assert "Revealed" in json.dumps(card_in(slack).blocks)
+
+    # votes: one each, changeable; the counts show on the comparison
+    options = [e for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"]]
+    first, second = options[0]["text"]["text"], options[1]["text"]["text"]
+    await ann.click(first, summary)
+    summary = await ann.until_changed(summary)
+    await ann.click(next(e for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"] if e["value"] == options[1]["value"])["text"]["text"], summary)
+    summary = await ann.until_changed(summary)
+    await bob.click(next(e for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"] if e["value"] == options[1]["value"])["text"]["text"], summary)
+    summary = await bob.until_changed(summary)
+    labels = [e["text"]["text"] for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"]]
+    assert labels[0].endswith("(0)") and labels[1].endswith("(2)"), labels
+    assert first.endswith("(0)") and second.endswith("(0)")
+
+    # only the starter closes; closing posts the decision record in the thread
+    await ann.click("Close and record the decision", summary)
+    await fake.wait_for(lambda: sum("Only the person who started" in e.get("text", "") for e in fake.ephemerals) == 2)
+    await lead.click("Close and record the decision", summary)
+    await fake.wait_for(lambda: any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage")))
+    record = next(c["body"] for c in fake.named("chat.postMessage") if c["body"].get("text", "").startswith("Decision:"))
+    assert record["thread_ts"] == summary.ts and record["reply_broadcast"] in (True, "true", "1")
+    shown = json.dumps(record["blocks"], ensure_ascii=False)
+    assert "Votes" in shown and "Main reasons" in shown and "Next steps" in shown and "u0ann" in shown
+    await fake.wait_for(lambda: "Closed" in json.dumps(card_in(slack).blocks))
+
+    # a closed round takes no votes; the record exports as Markdown
+    await bob.click(labels[0], summary)
+    await fake.wait_for(lambda: any("closed" in e.get("text", "") for e in fake.ephemerals))
+    await lead.command("team export", channel=CHANNEL)
+    await fake.wait_for(lambda: any("# Decision:" in e.get("text", "") for e in fake.ephemerals))
+
+
+async def test_only_channel_members_can_join(slack) -> None:
+    lead, eve = slack.user("U0LEAD"), slack.user("U0EVE")
+    slack.fake.channel_members[CHANNEL] = ["U0LEAD"]
+    await lead.command("team", channel=CHANNEL)
+    await slack.fake.wait_for(lambda: any(ch == CHANNEL and m.blocks for (ch, _), m in slack.fake.messages.items()))
+    await eve.click("Take the check", card_in(slack))
+    await slack.fake.wait_for(lambda: any("Only members of this channel" in e.get("text", "") for e in slack.fake.ephemerals))
+    assert eve.dm not in {ch for ch, _ in slack.fake.messages}
+
+
+async def test_team_in_a_dm_is_explained(slack) -> None:
+    ann = slack.user("U0ANN")
+    await ann.command("team", channel=ann.dm)
+    await slack.fake.wait_for(lambda: any("run in a channel" in e.get("text", "") for e in slack.fake.ephemerals))
