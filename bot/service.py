@@ -129,6 +129,16 @@ class ConversationService:
                 entries.append(HistoryEntry(session.id, dialog.title, outcome.title, session.updated_at))
         return History(tuple(entries[:limit]))
 
+    async def first_delivery(self, key: str) -> bool:
+        """Whether a platform delivery (by its id) is new; platforms re-send what they think was lost.
+
+        With the store down we cannot tell, so we answer "new": a rare double beats a lost event.
+        """
+        try:
+            return await self.store.first_time(key)
+        except StoreUnavailable:
+            return True
+
     async def rounds_of(self, user: str) -> list[RoundCard]:
         """Cards of the rounds a user started or joined (adapters find "this channel's round" among them)."""
         return [team.round_card(r) for r in await self.store.rounds_of(user)]

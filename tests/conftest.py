@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("OUTSOURCE_CHECK_TEST_REDIS", "redis://127.0.0.1:6379/15")
 DIALOGS = ROOT / "dialogs"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
@@ -50,7 +53,49 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Settings come only from the environment, so tests start from a known one (as bolt's do)."""
-    for name in list(__import__("os").environ):
+    for name in list(os.environ):
         if name.startswith(("SLACK_", "DISCORD_", "OUTSOURCE_CHECK_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTSOURCE_CHECK_DATA", str(tmp_path / "data"))
+
+
+async def redis_store(clock=None, **options):
+    """A RedisStore on the test Redis under a fresh key prefix, so tests never see each other's keys."""
+    from bot.stores.redis import RedisStore
+
+    kwargs = {"clock": clock} if clock is not None else {}
+    store = RedisStore(REDIS_URL, prefix=f"oc-test-{uuid.uuid4().hex[:10]}:", **kwargs, **options)
+    try:
+        await store.ping()
+    except Exception as exc:  # a clear message beats a wall of connection errors
+        await store.close()
+        pytest.fail(f"no Redis at {REDIS_URL} ({exc}): run 'bash scripts/test', which starts one, or set OUTSOURCE_CHECK_TEST_REDIS")
+    return store
+
+
+async def drop_redis_keys(store) -> None:
+    keys = [k async for k in store._redis.scan_iter(match=f"{store._p}*")]
+    if keys:
+        await store._redis.delete(*keys)
+    await store.close()
+
+
+async def make_store(kind: str, tmp_path: Path, clock=None, **options):
+    from bot.stores import MemoryStore, SqliteStore
+
+    kwargs = {"clock": clock} if clock is not None else {}
+    if kind == "memory":
+        return MemoryStore(**kwargs, **options)
+    if kind == "sqlite":
+        return SqliteStore(tmp_path / "store.sqlite3", **kwargs, **options)
+    return await redis_store(clock, **options)
+
+
+async def close_store(kind: str, store) -> None:
+    if kind == "redis":
+        await drop_redis_keys(store)
+    else:
+        await store.close()
+
+
+STORE_KINDS = ["memory", "sqlite", "redis"]

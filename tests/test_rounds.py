@@ -23,7 +23,7 @@ from bot.events import (
 )
 from bot.replies import DecisionRecord, Notice, Question, ResultCard, RoundCard, TeamSummary
 from bot.service import ConversationService
-from bot.stores import MemoryStore, SqliteStore
+from tests.conftest import STORE_KINDS, close_store, make_store
 from tests.helpers import Clock, small_dialog
 
 STARTER = "slack:T1:U0LEAD"
@@ -34,12 +34,12 @@ PATHS = {
 }
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORE_KINDS)
 async def service(request, tmp_path: Path):
     clock = Clock()
-    store = MemoryStore(clock=clock) if request.param == "memory" else SqliteStore(tmp_path / "r.db", clock=clock)
+    store = await make_store(request.param, tmp_path, clock)
     yield ConversationService(catalog=Catalog.of(small_dialog()), store=store, clock=clock)
-    await store.close()
+    await close_store(request.param, store)
 
 
 async def open_round(service, **options) -> RoundCard:

@@ -12,20 +12,20 @@ from bot.catalog import Catalog
 from bot.events import Answer, Back, Event, Forget, MoveTo, Restart, Resume, Show, ShowHistory, Start, TypedReply
 from bot.replies import History, Notice, Question, ResultCard
 from bot.service import ConversationService
-from bot.stores import MemoryStore, SqliteStore, StoreUnavailable
-from tests.conftest import DIALOGS
+from bot.stores import MemoryStore, StoreUnavailable
+from tests.conftest import DIALOGS, STORE_KINDS, close_store, make_store
 from tests.helpers import Clock, small_dialog
 
 ANN, BOB = "slack:T1:U_ANN", "slack:T1:U_BOB"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORE_KINDS)
 async def service(request, tmp_path: Path):
     clock = Clock()
-    store = MemoryStore(clock=clock) if request.param == "memory" else SqliteStore(tmp_path / "s.db", clock=clock)
+    store = await make_store(request.param, tmp_path, clock)
     ids = count(1)
     yield ConversationService(catalog=Catalog.of(small_dialog()), store=store, clock=clock, new_id=lambda: f"s{next(ids)}")
-    await store.close()
+    await close_store(request.param, store)
 
 
 async def ask(service, user, action):

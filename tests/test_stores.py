@@ -10,20 +10,18 @@ import pytest
 
 from bot.session import AnswerRecord, Session
 from bot.stores import MemoryStore, SqliteStore, open_store
+from tests.conftest import STORE_KINDS, close_store, make_store
 from tests.helpers import Clock
 
 TTL = 3600.0
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=STORE_KINDS)
 async def clock_and_store(request, tmp_path: Path):
     clock = Clock()
-    if request.param == "memory":
-        store = MemoryStore(ttl=TTL, clock=clock)
-    else:
-        store = SqliteStore(tmp_path / "s.sqlite3", ttl=TTL, clock=clock)
+    store = await make_store(request.param, tmp_path, clock, ttl=TTL)
     yield clock, store
-    await store.close()
+    await close_store(request.param, store)
 
 
 def session(session_id: str = "s1", owner: str = "slack:T1:U1", version: int = 1, **changes) -> Session:
@@ -118,5 +116,14 @@ def test_open_store_reads_the_setting(tmp_path: Path, monkeypatch: pytest.Monkey
     assert isinstance(store, SqliteStore) and store.path == tmp_path / "x.sqlite3"
     monkeypatch.setenv("OUTSOURCE_CHECK_DATA", str(tmp_path / "data"))
     assert open_store().path == tmp_path / "data" / "sessions.sqlite3"
-    with pytest.raises(ValueError, match="Redis store is not built yet"):
-        open_store("redis://127.0.0.1:6379/0")
+    from bot.stores.redis import RedisStore
+
+    assert isinstance(open_store("redis://127.0.0.1:6379/0"), RedisStore)
+
+
+async def test_deliveries_are_recognised_the_second_time(clock_and_store) -> None:
+    clock, store = clock_and_store
+    assert await store.first_time("slack:Ev1", ttl=60)
+    assert not await store.first_time("slack:Ev1", ttl=60)
+    assert await store.first_time("slack:Ev2", ttl=60)
+    assert await store.ping()

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import replace
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -55,6 +56,16 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
         process_before_response=False,
     )
     listeners = Listeners(service)
+
+    @app.middleware
+    async def skip_redeliveries(body: dict, next) -> BoltResponse | None:  # noqa: A002 - bolt's own name
+        """Slack re-sends an event it thinks was lost; whichever process sees it first handles it."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await service.first_delivery(f"slack:{event_id}"):
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
     app.command(COMMAND)(listeners.command)
     app.action("oc.pick")(listeners.ack_only)  # ticking a box changes nothing until Next
     app.action(re.compile(r"^oc\."))(listeners.action)

@@ -12,10 +12,12 @@ __all__ = ["MemoryStore", "SessionStore", "SqliteStore", "StoreUnavailable", "op
 
 
 def open_store(spec: str | None = None) -> SessionStore:
-    """`memory:`, a SQLite file path, or unset for `$OUTSOURCE_CHECK_DATA/sessions.sqlite3`."""
+    """`memory:`, `redis://host:port/db`, a SQLite file path, or unset for `$OUTSOURCE_CHECK_DATA/sessions.sqlite3`."""
     spec = spec if spec is not None else os.environ.get("OUTSOURCE_CHECK_STORE", "")
     if spec == "memory:":
         return MemoryStore(ttl=ttl_seconds())
     if spec.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError("OUTSOURCE_CHECK_STORE: the Redis store is not built yet; use a SQLite path or memory:")
+        from bot.stores.redis import RedisStore
+
+        return RedisStore(spec, ttl=ttl_seconds())
     return SqliteStore(spec or data_dir() / "sessions.sqlite3", ttl=ttl_seconds())

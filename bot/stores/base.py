@@ -53,6 +53,14 @@ class SessionStore(Protocol):
 
     async def delete_round(self, round_id: str) -> None: ...
 
+    async def first_time(self, key: str, ttl: float = 600) -> bool:
+        """True the first time a platform delivery is seen (Slack re-sends what it thinks was lost)."""
+        ...
+
+    async def ping(self) -> bool:
+        """Whether the store answers (for readiness checks)."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -18,6 +18,7 @@ class MemoryStore:
     def __init__(self, *, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.time) -> None:
         self._rows: dict[str, str] = {}
         self._rounds: dict[str, str] = {}
+        self._seen: dict[str, float] = {}
         self._ttl = ttl
         self._clock = clock
 
@@ -74,6 +75,17 @@ class MemoryStore:
 
     async def delete_round(self, round_id: str) -> None:
         self._rounds.pop(round_id, None)
+
+    async def first_time(self, key: str, ttl: float = 600) -> bool:
+        now = self._clock()
+        if self._seen.get(key, 0.0) > now:
+            return False
+        self._seen = {k: until for k, until in self._seen.items() if until > now}
+        self._seen[key] = now + ttl
+        return True
+
+    async def ping(self) -> bool:
+        return True
 
     async def close(self) -> None:
         return None

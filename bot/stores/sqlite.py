@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS round_users (
     PRIMARY KEY (round_id, user)
 );
 CREATE INDEX IF NOT EXISTS round_users_user ON round_users (user);
+CREATE TABLE IF NOT EXISTS seen (
+    key TEXT PRIMARY KEY,
+    until REAL NOT NULL
+);
 """
 
 
@@ -173,6 +177,18 @@ class SqliteStore:
             db.execute("DELETE FROM round_users WHERE round_id = ?", (round_id,))
 
         await self._run(work)
+
+    async def first_time(self, key: str, ttl: float = 600) -> bool:
+        now = self._clock()
+
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute("DELETE FROM seen WHERE until <= ?", (now,))
+            return db.execute("INSERT OR IGNORE INTO seen (key, until) VALUES (?, ?)", (key, now + ttl)).rowcount == 1
+
+        return await self._run(work)  # type: ignore[return-value]
+
+    async def ping(self) -> bool:
+        return bool(await self._run(lambda db: db.execute("SELECT 1").fetchone()))
 
     async def close(self) -> None:
         with self._lock:

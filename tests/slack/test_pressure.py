@@ -227,3 +227,20 @@ async def test_app_home_shows_the_last_result(slack) -> None:
     await slack.fake.wait_for(lambda: len(slack.fake.named("views.publish")) == 2)
     second = json.dumps(slack.fake.named("views.publish")[-1]["body"])
     assert "Recommendation:" in second and "Your last result" in second and "oc.share" not in second
+
+
+async def test_a_redelivered_event_is_handled_once(slack) -> None:
+    ann = slack.user("U0ANN")
+    event = {"type": "app_home_opened", "user": "U0ANN", "channel": ann.dm, "tab": "home", "event_ts": "1.1"}
+    body = {
+        "token": "legacy", "team_id": "T1", "api_app_id": "A1", "type": "event_callback", "event": event,
+        "event_id": "Ev0REDELIVERED", "event_time": int(time.time()),
+        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True, "is_enterprise_install": False}],
+    }
+    first = await slack.post(json.dumps(body), "application/json")
+    await slack.fake.wait_for(lambda: len(slack.fake.named("views.publish")) == 1)
+    again = await slack.post(json.dumps(body), "application/json")  # Slack's retry of the same event
+    assert first[0] == again[0] == 200
+    await ann.type_in_dm("hello")  # a later event: once its answer is out, the retry would have shown too
+    await slack.fake.wait_for(lambda: any(c["body"].get("channel") == ann.dm for c in slack.fake.named("chat.postMessage")))
+    assert len(slack.fake.named("views.publish")) == 1

@@ -1,0 +1,184 @@
+"""The store for many processes: sessions and rounds in Redis, compare-and-set in Lua.
+
+A Lua script runs atomically inside Redis, so "check the version, then write" can never be split
+by another process's write. Keys (all under one prefix, `oc:` by default):
+
+- `oc:s:{session id}`: hash {v: version, d: session JSON}; an unfinished session also carries a
+  Redis TTL, so abandoned checks vanish by themselves
+- `oc:u:{user}:s`: sorted set of that user's session ids, scored by last update
+- `oc:r:{round id}`: hash {v, d} for a team round; `oc:u:{user}:r`: set of the user's rounds
+- `oc:seen:{key}`: platform deliveries already handled (short TTL), see `first_time`
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.rounds import Round
+from bot.session import Session
+from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable, is_expired, round_users
+
+T = TypeVar("T")
+
+SAVE = """
+local current = redis.call('HGET', KEYS[1], 'v')
+if current == false then current = 0 else current = tonumber(current) end
+if current ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'd', ARGV[3])
+if ARGV[4] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+for i = 2, #KEYS do
+  if string.sub(KEYS[i], -2) == ':s' then redis.call('ZADD', KEYS[i], ARGV[5], ARGV[6])
+  else redis.call('SADD', KEYS[i], ARGV[6]) end
+end
+return 1
+"""
+
+
+class RedisStore:
+    def __init__(
+        self,
+        url: str,
+        *,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+        prefix: str = "oc:",
+        timeout: float = 2.0,
+    ) -> None:
+        self._redis = aioredis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=10, decode_responses=True
+        )
+        self._ttl = ttl
+        self._clock = clock
+        self._p = prefix
+        self._save = self._redis.register_script(SAVE)
+
+    async def _run(self, work: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await work()
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def _session_key(self, session_id: str) -> str:
+        return f"{self._p}s:{session_id}"
+
+    def _user_sessions(self, user: str) -> str:
+        return f"{self._p}u:{user}:s"
+
+    def _round_key(self, round_id: str) -> str:
+        return f"{self._p}r:{round_id}"
+
+    def _user_rounds(self, user: str) -> str:
+        return f"{self._p}u:{user}:r"
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    async def load(self, session_id: str) -> Session | None:
+        text = await self._run(lambda: self._redis.hget(self._session_key(session_id), "d"))
+        if text is None:
+            return None
+        session = Session.from_json(text)
+        return None if is_expired(session, now=self._clock(), ttl=self._ttl) else session
+
+    async def save(self, session: Session, *, expected_version: int) -> bool:
+        if session.version <= expected_version:
+            return False
+        # Redis drops an abandoned session a little after the logical TTL the clock decides
+        expiry = "0" if session.finished else str(int(self._ttl) + 3600)
+        keys = [self._session_key(session.id), self._user_sessions(session.owner)]
+        args = [expected_version, session.version, session.to_json(), expiry, session.updated_at, session.id]
+        return bool(await self._run(lambda: self._save(keys=keys, args=args)))
+
+    async def sessions_of(self, owner: str) -> list[Session]:
+        index = self._user_sessions(owner)
+        ids = await self._run(lambda: self._redis.zrevrange(index, 0, -1))
+        if not ids:
+            return []
+        texts = await self._run(lambda: self._gather_sessions(ids))
+        gone = [i for i, text in zip(ids, texts, strict=True) if text is None]
+        if gone:
+            await self._run(lambda: self._redis.zrem(index, *gone))
+        now = self._clock()
+        found = [Session.from_json(t) for t in texts if t is not None]
+        return [s for s in found if not is_expired(s, now=now, ttl=self._ttl)]
+
+    async def _gather_sessions(self, ids: list[str]) -> list[str | None]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for session_id in ids:
+                pipe.hget(self._session_key(session_id), "d")
+            return await pipe.execute()
+
+    async def forget(self, owner: str) -> int:
+        index = self._user_sessions(owner)
+        ids = await self._run(lambda: self._redis.zrange(index, 0, -1))
+        if not ids:
+            return 0
+        keys = [self._session_key(i) for i in ids]
+        existing = await self._run(lambda: self._redis.exists(*keys))
+        await self._run(lambda: self._redis.delete(*keys, index))
+        return int(existing)
+
+    async def purge_expired(self) -> int:
+        """Redis drops abandoned sessions by itself an hour after the TTL; this sweeps them on the dot."""
+
+        async def work() -> int:
+            now, doomed = self._clock(), []
+            async for key in self._redis.scan_iter(match=f"{self._p}s:*", count=500):
+                text = await self._redis.hget(key, "d")
+                if text is not None and is_expired(Session.from_json(text), now=now, ttl=self._ttl):
+                    doomed.append(key)
+            if doomed:
+                await self._redis.delete(*doomed)
+            return len(doomed)
+
+        return await self._run(work)
+
+    # --- rounds -------------------------------------------------------------------------------
+
+    async def load_round(self, round_id: str) -> Round | None:
+        text = await self._run(lambda: self._redis.hget(self._round_key(round_id), "d"))
+        return Round.from_json(text) if text is not None else None
+
+    async def save_round(self, round_: Round, *, expected_version: int) -> bool:
+        if round_.version <= expected_version:
+            return False
+        keys = [self._round_key(round_.id), *(self._user_rounds(u) for u in sorted(round_users(round_)))]
+        args = [expected_version, round_.version, round_.to_json(), "0", round_.updated_at, round_.id]
+        return bool(await self._run(lambda: self._save(keys=keys, args=args)))
+
+    async def rounds_of(self, user: str) -> list[Round]:
+        ids = sorted(await self._run(lambda: self._redis.smembers(self._user_rounds(user))))
+        found = [await self.load_round(i) for i in ids]
+        return [r for r in found if r is not None and user in round_users(r)]
+
+    async def delete_round(self, round_id: str) -> None:
+        current = await self.load_round(round_id)
+        if current is None:
+            return
+        keys = [self._user_rounds(u) for u in round_users(current)]
+
+        async def work() -> None:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(self._round_key(round_id))
+                for key in keys:
+                    pipe.srem(key, round_id)
+                await pipe.execute()
+
+        await self._run(work)
+
+    # --- deliveries -------------------------------------------------------------------------
+
+    async def first_time(self, key: str, ttl: float = 600) -> bool:
+        """True the first time `key` is seen within `ttl` seconds, by any process sharing this Redis."""
+        return bool(await self._run(lambda: self._redis.set(f"{self._p}seen:{key}", "1", nx=True, ex=int(ttl))))
+
+    async def ping(self) -> bool:
+        return bool(await self._run(lambda: self._redis.ping()))
+
+    async def close(self) -> None:
+        await self._redis.aclose()
