@@ -49,7 +49,7 @@ async def _serve(settings, catalog: Catalog, store_spec: str | None) -> int:
         if settings.socket_mode:
             await run_socket_mode(app, settings.app_token)
         else:
-            await run_http(app, host="0.0.0.0", port=settings.port)
+            await run_http(app, host=settings.host, port=settings.port)
     finally:
         await store.close()
     return 0

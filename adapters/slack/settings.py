@@ -20,6 +20,7 @@ class SlackSettings:
     app_token: str
     api_url: str
     port: int
+    host: str = "0.0.0.0"
 
     @property
     def socket_mode(self) -> bool:
@@ -49,4 +50,5 @@ def read_settings(environ: Mapping[str, str] | None = None) -> SlackSettings:
         app_token=app_token,
         api_url=api_url if api_url.endswith("/") else api_url + "/",
         port=int(port_text),
+        host=env.get("HOST", "").strip() or "0.0.0.0",
     )
