@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--dialog", default=MAIN_DIALOG, help=f"dialog id (default {MAIN_DIALOG})")
     chat.add_argument("--agency", default="", help="with --dialog agency_vetting: the agency's name")
     chat.add_argument("--store", default=None, help="a SQLite file or memory: (default: OUTSOURCE_CHECK_STORE)")
+    stats = commands.add_parser("stats", help="checks started and finished, drop-off per question, outcome mix")
+    stats.add_argument("--store", default=None, help="a SQLite file, redis://..., or memory: (default: OUTSOURCE_CHECK_STORE)")
     for platform in PLATFORMS:
         runner = commands.add_parser(platform, help=f"run the {platform.title()} bot (settings from the environment)")
         runner.add_argument("--store", default=None, help="a SQLite file or memory: (default: OUTSOURCE_CHECK_STORE)")
@@ -44,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "chat":
         return asyncio.run(_chat(catalog, args))
+    if args.command == "stats":
+        return asyncio.run(_stats(catalog, args.store))
     # each platform's package has a main.run(args, catalog) -> exit code; imported only when asked for
     return importlib.import_module(f"adapters.{args.command}.main").run(args, catalog)
 
@@ -65,6 +69,21 @@ async def _chat(catalog: Catalog, args: argparse.Namespace) -> int:
     chat = TerminalChat(service=ConversationService(catalog=catalog, store=store), user=terminal_user())
     try:
         await chat.run(sys.stdin, args.dialog, prefill)
+    finally:
+        await store.close()
+    return 0
+
+
+async def _stats(catalog: Catalog, spec: str | None) -> int:
+    from bot import stats
+    from bot.stores import StoreUnavailable, open_store
+
+    store = open_store(spec)
+    try:
+        print(stats.report(await stats.collect(store, catalog), catalog))
+    except StoreUnavailable as exc:
+        print(f"outsource-check: the store is not reachable ({exc})", file=sys.stderr)
+        return 2
     finally:
         await store.close()
     return 0

@@ -127,3 +127,10 @@ async def test_deliveries_are_recognised_the_second_time(clock_and_store) -> Non
     assert not await store.first_time("slack:Ev1", ttl=60)
     assert await store.first_time("slack:Ev2", ttl=60)
     assert await store.ping()
+
+
+async def test_every_session_walks_the_whole_store(clock_and_store) -> None:
+    _, store = clock_and_store
+    for i in range(5):
+        await store.save(session(f"s{i}", owner=f"u{i % 2}"), expected_version=0)
+    assert sorted([s.id async for s in store.every_session()]) == [f"s{i}" for i in range(5)]

@@ -147,3 +147,15 @@ def test_typed_multi_and_scale() -> None:
     assert not read_answer(multi, "1 2 3").ok
     scale = Question(**{**QUESTION.__dict__, "kind": "scale", "options": tuple(Option(str(i), str(i)) for i in range(1, 6))})
     assert read_answer(scale, "4").value == 4
+
+
+def test_stats_count_without_personal_data(tmp_path: Path) -> None:
+    run(["chat"], ["1"] * 40, tmp_path)  # one finished check
+    run(["chat", "--dialog", "agency_vetting", "--agency", "Secret Agency Ltd"], ["1", "q"], tmp_path)  # one unfinished
+    result = run(["stats"], [], tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "(outsource_check): 1 started, 1 finished (100%)" in out
+    assert "(agency_vetting): 1 started, 0 finished (0%)" in out
+    assert "where unfinished checks stopped:" in out and "outcomes:" in out
+    assert "Secret Agency" not in out and "terminal:" not in out

@@ -7,6 +7,7 @@ version 7, both try to write version 8, and exactly one wins. The loser is told 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
@@ -55,6 +56,10 @@ class SessionStore(Protocol):
 
     async def first_time(self, key: str, ttl: float = 600) -> bool:
         """True the first time a platform delivery is seen (Slack re-sends what it thinks was lost)."""
+        ...
+
+    def every_session(self) -> AsyncIterator[Session]:
+        """Every stored session, in no order (for `outsource-check stats`)."""
         ...
 
     async def ping(self) -> bool:

@@ -7,7 +7,7 @@ exercises the same serialisation as production.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from bot.rounds import Round
 from bot.session import Session
@@ -83,6 +83,10 @@ class MemoryStore:
         self._seen = {k: until for k, until in self._seen.items() if until > now}
         self._seen[key] = now + ttl
         return True
+
+    async def every_session(self) -> AsyncIterator[Session]:
+        for text in list(self._rows.values()):
+            yield Session.from_json(text)
 
     async def ping(self) -> bool:
         return True

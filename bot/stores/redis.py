@@ -13,7 +13,7 @@ by another process's write. Keys (all under one prefix, `oc:` by default):
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import redis.asyncio as aioredis
@@ -176,6 +176,15 @@ class RedisStore:
     async def first_time(self, key: str, ttl: float = 600) -> bool:
         """True the first time `key` is seen within `ttl` seconds, by any process sharing this Redis."""
         return bool(await self._run(lambda: self._redis.set(f"{self._p}seen:{key}", "1", nx=True, ex=int(ttl))))
+
+    async def every_session(self) -> AsyncIterator[Session]:
+        try:
+            async for key in self._redis.scan_iter(match=f"{self._p}s:*", count=500):
+                text = await self._redis.hget(key, "d")
+                if text is not None:
+                    yield Session.from_json(text)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     async def ping(self) -> bool:
         return bool(await self._run(lambda: self._redis.ping()))

@@ -11,7 +11,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from bot.rounds import Round
@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS seen (
     until REAL NOT NULL
 );
 """
+
+
+def db_page(db: sqlite3.Connection, after: str, size: int = 1000) -> list[tuple[str, str]]:
+    return db.execute("SELECT id, data FROM sessions WHERE id > ? ORDER BY id LIMIT ?", (after, size)).fetchall()
 
 
 class SqliteStore:
@@ -186,6 +190,16 @@ class SqliteStore:
             return db.execute("INSERT OR IGNORE INTO seen (key, until) VALUES (?, ?)", (key, now + ttl)).rowcount == 1
 
         return await self._run(work)  # type: ignore[return-value]
+
+    async def every_session(self) -> AsyncIterator[Session]:
+        last = ""
+        while True:  # in pages, so a large store never sits in memory at once
+            rows = await self._run(lambda db, after=last: db_page(db, after))
+            if not rows:
+                return
+            for session_id, data in rows:  # type: ignore[union-attr]
+                yield Session.from_json(data)
+                last = session_id
 
     async def ping(self) -> bool:
         return bool(await self._run(lambda db: db.execute("SELECT 1").fetchone()))
