@@ -6,11 +6,12 @@ specific stays outside; everything about sessions and dialogs stays inside.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
 
-from bot import engine, team
+from bot import engine, metrics, team
 from bot.catalog import Catalog
 from bot.events import (
     Answer,
@@ -24,14 +25,16 @@ from bot.events import (
     Show,
     ShowHistory,
     Start,
+    TakeRoundCheck,
     TypedReply,
 )
-from bot.replies import History, HistoryEntry, Notice, Question, Reply, RoundCard
+from bot.replies import History, HistoryEntry, Notice, Question, Reply, ResultCard, RoundCard
 from bot.round_service import Rounds
 from bot.session import Session
 from bot.stores.base import SessionStore, StoreUnavailable
 from bot.typed import read_answer
 
+log = logging.getLogger("outsource_check.service")
 TRY_AGAIN = "I can't reach my memory right now; nothing was changed. Please try again in a moment."
 
 
@@ -56,10 +59,19 @@ class ConversationService:
         self.rounds = Rounds(catalog=catalog, store=store, clock=clock, new_id=new_id)
 
     async def handle(self, event: Event) -> list[Reply]:
+        metrics.TURNS.labels(type(event.action).__name__).inc()
         try:
-            return await self._handle(event)
-        except StoreUnavailable:
+            replies = await self._handle(event)
+        except StoreUnavailable as exc:
+            log.warning("store unavailable: %s", exc)
+            metrics.ERRORS.labels("store_unavailable").inc()
             return [Notice("unavailable", TRY_AGAIN)]
+        for reply in replies:
+            if isinstance(reply, Question) and reply.progress.number == 1 and isinstance(event.action, (Start, TakeRoundCheck)):
+                metrics.STARTED.labels(reply.dialog_id).inc()
+            elif isinstance(reply, ResultCard) and isinstance(event.action, (Answer, TypedReply)):
+                metrics.FINISHED.labels(reply.dialog_id, reply.outcome).inc()
+        return replies
 
     async def _handle(self, event: Event) -> list[Reply]:
         action = event.action

@@ -9,6 +9,8 @@ import sys
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.logs import configure_logging
+from adapters.ops import ops_port, start_ops_server
 from adapters.slack.app import build_app, make_client
 from adapters.slack.server import run_http, run_socket_mode
 from adapters.slack.settings import SettingsError, read_settings
@@ -23,7 +25,7 @@ def run(args: argparse.Namespace, catalog: Catalog) -> int:
     except SettingsError as exc:
         print(f"outsource-check slack: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     return asyncio.run(_serve(settings, catalog, args.store))
 
 
@@ -45,11 +47,14 @@ async def _serve(settings, catalog: Catalog, store_spec: str | None) -> int:
     service = ConversationService(catalog=catalog, store=store)
     app = build_app(service=service, settings=settings, client=client)
     logging.getLogger("outsource_check.slack").info("signed in as %s in %s", identity.get("user"), identity.get("team"))
+    ops = await start_ops_server(store, host=settings.host, port=ops_port())
     try:
         if settings.socket_mode:
             await run_socket_mode(app, settings.app_token)
         else:
             await run_http(app, host=settings.host, port=settings.port)
     finally:
+        if ops is not None:
+            await ops.cleanup()
         await store.close()
     return 0

@@ -7,18 +7,29 @@ load balancer; Socket Mode needs no public URL at all.
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+import time
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+
+from adapters.logs import new_turn
+from bot.metrics import ACK_SECONDS
+
+log = logging.getLogger("outsource_check.slack")
 
 EVENTS_PATH = "/slack/events"
 
 
 def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     async def dispatch(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        started = time.perf_counter()
+        new_turn()
+        response = await app.async_dispatch(await to_bolt_request(request))
+        ACK_SECONDS.labels("slack").observe(time.perf_counter() - started)
+        return await to_aiohttp_response(response)
 
     async def healthz(_: web.Request) -> web.Response:
         return web.Response(text="ok")
@@ -39,11 +50,12 @@ async def serve(app: AsyncApp, *, host: str, port: int, path: str = EVENTS_PATH)
 
 async def run_http(app: AsyncApp, *, host: str, port: int) -> None:
     runner = await serve(app, host=host, port=port)
-    print(f"outsource-check slack: listening on http://{host}:{port}{EVENTS_PATH}", flush=True)
+    log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
     try:
         await _until_stopped()
     finally:
-        await runner.cleanup()
+        await runner.cleanup()  # stop taking new requests
+        await finish_turns_in_flight()
 
 
 async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
@@ -51,11 +63,20 @@ async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
 
     handler = AsyncSocketModeHandler(app, app_token)
     await handler.connect_async()
-    print("outsource-check slack: connected in Socket Mode", flush=True)
+    log.info("connected in Socket Mode")
     try:
         await _until_stopped()
     finally:
         await handler.close_async()
+        await finish_turns_in_flight()
+
+
+async def finish_turns_in_flight(timeout: float = 20.0) -> None:
+    """Listeners keep working after their ack; let them finish before the store closes."""
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if pending:
+        log.info("finishing %d turn(s) in flight", len(pending))
+        await asyncio.wait(pending, timeout=timeout)
 
 
 async def _until_stopped() -> None:

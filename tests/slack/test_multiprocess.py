@@ -48,6 +48,7 @@ async def two_processes(tmp_path):
     store = RedisStore(REDIS_DB_URL)
     await store._redis.flushdb()
     ports = [free_port(), free_port()]
+    metrics_ports = [free_port(), free_port()]
     base = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -60,17 +61,18 @@ async def two_processes(tmp_path):
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "adapters.cli", "slack"],
-            env={**base, "PORT": str(port)},
+            env={**base, "PORT": str(port), "METRICS_PORT": str(metrics)},
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=open(tmp_path / f"bot{port}.log", "w"),  # noqa: SIM115 - closed with the process
         )
-        for port in ports
+        for port, metrics in zip(ports, metrics_ports, strict=True)
     ]
     try:
         for port, process in zip(ports, processes, strict=True):
             await wait_healthy(port, process)
-        yield fake, [Harness(fake, f"http://127.0.0.1:{port}/slack/events", None) for port in ports], store, processes
+        harnesses = [Harness(fake, f"http://127.0.0.1:{port}/slack/events", None) for port in ports]
+        yield fake, harnesses, store, processes, metrics_ports
     finally:
         for process in processes:
             if process.poll() is None:
@@ -80,10 +82,15 @@ async def two_processes(tmp_path):
         await store.close()
         await fake.stop()
     assert codes == [0, 0], "SIGTERM ends each process cleanly"
+    for port in ports:
+        lines = [json.loads(line) for line in (tmp_path / f"bot{port}.log").read_text().splitlines() if line.strip()]
+        assert lines and all({"time", "level", "logger", "turn", "message"} <= set(line) for line in lines)
+        text = json.dumps(lines)
+        assert "xoxb-test" not in text and SECRET not in text, "no tokens or secrets in the logs"
 
 
 async def test_clicks_alternate_between_processes_and_a_doubled_click_counts_once(two_processes) -> None:
-    fake, (first, second), store, _ = two_processes
+    fake, (first, second), store, _, metrics_ports = two_processes
     on = [first.user("U0ANN"), second.user("U0ANN")]
     await on[0].command()
     await fake.wait_for(lambda: fake.named("chat.update"))
@@ -114,3 +121,10 @@ async def test_clicks_alternate_between_processes_and_a_doubled_click_counts_onc
     card = json.dumps(on[0].living().blocks)
     assert "Recommendation:" in card
     assert sum("already answered" in e.get("text", "") for e in fake.ephemerals) == 1
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{metrics_ports[0]}/readyz") as response:
+            assert response.status == 200
+        async with session.get(f"http://127.0.0.1:{metrics_ports[0]}/metrics") as response:
+            metrics = await response.text()
+    for name in ("outsource_check_turns_total", "outsource_check_ack_seconds_bucket", "outsource_check_checks_started_total"):
+        assert name in metrics
