@@ -97,3 +97,14 @@ def test_graph_formats(tmp_path: Path, fmt: str) -> None:
     else:
         assert text.startswith('digraph "small"') and "route -> trust" in text
     assert tools.graph(write(tmp_path, "s.yaml", SMALL), "svg")[1] == 2
+
+
+def test_the_guides_complete_example_validates_clean(tmp_path: Path) -> None:
+    """docs/dialogs.md promises its example validates as it stands: keep that true."""
+    from tests.conftest import ROOT
+
+    guide = (ROOT / "docs" / "dialogs.md").read_text()
+    example = guide.split("## A complete small example", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    text, code = tools.validate([write(tmp_path, "coffee_check.yaml", example)])
+    assert code == 0, text
+    assert "ok (2 questions, 2 outcomes)" in text
