@@ -24,6 +24,7 @@ from adapters.slack import views
 from adapters.slack.delivery import Delivery, Place
 from adapters.slack.settings import SlackSettings
 from adapters.slack.team import SlackTeam
+from adapters.slack.text import escape
 from adapters.slack.values import ForgedValue, decode
 from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
 from bot.events import Answer, Back, Event, Forget, MoveTo, Restart, Resume, Show, ShowHistory, Start, TypedReply
@@ -120,7 +121,7 @@ class Listeners:
             elif sub == "help":
                 await delivery.ephemeral("Outsource Check help", blocks=views.help_blocks())
             else:
-                await delivery.ephemeral("Unknown subcommand", blocks=views.help_blocks(f"I don't know `{sub[:40]}`."))
+                await delivery.ephemeral("Unknown subcommand", blocks=views.help_blocks(f"I don't know `{escape(sub[:40])}`."))
 
     async def start_in_dm(self, delivery: Delivery, user: str, action: Start, origin: str = "") -> None:
         """Open the DM, put a placeholder there, and let the conversation live in that message."""
@@ -250,7 +251,7 @@ class Listeners:
                 return
             (reply, *_) = await self.ask(user, Show(value.session))
             if not isinstance(reply, ResultCard):
-                await delivery.dm(reply.text if isinstance(reply, Notice) else "There is no result to share yet.")
+                await delivery.dm(escape(reply.text) if isinstance(reply, Notice) else "There is no result to share yet.")
                 return
             await delivery.share(reply, channel)
 

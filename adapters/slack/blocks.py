@@ -6,6 +6,8 @@ through slack_sdk's own validation in a test without a server.
 
 from __future__ import annotations
 
+import time
+
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
 from bot.replies import History, Notice, Question, ResultCard, ScoreLine
@@ -130,8 +132,6 @@ def notice_text(notice: Notice) -> str:
 def history_blocks(history: History) -> list[dict]:
     if not history.entries:
         return [{"type": "section", "text": plain("No finished checks yet. Type /outsource-check to start one.")}]
-    import time
-
     lines = [
         f"• {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))} *{escape(e.dialog_title)}*: {escape(e.outcome_title)}"
         for e in history.entries

@@ -143,9 +143,10 @@ class Delivery:
         if self.respond is not None:
             await self.respond(text=escape(text), replace_original=True)
         else:
-            await self.dm(text)
+            await self.dm(escape(text))
 
     async def dm(self, text: str, blocks: list[dict] | None = None) -> None:
+        """`text` is mrkdwn: callers escape anything that came from the core or a user."""
         await self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
 
     async def post(self, channel: str, text: str) -> None:

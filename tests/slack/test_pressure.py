@@ -244,3 +244,11 @@ async def test_a_redelivered_event_is_handled_once(slack) -> None:
     await ann.type_in_dm("hello")  # a later event: once its answer is out, the retry would have shown too
     await slack.fake.wait_for(lambda: any(c["body"].get("channel") == ann.dm for c in slack.fake.named("chat.postMessage")))
     assert len(slack.fake.named("views.publish")) == 1
+
+
+async def test_an_unknown_subcommand_is_echoed_escaped(slack) -> None:
+    ann = slack.user("U0ANN")
+    await ann.command("<!channel>")
+    await slack.fake.wait_for(lambda: slack.fake.ephemerals)
+    shown = json.dumps(slack.fake.ephemerals[-1])
+    assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
