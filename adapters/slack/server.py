@@ -49,18 +49,20 @@ async def serve(app: AsyncApp, *, host: str, port: int, path: str = EVENTS_PATH)
 
 
 async def run_http(app: AsyncApp, *, host: str, port: int) -> None:
+    already = asyncio.all_tasks()
     runner = await serve(app, host=host, port=port)
     log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
     try:
         await _until_stopped()
     finally:
         await runner.cleanup()  # stop taking new requests
-        await finish_turns_in_flight()
+        await finish_turns_in_flight(already)
 
 
 async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    already = asyncio.all_tasks()
     handler = AsyncSocketModeHandler(app, app_token)
     await handler.connect_async()
     log.info("connected in Socket Mode")
@@ -68,12 +70,12 @@ async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
         await _until_stopped()
     finally:
         await handler.close_async()
-        await finish_turns_in_flight()
+        await finish_turns_in_flight(already)
 
 
-async def finish_turns_in_flight(timeout: float = 20.0) -> None:
-    """Listeners keep working after their ack; let them finish before the store closes."""
-    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+async def finish_turns_in_flight(already: set[asyncio.Task], timeout: float = 20.0) -> None:
+    """Listeners keep working after their ack; let the ones started while serving finish first."""
+    pending = [t for t in asyncio.all_tasks() - already if t is not asyncio.current_task() and not t.done()]
     if pending:
         log.info("finishing %d turn(s) in flight", len(pending))
         await asyncio.wait(pending, timeout=timeout)

@@ -32,6 +32,8 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], Message] = {}
         self.ephemerals: list[dict] = []
         self.channel_members: dict[str, list[str]] = {}  # channel -> members (default: everyone in EVERYONE)
+        self.envelopes: asyncio.Queue[dict] = asyncio.Queue()  # Socket Mode deliveries to send the bot
+        self.socket_acks: list[dict] = []
         self.scripted: dict[str, list[tuple[int, dict, dict]]] = {}
         self.held: dict[str, asyncio.Event] = {}
         self.arrived = asyncio.Condition()
@@ -76,6 +78,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self.web_api)
         app.router.add_get("/api/{method}", self.web_api)  # slack_sdk reads some lists with GET
+        app.router.add_get("/socket", self.socket_mode)
         app.router.add_post("/response_url/{channel}/{ts}", self.response_url)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
@@ -117,6 +120,27 @@ class FakeSlack:
             return web.json_response(payload, status=status, headers=headers)
         return web.json_response(self._default(method, body))
 
+    async def socket_mode(self, request: web.Request) -> web.WebSocketResponse:
+        """Slack's Socket Mode: say hello, deliver envelopes, collect the bot's acks."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+
+        async def deliver() -> None:
+            while True:
+                await socket.send_json(await self.envelopes.get())
+
+        sender = asyncio.ensure_future(deliver())
+        try:
+            async for message in socket:
+                if message.type == web.WSMsgType.TEXT:
+                    async with self.arrived:
+                        self.socket_acks.append(json.loads(message.data))
+                        self.arrived.notify_all()
+        finally:
+            sender.cancel()
+        return socket
+
     async def response_url(self, request: web.Request) -> web.Response:
         body = json.loads(await request.text() or "{}")
         body["_message"] = (request.match_info["channel"], request.match_info["ts"])
@@ -135,6 +159,8 @@ class FakeSlack:
             return {"ok": True, "channel": self._channel(body), "ts": body["_ts"], "message": {"text": body.get("text", "")}}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws{self.root[4:]}/socket"}
         if method == "conversations.members":
             return {"ok": True, "members": self.channel_members.get(body.get("channel", ""), EVERYONE)}
         if method == "chat.postEphemeral":
