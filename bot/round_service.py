@@ -104,7 +104,9 @@ class Rounds:
     async def _take(self, user: str, action: TakeRoundCheck, current: Round) -> list[Reply]:
         if not action.is_member:
             return [Notice("not_member", "Only members of this channel can join its round.")]
-        current = await self._reveal_if_due(current)
+        revealed = await self._reveal_if_due(current)
+        if revealed.status != current.status:  # the deadline passed: post the results instead
+            return [*self._views(revealed), Notice("refused", "Time is up: the results are revealed.")]
         try:
             rounds.join(current, user=user, name=action.name, session="", now=self.clock())  # refuse early, before a session exists
         except Refused as exc:

@@ -235,3 +235,12 @@ async def test_forget_removes_a_member_and_deletes_rounds_they_started(service) 
     assert await service.store.load_round(card.round_id) is None
     (gone,) = await service.handle(Event(member(2), ShowRound(card.round_id)))
     assert isinstance(gone, Notice) and gone.kind == "stale"
+
+
+async def test_joining_after_the_deadline_reveals_and_says_so(service) -> None:
+    card = await open_round(service, deadline=service.clock() + 60)
+    await take_and_finish(service, card.round_id, member(1), "agency")
+    service.clock.advance(61)
+    summary, shown, notice = await service.handle(Event(member(2), TakeRoundCheck(card.round_id, name="late")))
+    assert isinstance(summary, TeamSummary) and shown.status == "revealed"
+    assert notice.kind == "refused" and "Time is up" in notice.text

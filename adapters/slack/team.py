@@ -27,16 +27,20 @@ from bot.service import ConversationService
 
 log = logging.getLogger("outsource_check.slack")
 EXPECTED = re.compile(r"\bexpected:(\d{1,3})\b")
+DEADLINE = re.compile(r"\bdeadline:(\d{1,4})([mhd])\b")
+UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
 
 
-def parse_team_text(text: str) -> tuple[str, int, bool]:
-    """`team [topic] [expected:N] [anonymous]` -> (topic, expected, anonymous)."""
+def parse_team_text(text: str, now: float = 0.0) -> tuple[str, int, bool, float]:
+    """`team [topic] [expected:N] [deadline:30m|2h|1d] [anonymous]` -> (topic, expected, anonymous, deadline)."""
     expected = EXPECTED.search(text)
-    text = EXPECTED.sub("", text)
+    deadline = DEADLINE.search(text)
+    text = DEADLINE.sub("", EXPECTED.sub("", text))
     words = text.split()
     anonymous = "anonymous" in words
     topic = " ".join(w for w in words if w != "anonymous")
-    return topic, int(expected.group(1)) if expected else 0, anonymous
+    due = now + int(deadline.group(1)) * UNIT_SECONDS[deadline.group(2)] if deadline else 0.0
+    return topic, int(expected.group(1)) if expected else 0, anonymous, due
 
 
 async def is_channel_member(client: AsyncWebClient, channel: str, user_id: str) -> bool:
@@ -65,10 +69,13 @@ class SlackTeam:
         if channel.startswith("D"):
             await delivery.ephemeral("Team rounds run in a channel: type `/outsource-check team` there.")
             return
-        topic, expected, anonymous = parse_team_text(text)
+        topic, expected, anonymous, deadline = parse_team_text(text, self.service.clock())
         posted = await delivery.client.chat_postMessage(channel=channel, text="Starting a team round…")
         place = Place(channel, posted["ts"])
-        replies = await self.ask(user, OpenRound(name=name, surface=place.surface, topic=topic, expected=expected, anonymous=anonymous))
+        replies = await self.ask(
+            user,
+            OpenRound(name=name, surface=place.surface, topic=topic, expected=expected, anonymous=anonymous, deadline=deadline),
+        )
         await self.show(delivery, user, replies)
 
     async def export_latest(self, delivery: Delivery, user: str, channel: str) -> None:

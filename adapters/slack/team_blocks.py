@@ -27,6 +27,9 @@ def round_card_blocks(card: RoundCard) -> list[dict]:
         {"type": "header", "text": plain(f"Team round: {card.topic or DEFAULT_TOPIC}", 150)},
         {"type": "section", "text": plain("\n".join(lines))},
     ]
+    if card.deadline and card.status == "open":
+        when = f"<!date^{int(card.deadline)}^{{date_short_pretty}} at {{time}}|at the deadline>"
+        blocks.append({"type": "context", "elements": [mrkdwn(f"Reveals on its own {when} (at the first click after it).")]})
     if card.status == "open":
         blocks.append(
             {

@@ -107,3 +107,11 @@ async def test_team_in_a_dm_is_explained(slack) -> None:
     ann = slack.user("U0ANN")
     await ann.command("team", channel=ann.dm)
     await slack.fake.wait_for(lambda: any("run in a channel" in e.get("text", "") for e in slack.fake.ephemerals))
+
+
+def test_team_options_are_read_from_the_command() -> None:
+    from adapters.slack.team import parse_team_text
+
+    assert parse_team_text("Q3 socials expected:4 deadline:2h anonymous", now=1000.0) == ("Q3 socials", 4, True, 8200.0)
+    assert parse_team_text("", now=5.0) == ("", 0, False, 0.0)
+    assert parse_team_text("deadline:30m", now=0.0)[3] == 1800.0
