@@ -22,7 +22,7 @@ from adapters.slack.team_blocks import (
 from adapters.slack.text import escape
 from adapters.slack.values import ButtonValue
 from bot.events import CloseRound, Event, OpenRound, RevealRound, RoundThread, ShowRound, TakeRoundCheck, VoteRound
-from bot.replies import DecisionRecord, Notice, Reply, RoundCard, TeamSummary
+from bot.replies import DecisionRecord, Question, Reply, RoundCard, TeamSummary
 from bot.service import ConversationService
 
 log = logging.getLogger("outsource_check.slack")
@@ -96,7 +96,7 @@ class SlackTeam:
                 return
             dm = await delivery.new_dm_message("Starting your check for the team round…")
             replies = await self.ask(user, TakeRoundCheck(round_id, name=name, surface=dm.surface))
-            if replies and isinstance(replies[0], Notice):
+            if not any(isinstance(r, Question) for r in replies):
                 await delivery.retire(dm, "This team round is not taking answers any more.")
             await self.show(delivery, user, replies, private=dm)
         elif action_id == "oc.round.reveal":
