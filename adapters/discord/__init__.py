@@ -1,0 +1,1 @@
+"""The Discord adapter: Discord events in, core calls, embeds and components out."""

@@ -1,0 +1,95 @@
+"""`/outsource-check` and its subcommands, the same set as on Slack (`team` is reserved).
+
+Discord cannot run a command that has subcommands without naming one, so the default "check" is
+the first subcommand listed (and a plain "hi" in a DM starts it too). Every handler defers first
+with an ephemeral "thinking…", which is what the user sees if the store or Discord is slow.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from adapters.discord import components, render, words
+from adapters.discord.delivery import Delivery, Place
+from adapters.discord.flow import Flow, rendering, user_key
+from adapters.discord.text import safe
+from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
+from bot.events import Forget, MoveTo, Resume, ShowHistory, Start
+from bot.replies import History, Notice
+
+
+def build_group(flow: Flow) -> app_commands.Group:
+    group = app_commands.Group(
+        name="outsource-check",
+        description="Should you outsource your social media? A short check with a recommendation.",
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
+    )
+
+    @group.command(name="check", description="Start the check (in our DM)")
+    async def check(interaction: discord.Interaction) -> None:
+        await start(flow, interaction, Start(MAIN_DIALOG))
+
+    @group.command(name="agency", description="Vet one agency you are looking at")
+    @app_commands.describe(name="The agency's name")
+    async def agency(interaction: discord.Interaction, name: app_commands.Range[str, 1, 80]) -> None:
+        await start(flow, interaction, Start(AGENCY_DIALOG, (("agency_name", name),)))
+
+    @group.command(name="resume", description="Continue your unfinished check")
+    async def resume(interaction: discord.Interaction) -> None:
+        await resume_check(flow, interaction)
+
+    @group.command(name="history", description="Your last results")
+    async def history(interaction: discord.Interaction) -> None:
+        delivery = Delivery.of(interaction)
+        async with flow.turn(delivery):
+            await delivery.acknowledge(thinking=True)
+            (reply, *_) = await flow.ask(interaction.user, ShowHistory())
+            if isinstance(reply, History):
+                await delivery.say(embed=render.history(reply))
+            else:
+                await delivery.say(safe(getattr(reply, "text", ""), 2000) or words.APOLOGY)
+
+    @group.command(name="forget", description="Delete everything stored about you")
+    async def forget(interaction: discord.Interaction) -> None:
+        delivery = Delivery.of(interaction)
+        async with flow.turn(delivery):
+            await delivery.acknowledge(thinking=True)
+            (reply, *_) = await flow.ask(interaction.user, Forget(confirmed=False))
+            view = render.new_view().add_item(components.ForgetAnswer("yes")).add_item(components.ForgetAnswer("no"))
+            await delivery.say(safe(getattr(reply, "text", ""), 2000), view=view)
+
+    @group.command(name="help", description="What this bot can do")
+    async def help_(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(words.HELP, ephemeral=True)
+
+    return group
+
+
+async def start(flow: Flow, interaction: discord.Interaction, action: Start) -> None:
+    delivery = Delivery.of(interaction)
+    async with flow.turn(delivery):
+        await delivery.acknowledge(thinking=True)
+        await flow.start(delivery, action)
+
+
+async def resume_check(flow: Flow, interaction: discord.Interaction) -> None:
+    """Move the running check into a new DM message (so it is at the bottom) and retire the old one."""
+    delivery = Delivery.of(interaction)
+    async with flow.turn(delivery):
+        await delivery.acknowledge(thinking=True)
+        running = await flow.service.running(user_key(interaction.user))
+        if running is None:
+            (reply, *_) = await flow.ask(interaction.user, Resume())
+            text = reply.text if isinstance(reply, Notice) else ""
+            await delivery.say(safe(text, 1500) + f" Use `{words.COMMAND} check` to start one.")
+            return
+        try:
+            message = await flow.relocate(delivery, running.id, content=words.RESUMED)
+        except discord.Forbidden:
+            replies = await flow.ask(interaction.user, MoveTo(running.id, ""))
+            rendered = rendering(replies[0], content=words.DMS_CLOSED, in_dm=False)
+            await delivery.say(rendered.content, embed=rendered.embed, view=rendered.view)
+            return
+        await delivery.retire(Place.parse(running.surface), words.MOVED_ON)
+        await delivery.say(f"Your check is in our DM: {message.jump_url}" if delivery.in_guild else "Your check is below.")

@@ -1,0 +1,205 @@
+"""The buttons and menus, as `discord.ui.DynamicItem`s: their state lives in the custom_id.
+
+discord.py matches an incoming custom_id against each class's template and rebuilds the item from
+it, so every button keeps working after a restart with no view kept in memory. The items only
+decode; what a click means is decided in flow.py (reached through the client, which owns it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from adapters.discord import ids
+from adapters.discord.text import clip
+from bot.replies import Option
+
+if TYPE_CHECKING:
+    from adapters.discord.flow import Flow
+
+Button = discord.ui.Button
+Select = discord.ui.Select
+
+
+def flow_of(interaction: discord.Interaction) -> Flow:
+    return interaction.client.flow  # type: ignore[attr-defined]  # set by OutsourceBot
+
+
+class AnswerButton(discord.ui.DynamicItem[Button], template=ids.ANSWER):
+    def __init__(self, session: str, version: int, node: str, option: Option, row: int | None = None) -> None:
+        custom_id = ids.answer(session, version, node, option.id)
+        super().__init__(Button(label=clip(option.label, 80), custom_id=custom_id, row=row))
+        self.session, self.version, self.node, self.choice = session, version, node, option.id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> AnswerButton:
+        return cls(match["session"], int(match["version"]), match["node"], Option(match["choice"], item.label or ""))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        value: object = int(self.choice) if self.choice.isdigit() else self.choice
+        await flow_of(interaction).answer(interaction, self.session, self.version, self.node, value)
+
+
+class NoneOfThese(discord.ui.DynamicItem[Button], template=ids.NONE_OF_THESE):
+    def __init__(self, session: str, version: int, node: str) -> None:
+        super().__init__(Button(label="None of these", custom_id=ids.with_node("z", session, version, node), row=1))
+        self.session, self.version, self.node = session, version, node
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> NoneOfThese:
+        return cls(match["session"], int(match["version"]), match["node"])
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).answer(interaction, self.session, self.version, self.node, ())
+
+
+def _options(options: tuple[Option, ...]) -> list[discord.SelectOption]:
+    return [discord.SelectOption(label=clip(o.label, 100), value=o.id) for o in options[:25]]
+
+
+class PickOne(discord.ui.DynamicItem[Select], template=ids.PICK_ONE):
+    def __init__(self, session: str, version: int, node: str, options: tuple[Option, ...] = ()) -> None:
+        select: Select = Select(
+            custom_id=ids.with_node("c", session, version, node), placeholder="Choose one…", options=_options(options), row=0
+        )
+        super().__init__(select)
+        self.session, self.version, self.node = session, version, node
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Select, match: re.Match[str], /) -> PickOne:
+        return cls(match["session"], int(match["version"]), match["node"])
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        values = self.item.values
+        value = values[0] if len(values) == 1 else tuple(values)  # anything but one pick is refused by the core
+        await flow_of(interaction).answer(interaction, self.session, self.version, self.node, value)
+
+
+class PickMany(discord.ui.DynamicItem[Select], template=ids.PICK_MANY):
+    def __init__(
+        self, session: str, version: int, node: str, options: tuple[Option, ...] = (), low: int = 0, high: int = 0
+    ) -> None:
+        count = min(len(options), 25)
+        high = min(high or count, count)
+        select: Select = Select(
+            custom_id=ids.with_node("k", session, version, node),
+            placeholder="Pick all that apply…" if low == 0 else f"Pick at least {low}…",
+            options=_options(options),
+            min_values=max(1, min(low, high)) if count else 0,
+            max_values=max(high, 1) if count else 1,
+            row=0,
+        )
+        super().__init__(select)
+        self.session, self.version, self.node = session, version, node
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Select, match: re.Match[str], /) -> PickMany:
+        return cls(match["session"], int(match["version"]), match["node"])
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).answer(interaction, self.session, self.version, self.node, tuple(self.item.values))
+
+
+class TypeAnswer(discord.ui.DynamicItem[Button], template=ids.TYPE_ANSWER):
+    def __init__(self, session: str, version: int, node: str) -> None:
+        button: Button = Button(
+            label="Type your answer", style=discord.ButtonStyle.primary, custom_id=ids.with_node("t", session, version, node)
+        )
+        super().__init__(button)
+        self.session, self.version, self.node = session, version, node
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> TypeAnswer:
+        return cls(match["session"], int(match["version"]), match["node"])
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).open_text_modal(interaction, self.session, self.version, self.node)
+
+
+class _SessionButton(discord.ui.DynamicItem[Button], template=r"(?!)"):
+    """A button that names only a session and version (Back, Start over, Share, Vet)."""
+
+    kind = ""
+    label = ""
+    style = discord.ButtonStyle.secondary
+
+    def __init__(self, session: str, version: int) -> None:
+        super().__init__(Button(label=self.label, style=self.style, custom_id=ids.of_session(self.kind, session, version), row=4))
+        self.session, self.version = session, version
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> _SessionButton:
+        return cls(match["session"], int(match["version"]))
+
+
+class Back(_SessionButton, template=ids.BACK):
+    kind, label = "b", "Back"
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).back(interaction, self.session, self.version)
+
+
+class Restart(_SessionButton, template=ids.RESTART):
+    kind, label = "r", "Start over"
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).restart(interaction, self.session, self.version)
+
+
+class Share(_SessionButton, template=ids.SHARE):
+    kind, label, style = "sh", "Share to channel", discord.ButtonStyle.primary
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        from adapters.discord import sharing  # sharing builds ShareTo menus: imported late to avoid a cycle
+
+        await sharing.offer(flow_of(interaction), interaction, self.session, self.version)
+
+
+class Vet(_SessionButton, template=ids.VET):
+    kind, label = "v", "Vet an agency"
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).vet(interaction)
+
+
+class ShareTo(discord.ui.DynamicItem[Select], template=ids.SHARE_TO):
+    """The channel picker of a share; the picked id is checked again before anything is posted."""
+
+    def __init__(self, session: str, version: int, channels: list[tuple[str, str]] | None = None) -> None:
+        options = [discord.SelectOption(label=clip(label, 100), value=cid) for cid, label in (channels or [])[:25]]
+        select: Select = Select(custom_id=ids.of_session("st", session, version), placeholder="Pick a channel…", options=options)
+        super().__init__(select)
+        self.session, self.version = session, version
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Select, match: re.Match[str], /) -> ShareTo:
+        return cls(match["session"], int(match["version"]))
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        from adapters.discord import sharing
+
+        await sharing.post(flow_of(interaction), interaction, self.session, self.item.values)
+
+
+class ForgetAnswer(discord.ui.DynamicItem[Button], template=ids.FORGET):
+    def __init__(self, answer: str) -> None:
+        yes = answer == "yes"
+        button: Button = Button(
+            label="Delete everything" if yes else "Keep my data",
+            style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
+            custom_id=ids.forget(answer),
+        )
+        super().__init__(button)
+        self.confirmed = yes
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> ForgetAnswer:
+        return cls(match["answer"])
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).forget(interaction, self.confirmed)
+
+
+ALL = (AnswerButton, NoneOfThese, PickOne, PickMany, TypeAnswer, Back, Restart, Share, Vet, ShareTo, ForgetAnswer)

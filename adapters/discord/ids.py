@@ -1,0 +1,72 @@
+"""The custom_id grammar: every button and menu carries its own state, nothing else is trusted.
+
+A custom_id names the session, the version of that session it was drawn for and, where it
+answers a question, the node (and choice). Discord echoes it back verbatim, but anyone can send an
+interaction with a custom_id of their own making, so the templates are strict: a custom_id that does
+not match one of them exactly is refused before it reaches the core. Discord allows 100 characters;
+the longest form here is 97 (a 16-character session, a 9-digit version, 32-character node and
+choice ids, the dialog format's own maxima).
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_CUSTOM_ID = 100
+SESSION = r"(?P<session>[A-Za-z0-9_-]{8,16})"
+VERSION = r"(?P<version>0|[1-9][0-9]{0,8})"
+NODE = r"(?P<node>[a-z][a-z0-9_]{0,31})"
+CHOICE = r"(?P<choice>[a-z0-9_]{1,32})"
+
+# one template per kind of component; the DynamicItem classes in components.py use these
+ANSWER = rf"oc:a:{SESSION}:{VERSION}:{NODE}:{CHOICE}"  # a choice or scale button
+NONE_OF_THESE = rf"oc:z:{SESSION}:{VERSION}:{NODE}"  # a pick-several question answered with no picks
+PICK_ONE = rf"oc:c:{SESSION}:{VERSION}:{NODE}"  # a select menu for a long choice question
+PICK_MANY = rf"oc:k:{SESSION}:{VERSION}:{NODE}"  # a select menu for a pick-several question
+TYPE_ANSWER = rf"oc:t:{SESSION}:{VERSION}:{NODE}"  # opens the text-answer modal
+MODAL = rf"oc:m:{SESSION}:{VERSION}:{NODE}"  # the text-answer modal itself
+BACK = rf"oc:b:{SESSION}:{VERSION}"
+RESTART = rf"oc:r:{SESSION}:{VERSION}"  # version 0: whatever the version (after a dialog change)
+SHARE = rf"oc:sh:{SESSION}:{VERSION}"
+SHARE_TO = rf"oc:st:{SESSION}:{VERSION}"  # the channel picker of a share
+VET = rf"oc:v:{SESSION}:{VERSION}"
+FORGET = r"oc:f:(?P<answer>yes|no)"
+
+TEMPLATES = (ANSWER, NONE_OF_THESE, PICK_ONE, PICK_MANY, TYPE_ANSWER, MODAL, BACK, RESTART, SHARE, SHARE_TO, VET, FORGET)
+_COMPILED = tuple(re.compile(t) for t in TEMPLATES)
+
+
+def is_ours(custom_id: object) -> bool:
+    """Whether a custom_id is one this adapter could have written (the forged-id gate)."""
+    return (
+        isinstance(custom_id, str)
+        and len(custom_id) <= MAX_CUSTOM_ID
+        and any(p.fullmatch(custom_id) for p in _COMPILED)
+    )
+
+
+def modal_match(custom_id: object) -> re.Match[str] | None:
+    return re.fullmatch(MODAL, custom_id) if isinstance(custom_id, str) else None
+
+
+def version_of(match: re.Match[str]) -> int | None:
+    """The version a component was drawn for; 0 means "whatever the version" (None to the core)."""
+    return int(match["version"]) or None
+
+
+def answer(session: str, version: int, node: str, choice: str) -> str:
+    return f"oc:a:{session}:{version}:{node}:{choice}"
+
+
+def with_node(kind: str, session: str, version: int, node: str) -> str:
+    """`kind` is one of z (none of these), c (pick one), k (pick many), t (type), m (modal)."""
+    return f"oc:{kind}:{session}:{version}:{node}"
+
+
+def of_session(kind: str, session: str, version: int) -> str:
+    """`kind` is one of b (back), r (restart), sh (share), st (share to), v (vet an agency)."""
+    return f"oc:{kind}:{session}:{version}"
+
+
+def forget(answer: str) -> str:
+    return f"oc:f:{answer}"

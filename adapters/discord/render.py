@@ -1,0 +1,155 @@
+"""Core replies as Discord messages: an embed plus a view of dynamic components.
+
+Pure functions (reply in, `Rendered` out), so every node of every dialog can be rendered and
+checked against Discord's limits in a test without a connection. Views hold only DynamicItems
+and never time out, so nothing about a conversation is kept in memory between clicks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import discord
+
+from adapters.discord import components as c
+from adapters.discord import ids
+from adapters.discord.text import clip, safe
+from bot.replies import History, Notice, Question, ResultCard, ScoreLine
+
+BAR_WIDTH = 10
+MAX_BUTTON_ROWS = 4  # one choice per row (long labels stay readable); the fifth row is Back / Start over
+COLOUR = discord.Colour.blurple()
+EMBED_TOTAL = 6000
+DESCRIPTION = 4096
+
+
+@dataclass(frozen=True)
+class Rendered:
+    content: str | None
+    embed: discord.Embed | None
+    view: discord.ui.View | None
+
+    def as_kwargs(self) -> dict:
+        """For `Message.edit` / `edit_original_response`: view=None clears old buttons."""
+        return {"content": self.content, "embed": self.embed, "view": self.view}
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Discord refuses an embed over 6000 characters in all, or a description over 4096: trim the description."""
+    description = embed.description or ""
+    excess = max(len(embed) - EMBED_TOTAL, len(description) - DESCRIPTION)
+    if excess > 0:
+        embed.description = clip(description, max(1, len(description) - excess))
+    return embed
+
+
+def new_view() -> discord.ui.View:
+    return discord.ui.View(timeout=None)
+
+
+def question(q: Question, *, content: str | None = None, in_dm: bool = True) -> Rendered:
+    lines = [safe(p, 600) for p in q.preface]
+    lines.append(f"**{safe(q.text, 1000)}**")
+    if q.kind == "text":
+        hint = "Press **Type your answer**" + (", or simply reply here in this DM." if in_dm else ".")
+        lines.append(f"{hint} At most {q.max_length} characters.")
+    elif q.kind == "multi":
+        lines.append("Pick all that apply in the menu." if q.min_picks == 0 else f"Pick at least {q.min_picks} in the menu.")
+    embed = discord.Embed(title=safe(q.dialog_title, 256), description="\n\n".join(lines), colour=COLOUR)
+    if q.why:
+        embed.add_field(name="Why we ask", value=safe(f"{q.why} ({q.source})", 1024), inline=False)
+    embed.set_footer(text=q.progress.text)
+    return Rendered(content, fit(embed), _question_view(q))
+
+
+def _question_view(q: Question) -> discord.ui.View:
+    view = new_view()
+    if q.kind == "text":
+        view.add_item(c.TypeAnswer(q.session_id, q.version, q.node))
+    elif q.kind == "multi":
+        view.add_item(c.PickMany(q.session_id, q.version, q.node, q.options, q.min_picks, q.max_picks))
+        if q.min_picks == 0:
+            view.add_item(c.NoneOfThese(q.session_id, q.version, q.node))
+    elif q.kind == "scale":
+        for option in q.options:
+            view.add_item(c.AnswerButton(q.session_id, q.version, q.node, option, row=0))
+    elif len(q.options) <= MAX_BUTTON_ROWS:
+        for row, option in enumerate(q.options):
+            view.add_item(c.AnswerButton(q.session_id, q.version, q.node, option, row=row))
+    else:
+        view.add_item(c.PickOne(q.session_id, q.version, q.node, q.options))
+    if q.can_go_back:
+        view.add_item(c.Back(q.session_id, q.version))
+    view.add_item(c.Restart(q.session_id, q.version))
+    return view
+
+
+def score_bar(line: ScoreLine) -> str:
+    filled = round(line.fraction * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def score_lines(card: ResultCard) -> str:
+    return "\n".join(f"`{score_bar(s)}` {safe(s.label, 80)} ({s.score:+d})" for s in card.scores)
+
+
+def _bullets(items: tuple[str, ...], mark: str, limit: int = 1024) -> str:
+    return safe("\n".join(f"{mark} {item}" for item in items), limit)
+
+
+def result(card: ResultCard, *, content: str | None = None) -> Rendered:
+    """Field budgets keep the whole embed under Discord's 6000 characters, whatever the dialog says."""
+    description = [safe(p, 300) for p in card.preface]
+    description.append(safe(card.summary, 1200))
+    if card.why:
+        description.append("*From the article:* " + safe(card.why, 300))
+    embed = discord.Embed(title=safe(f"Recommendation: {card.title}", 256), description="\n\n".join(description), colour=COLOUR)
+    embed.add_field(name="Scores", value=score_lines(card)[:1024] or "-", inline=False)
+    if card.drivers:
+        drivers = tuple(f"{d.question}: {d.answer}" + (f" ({d.why})" if d.why else "") for d in card.drivers)
+        embed.add_field(name="Why this recommendation", value=_bullets(drivers, "•", 900), inline=False)
+    embed.add_field(name="Next steps", value=_bullets(card.next_steps, "☐", 900) or "-", inline=False)
+    if card.still_to_settle:
+        embed.add_field(name="Still to settle", value=_bullets(card.still_to_settle, "?", 600), inline=False)
+    embed.set_footer(text=("Sources: " + ", ".join(card.sources))[:300])
+    view = new_view()
+    view.add_item(c.Share(card.session_id, card.version))
+    view.add_item(c.Vet(card.session_id, card.version))
+    view.add_item(c.Restart(card.session_id, card.version))
+    return Rendered(content, fit(embed), view)
+
+
+def shared(card: ResultCard, user_id: int) -> discord.Embed:
+    """What a channel sees when someone shares a result: attributed, compact, no buttons."""
+    subject = f" for {safe(card.subject, 100)}" if card.subject else ""
+    lines = [f"<@{user_id}> ran **{safe(card.dialog_title, 200)}**{subject}.", safe(card.summary, 1500)]
+    embed = discord.Embed(title=safe(f"Recommendation: {card.title}", 256), description="\n\n".join(lines), colour=COLOUR)
+    embed.add_field(name="Scores", value=score_lines(card)[:1024] or "-", inline=False)
+    embed.add_field(name="Next steps", value=_bullets(card.next_steps, "☐", 1000) or "-", inline=False)
+    embed.set_footer(text=("Sources: " + ", ".join(card.sources))[:300])
+    return fit(embed)
+
+
+def changed(notice: Notice) -> Rendered:
+    """The dialog changed under a running check: say so, and offer the one thing that helps."""
+    view = new_view()
+    view.add_item(c.Restart(notice.session_id, 0))
+    return Rendered(safe(notice.text, 2000), None, view)
+
+
+def history(entries: History) -> discord.Embed:
+    if not entries.entries:
+        return discord.Embed(title="Your last results", description="No finished checks yet. Use /outsource-check check.")
+    lines = [
+        f"• {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))} **{safe(e.dialog_title, 100)}**: {safe(e.outcome_title, 200)}"
+        for e in entries.entries
+    ]
+    return fit(discord.Embed(title="Your last results", description="\n".join(lines), colour=COLOUR))
+
+
+def text_modal(session: str, version: int, node: str) -> discord.ui.Modal:
+    """Its custom_id carries the question it answers; the core checks length and freshness on submit."""
+    modal = discord.ui.Modal(title="Your answer", custom_id=ids.with_node("m", session, version, node), timeout=900)
+    modal.add_item(discord.ui.TextInput(label="Your answer", custom_id="answer", max_length=500, style=discord.TextStyle.paragraph))
+    return modal

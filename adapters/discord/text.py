@@ -1,0 +1,26 @@
+"""Making core text safe and short enough for Discord.
+
+Core text is plain. Where Discord renders markdown (message content, embed titles,
+descriptions, field names and values) it is escaped, so an agency called "**Buzz**" shows its
+asterisks instead of turning bold. Mentions are not escaped here: every message is sent with
+`allowed_mentions` set to nothing (see client.py), which is what stops a ping; escaping them
+would only show odd characters.
+"""
+
+from __future__ import annotations
+
+import discord
+
+
+def escape(text: str) -> str:
+    return discord.utils.escape_markdown(text)
+
+
+def clip(text: str, limit: int) -> str:
+    """Discord rejects an over-long field outright (400): cut with an ellipsis instead."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe(text: str, limit: int) -> str:
+    """Clipped, then escaped, then clipped again: an escape may lengthen the text."""
+    return clip(escape(clip(text, limit)), limit)
