@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     for platform in PLATFORMS:
         runner = commands.add_parser(platform, help=f"run the {platform.title()} bot (settings from the environment)")
         runner.add_argument("--store", default=None, help="a SQLite file or memory: (default: OUTSOURCE_CHECK_STORE)")
+        if platform == "discord":
+            runner.add_argument("--shards", type=int, default=None, help="total shard count (AutoShardedClient); default: unsharded")
+            runner.add_argument("--shard-ids", default=None, help="the shards this process runs, e.g. 0-3 or 0,2,4 (with --shards)")
     return parser
 
 
