@@ -80,6 +80,8 @@ def start(
 
 def answer(dialog: Dialog, session: Session, *, node: str, value: object, version: int | None, now: float) -> Step:
     """Answer the current question. The click must name the node (and version) it answers."""
+    if session.dialog_hash != dialog.content_hash and not session.finished and not fits(dialog, session):
+        return Step(session, show(dialog, session), accepted=False)  # the "questions changed" notice, with a restart
     refusal = _check_fresh(dialog, session, node, version)
     if refusal:
         return _refuse(session, "stale", refusal)
@@ -232,8 +234,6 @@ def _check_fresh(dialog: Dialog, session: Session, node: str, version: int | Non
         return "That question was already answered; nothing changed."
     if version is not None and version != session.version:
         return "That button is from an earlier step; nothing changed."
-    if session.dialog_hash != dialog.content_hash and not fits(dialog, session):
-        return "The questions changed since you started; please start over."
     return ""
 
 

@@ -209,6 +209,7 @@ def test_a_session_is_told_when_its_question_changed() -> None:
     assert isinstance(notice, Notice) and notice.kind == "changed"
     refused = engine.answer(edited, step.session, node="name", value="Shop", version=None, now=1.0)
     assert not refused.accepted and refused.session is step.session
+    assert refused.replies[0].kind == "changed"
     restarted = engine.restart(edited, step.session, version=None, now=2.0)
     assert restarted.accepted and restarted.session.node == "hours"
 

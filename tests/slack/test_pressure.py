@@ -252,3 +252,24 @@ async def test_an_unknown_subcommand_is_echoed_escaped(slack) -> None:
     await slack.fake.wait_for(lambda: slack.fake.ephemerals)
     shown = json.dumps(slack.fake.ephemerals[-1])
     assert "<!channel>" not in shown and "&lt;!channel&gt;" in shown
+
+
+async def test_a_changed_dialog_offers_a_restart(slack) -> None:
+    from bot.catalog import Catalog
+    from bot.loader import load_dialog_text
+    from tests.conftest import DIALOGS
+
+    ann = slack.user("U0ANN")
+    await started(ann)
+    message = ann.living()
+    edited_text = (DIALOGS / "outsource_check.yaml").read_text().replace("What are you really after?", "What do you want most?")
+    edited = load_dialog_text(edited_text, "outsource_check.yaml")
+    slack.service.catalog = Catalog({**Catalog.load(DIALOGS).dialogs, "outsource_check": edited})
+    slack.service.rounds.catalog = slack.service.catalog
+    await ann.click(answer_buttons(message)[0]["text"]["text"], message)
+    changed = await ann.until_changed(message)
+    assert "questions of" in json.dumps(changed.blocks) and ann.labels(changed) == ["Start over"]
+    await ann.click("Start over", changed)
+    fresh = await ann.until_changed(changed)
+    assert "What do you want most?" in json.dumps(fresh.blocks)
+    assert (await stored(slack, ann)).dialog_hash == edited.content_hash
