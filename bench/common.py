@@ -1,0 +1,191 @@
+"""What every benchmark shares: result rows, robust statistics, the machine description.
+
+Figures are never a single absolute time: each row carries the baseline measured in the same
+run beside our figure, and the ratio between them, because these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_REDIS_URL = os.environ.get("OUTSOURCE_CHECK_BENCH_REDIS", "redis://127.0.0.1:6379/13")
+SECRET = "bench-signing-secret"
+
+
+@dataclass
+class Row:
+    """One line of a results table: our figure, the baseline beside it, and how they compare."""
+
+    measure: str
+    ours: float | None
+    baseline: float | None
+    unit: str
+    baseline_label: str = ""
+    target: str = ""
+    met: bool | None = None  # None: no target on this row, or it could not be measured
+    note: str = ""
+    ratio: float | None = None  # ours / baseline unless given
+
+    def __post_init__(self) -> None:
+        if self.ratio is None and self.ours is not None and self.baseline:
+            self.ratio = self.ours / self.baseline
+
+
+@dataclass
+class Section:
+    """One benchmark's results: its rows, and what a reader needs to read them."""
+
+    key: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    method: str = ""
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, *rows: Row) -> None:
+        self.rows.extend(rows)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big each benchmark runs: `full` for the report, `quick` for a look, `smoke` for the tests."""
+
+    name: str
+    slack_clicks: int  # clicks per measurement block, per app
+    slack_blocks: int  # alternating bare/ours blocks
+    slack_concurrency: int
+    paced_seconds: float  # the equal-load latency comparison, per app
+    dialog_sizes: tuple[int, ...]
+    validate_timeout: float
+    engine_turns: int
+    store_ops: int
+    store_sizes: tuple[int, int]
+    crowd_users: int
+    memory_sessions: int
+
+    @classmethod
+    def named(cls, name: str) -> Scale:
+        return {"full": FULL, "quick": QUICK, "smoke": SMOKE}[name]
+
+
+FULL = Scale("full", 3000, 3, 32, 8.0, (10, 1000, 10000), 40.0, 4000, 3000, (1_000, 1_000_000), 500, 10_000)
+QUICK = Scale("quick", 500, 2, 32, 2.0, (10, 1000), 3.0, 600, 500, (1_000, 20_000), 60, 2_000)
+SMOKE = Scale("smoke", 60, 1, 4, 0.5, (10, 100), 2.0, 60, 50, (100, 500), 6, 200)
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (no interpolation: a p99 is a latency someone really waited)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def time_per_call(fn: Callable[[], object], *, repeats: int, number: int) -> list[float]:
+    """Seconds per call, one figure per repeat: the median of these is what gets reported."""
+    out = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(number):
+            fn()
+        out.append((time.perf_counter() - started) / number)
+    return out
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _redis_version() -> str:
+    try:
+        out = subprocess.run(["redis-cli", "-u", BENCH_REDIS_URL, "info", "server"], capture_output=True, text=True, timeout=5)
+        for line in out.stdout.splitlines():
+            if line.startswith("redis_version:"):
+                return line.split(":", 1)[1].strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "unknown"
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on: they mean little without it."""
+    import yaml
+
+    return {
+        "CPU": _cpu_model(),
+        "cores": str(os.cpu_count()),
+        "memory": _memory(),
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "libraries": ", ".join(
+            f"{p} {_version(p)}" for p in ("slack-bolt", "slack-sdk", "aiohttp", "discord.py", "redis", "PyYAML")
+        )
+        + f" (libyaml: {'yes' if getattr(yaml, '__with_libyaml__', False) else 'no'})",
+        "Redis server": _redis_version(),
+    }
+
+
+def python() -> str:
+    return sys.executable
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    """Three significant figures, thousands separated: readable at a glance in a table."""
+    if value is None or value != value:  # None or NaN
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        text = f"{value:,.0f}"
+    elif magnitude >= 100:
+        text = f"{value:.0f}"
+    elif magnitude >= 10:
+        text = f"{value:.1f}"
+    elif magnitude >= 1:
+        text = f"{value:.2f}"
+    elif magnitude == 0:
+        text = "0"
+    else:
+        text = f"{value:.3g}"
+    return f"{text} {unit}".strip()

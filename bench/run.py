@@ -1,0 +1,188 @@
+"""`python -m bench [--quick] [--only NAMES]`: run the benchmarks and write docs/performance.md.
+
+Each benchmark returns a Section of rows (ours, baseline, ratio, target). The figures are kept
+in bench/results/ as JSON, so `--only crowd` can re-measure one benchmark and the page is
+rebuilt with the others' last figures. The full run writes docs/performance.md; --quick writes
+bench/results/quick.md unless --out says otherwise, so a quick look never replaces the report.
+Text in docs/performance.md after the generated part (the analysis of misses) is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import ROOT, Row, Scale, Section, fmt, machine
+
+ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd")
+BEGIN, END = "<!-- bench:begin (written by python -m bench; edit below the end marker) -->", "<!-- bench:end -->"
+
+
+async def run_section(name: str, scale: Scale, workdir: Path, done: dict[str, Section]) -> Section:
+    if name == "engine":
+        from bench import engine_dialogs
+
+        return await asyncio.to_thread(engine_dialogs.run, scale)
+    if name == "stores":
+        from bench import stores
+
+        return await stores.run(scale, workdir)
+    if name == "memory":
+        from bench import memory
+
+        return await memory.run(scale)
+    if name == "slack":
+        from bench import slack_turn
+
+        return await slack_turn.run(scale, workdir)
+    if name == "discord":
+        from bench import discord_turn
+
+        return await discord_turn.run(scale)
+    if name == "crowd":
+        from bench import crowd
+
+        slack = done.get("slack")
+        rate = slack.rows[0].ours if slack and slack.rows else None
+        return await crowd.run(scale, workdir, single_process_rate=rate)
+    raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(ORDER)}")
+
+
+def _section_from(data: dict) -> Section:
+    rows = [Row(**r) for r in data.pop("rows")]
+    return Section(rows=rows, **data)
+
+
+def load_results(path: Path) -> dict:
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"sections": {}}
+
+
+def render(results: dict) -> str:
+    """The generated part of docs/performance.md: machine, the summary of targets, every table."""
+    sections = [_section_from(dict(results["sections"][k])) for k in ORDER if k in results["sections"]]
+    out = [BEGIN, "", f"Measured {results.get('when', '?')} with `{results.get('command', 'python -m bench')}` "
+           f"(scale: {results.get('scale', '?')}; {results.get('seconds', 0):.0f} s).", "", "### Machine", "",
+           "| | |", "| --- | --- |"]
+    out += [f"| {k} | {v} |" for k, v in results.get("machine", {}).items()]
+    out += ["", "### Targets at a glance", "", "| benchmark | measure | ours | baseline | ratio | target | met? |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
+    for section in sections:
+        for row in section.rows:
+            if row.target:
+                out.append(f"| {section.title.split('.')[0]} | {row.measure} | {fmt(row.ours, row.unit)} | {fmt(row.baseline, row.unit)} "
+                           f"| {_ratio(row)} | {row.target} | {_met(row)} |")
+    for section in sections:
+        out += ["", f"### {section.title}", "", section.method, "",
+                "| measure | ours | baseline | ratio | target | met? | note |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        for row in section.rows:
+            baseline = f"{fmt(row.baseline, row.unit)}" + (f" ({row.baseline_label})" if row.baseline_label else "")
+            out.append(f"| {row.measure} | {fmt(row.ours, row.unit)} | {baseline} | {_ratio(row)} | {row.target} | {_met(row)} "
+                       f"| {row.note} |")
+        out += [""] + [f"- {note}" for note in section.notes]
+        out.append(f"- ({section.seconds:.0f} s)")
+    out += ["", END]
+    return "\n".join(out) + "\n"
+
+
+def _ratio(row: Row) -> str:
+    return f"{row.ratio:.2f}x" if row.ratio is not None else ""
+
+
+def _met(row: Row) -> str:
+    return {True: "met", False: "**MISSED**", None: "not measured" if row.target and row.ours is None else ""}[row.met]
+
+
+HEADER = """# Performance
+
+What a turn costs, measured against the bare frameworks and other baselines in the same run
+(issue 7). These machines are shared and noisy, so every figure sits beside a baseline measured
+alongside it, and targets are judged on ratios, medians and percentiles, never on one absolute
+time. Re-measure with:
+
+```bash
+python -m bench            # everything, about ten minutes on two cores; rewrites the figures below
+python -m bench --quick    # a ~30 s look (written to bench/results/quick.md)
+python -m bench --only slack,crowd   # re-measure some; the rest keep their last figures
+```
+
+Redis must be running on 127.0.0.1:6379; the benchmarks use database 13
+(`OUTSOURCE_CHECK_BENCH_REDIS`) and flush only that one. Nothing here is a pass/fail test:
+`tests/test_bench_smoke.py` only checks that each benchmark still runs and produces numbers.
+
+"""
+
+
+def write_page(results: dict, out: Path) -> None:
+    generated = render(results)
+    tail = ""
+    if out.exists():
+        text = out.read_text()
+        if END in text:
+            tail = text.split(END, 1)[1].lstrip("\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(HEADER + generated + ("\n" + tail if tail else ""))
+
+
+async def run(names: list[str], scale: Scale, results: dict, checkpoint: Path | None = None) -> dict:
+    done: dict[str, Section] = {k: _section_from(dict(v)) for k, v in results["sections"].items()}
+    with tempfile.TemporaryDirectory(prefix="oc-bench-") as tmp:
+        for name in names:
+            started = time.perf_counter()
+            print(f"[bench] {name} ...", flush=True)
+            try:
+                section = await run_section(name, scale, Path(tmp), done)
+            except Exception as exc:  # one broken benchmark must not cost the others' figures
+                import traceback
+
+                traceback.print_exc()
+                section = Section(name, name, [Row("the benchmark failed", None, None, "", note=f"{type(exc).__name__}: {exc}")])
+            section.seconds = time.perf_counter() - started
+            done[name] = section
+            results["sections"][name] = section.as_dict()
+            if checkpoint is not None:
+                save(results, checkpoint)  # a run stopped half-way keeps what it measured
+            for row in section.rows:
+                print(f"[bench]   {row.measure}: {fmt(row.ours, row.unit)} vs {fmt(row.baseline, row.unit)} {_ratio(row)} {_met(row)}",
+                      flush=True)
+    return results
+
+
+def save(results: dict, path: Path) -> None:
+    path.write_text(json.dumps(results, indent=1, default=str))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a ~30 s look, not the report")
+    parser.add_argument("--scale", choices=("full", "quick", "smoke"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", default="", help=f"comma-separated benchmarks to run ({', '.join(ORDER)})")
+    parser.add_argument("--out", type=Path, default=None, help="the page to write (default: docs/performance.md; quick: bench/results/quick.md)")
+    args = parser.parse_args(argv)
+    scale = Scale.named(args.scale or ("quick" if args.quick else "full"))
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(ORDER)
+    for name in names:
+        if name not in ORDER:
+            parser.error(f"unknown benchmark {name!r}; choose from {', '.join(ORDER)}")
+    names = [n for n in ORDER if n in names]
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    results_path = results_dir / ("latest.json" if scale.name == "full" else f"{scale.name}.json")
+    results = load_results(results_path) if args.only else {"sections": {}}
+    started = time.perf_counter()
+    results = asyncio.run(run(names, scale, results, results_path))
+    results.update(
+        machine=machine(), scale=scale.name, when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        command="python -m bench" + (" --quick" if scale.name == "quick" else "") + (f" --only {args.only}" if args.only else ""),
+        seconds=time.perf_counter() - started + (results.get("seconds", 0) if args.only else 0),
+    )
+    save(results, results_path)
+    out = args.out or (ROOT / "docs" / "performance.md" if scale.name == "full" else results_dir / f"{scale.name}.md")
+    write_page(results, out)
+    print(f"[bench] wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}", flush=True)
+    return 0

@@ -1,0 +1,116 @@
+"""Benchmark 1: a full Slack button click through our app vs a bare bolt app that only acks.
+
+Both run as their own processes on aiohttp on 127.0.0.1, get the same signed click bodies from
+the same load generator, and are measured in alternating blocks (bare, ours, bare, ours...) so
+that a noisy neighbour hurts both alike. Ours is the production `outsource-check slack` in HTTP
+mode on the default SQLite store: signature check, session load, engine step, Block Kit render,
+compare-and-set save, ack, and the in-place update posted to the local fake Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from pathlib import Path
+
+from bench.common import SECRET, Row, Scale, Section, median
+from bench.fake_slack import LeanFakeSlack
+from bench.loadgen import Measure, closed_loop, med, paced
+from bench.procs import Server, free_port, ours_env
+from bench.slack_clicks import PlannedCheck, plan_check
+from bot.catalog import MAIN_DIALOG, Catalog
+from bot.stores import SqliteStore
+
+TITLE = "1. Slack turn vs a bare slack-bolt app"
+
+
+class Planner:
+    """Fresh checks for our app (a click only counts once per session version), saved before use."""
+
+    def __init__(self, store: SqliteStore, reply_root: str) -> None:
+        self.dialog = Catalog.load().dialogs[MAIN_DIALOG]
+        self.store = store
+        self.reply_root = reply_root
+        self.number = 0
+        self.rng = random.Random(7)
+
+    async def checks(self, clicks: int) -> list[PlannedCheck]:
+        planned: list[PlannedCheck] = []
+        total = 0
+        while total < clicks:
+            self.number += 1
+            check = plan_check(self.dialog, number=self.number, reply_root=self.reply_root, rng=self.rng, now=time.time())
+            await self.store.save(check.session, expected_version=0)
+            planned.append(check)
+            total += len(check.clicks)
+        return planned
+
+
+async def run(scale: Scale, workdir: Path) -> Section:
+    section = Section("slack", TITLE)
+    fake = await LeanFakeSlack().start()
+    store_path = workdir / "slack-turn.sqlite3"
+    store = SqliteStore(store_path)
+    planner = Planner(store, fake.root)
+    bare = Server(["-m", "bench.bare_slack"], {"SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}, workdir / "bare.log", free_port())
+    ours = Server(["-m", "adapters.cli", "slack"], ours_env(fake.api_url, str(store_path), SECRET), workdir / "ours.log", free_port())
+    try:
+        await asyncio.gather(bare.ready(), ours.ready())
+        c = scale.slack_concurrency
+        warm = await planner.checks(max(40, scale.slack_clicks // 10))
+        await closed_loop(bare.url, warm, clicks=len(warm) * 20, concurrency=c, fake=None)
+        await closed_loop(ours.url, warm, clicks=len(warm) * 20, concurrency=c, fake=fake)
+        bare_runs: list[Measure] = []
+        ours_runs: list[Measure] = []
+        for _ in range(scale.slack_blocks):
+            checks = await planner.checks(scale.slack_clicks)
+            bare_runs.append(await closed_loop(bare.url, checks, clicks=scale.slack_clicks, concurrency=c, fake=None))
+            ours_runs.append(await closed_loop(ours.url, checks, clicks=scale.slack_clicks, concurrency=c, fake=fake))
+        rate = max(5.0, 0.5 * med(ours_runs, "throughput"))
+        needed = int(rate * scale.paced_seconds) + 200
+        bare_paced = await paced(bare.url, await planner.checks(needed), rate=rate, seconds=scale.paced_seconds, fake=None)
+        ours_paced = await paced(ours.url, await planner.checks(needed), rate=rate, seconds=scale.paced_seconds, fake=fake)
+        lost = sum(m.lost + m.errors for m in ours_runs) + ours_paced.lost + ours_paced.errors
+        bare_lost = sum(m.lost + m.errors for m in bare_runs) + bare_paced.lost + bare_paced.errors
+        tput_ratio = median([o.throughput / b.throughput for o, b in zip(ours_runs, bare_runs, strict=True) if b.throughput])
+        section.add(
+            Row("throughput, full turns/s (closed loop)", med(ours_runs, "throughput"), med(bare_runs, "throughput"), "turns/s",
+                "bare bolt, acks/s", ">= 0.70x bare", tput_ratio >= 0.70, ratio=tput_ratio,
+                note=f"{c} users clicking back to back; ratio = median of the per-block ratios"),
+            Row("p50 latency at full load: click -> in-place update", med(ours_runs, "turn_p50_ms"), med(bare_runs, "turn_p50_ms"), "ms",
+                "bare bolt p50 ack"),
+            Row("p99 latency at full load: click -> in-place update", med(ours_runs, "turn_p99_ms"), med(bare_runs, "turn_p99_ms"), "ms",
+                "bare bolt p99 ack", "<= 1.5x bare", med(ours_runs, "turn_p99_ms") <= 1.5 * med(bare_runs, "turn_p99_ms")),
+            Row("p99 ack at full load (Slack's 3 s clock stops here)", med(ours_runs, "ack_p99_ms"), med(bare_runs, "ack_p99_ms"), "ms",
+                "bare bolt p99 ack", "<= 1.5x bare", med(ours_runs, "ack_p99_ms") <= 1.5 * med(bare_runs, "ack_p99_ms")),
+            Row(f"p50 latency at an equal paced load ({rate:.0f} clicks/s): click -> update", ours_paced.summary()["turn_p50_ms"],
+                bare_paced.summary()["turn_p50_ms"], "ms", "bare bolt p50 ack, same load"),
+            Row(f"p99 latency at an equal paced load ({rate:.0f} clicks/s): click -> update", ours_paced.summary()["turn_p99_ms"],
+                bare_paced.summary()["turn_p99_ms"], "ms", "bare bolt p99 ack, same load", "<= 1.5x bare",
+                ours_paced.summary()["turn_p99_ms"] <= 1.5 * bare_paced.summary()["turn_p99_ms"]),
+            Row(f"p99 ack at an equal paced load ({rate:.0f} clicks/s)", ours_paced.summary()["ack_p99_ms"],
+                bare_paced.summary()["ack_p99_ms"], "ms", "bare bolt p99 ack, same load", "<= 1.5x bare",
+                ours_paced.summary()["ack_p99_ms"] <= 1.5 * bare_paced.summary()["ack_p99_ms"]),
+            Row("clicks lost or failed", lost, bare_lost, "clicks", "bare bolt", "0", lost == 0),
+        )
+        section.method = (
+            f"Both apps in their own process on 127.0.0.1, {scale.slack_blocks} alternating blocks of {scale.slack_clicks} clicks each "
+            f"({c} simulated users, each clicking its next button when its previous turn ended), then {scale.paced_seconds:.0f} s each "
+            f"at a fixed arrival rate of half our measured throughput (latency counted from the planned send time). "
+            "Clicks are real block_actions bodies (with the whole message, as Slack sends them) built from our own rendered "
+            "buttons on the shipped dialog, signed with the signing secret. Bare: slack-bolt's own aiohttp `web_app()`, one "
+            "listener that only acks; a bare turn ends at the ack. Ours: `outsource-check slack` (HTTP mode, SQLite store); "
+            "our turn ends when the in-place update reaches the fake Slack's response_url."
+        )
+        section.notes.append(
+            "Per block (ours/bare turns/s): "
+            + ", ".join(f"{o.throughput:.0f}/{b.throughput:.0f}" for o, b in zip(ours_runs, bare_runs, strict=True))
+        )
+        section.notes.append(f"Fake Slack calls seen: {dict(fake.calls)}")
+    finally:
+        bare.stop()
+        ours.stop()
+        await store.close()
+        await fake.stop()
+    return section

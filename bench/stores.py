@@ -1,0 +1,254 @@
+"""Benchmark 4: compare-and-set saves vs a plain write, per store; turn cost as the store fills up.
+
+CAS is what keeps two processes from both advancing a check, so it must stay cheap: at most twice
+the same store's plain unconditional write of the same session. And a turn must cost about the
+same with a million stored sessions as with a thousand (within 20%).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bench.common import BENCH_REDIS_URL, Row, Scale, Section, median
+from bot import engine
+from bot.catalog import MAIN_DIALOG, Catalog
+from bot.events import Answer, Event
+from bot.replies import Question
+from bot.service import ConversationService
+from bot.session import Session
+from bot.stores import MemoryStore, SqliteStore
+from bot.stores.redis import RedisStore
+
+TITLE = "4. Stores"
+
+
+async def _rate(op: Callable[[int], Awaitable[object]], count: int) -> float:
+    started = time.perf_counter()
+    for i in range(count):
+        await op(i)
+    return count / (time.perf_counter() - started)
+
+
+def _plain_writer(kind: str, store) -> Callable[[Session], Awaitable[object]]:
+    """The same store writing the same session unconditionally (no version check): the baseline."""
+    if kind == "memory":
+
+        async def plain(session: Session) -> None:
+            store._rows[session.id] = session.to_json()
+
+        return plain
+    if kind == "sqlite":
+
+        async def plain(session: Session) -> None:
+            values = (session.id, session.owner, session.version, int(session.finished), session.updated_at, session.to_json())
+            await store._run(lambda db: db.execute(
+                "INSERT OR REPLACE INTO sessions (id, owner, version, finished, updated_at, data) VALUES (?, ?, ?, ?, ?, ?)", values))
+
+        return plain
+
+    async def plain(session: Session) -> None:  # redis: the same keys, written in one round trip without the check
+        async with store._redis.pipeline(transaction=False) as pipe:
+            key = store._session_key(session.id)
+            pipe.hset(key, mapping={"v": session.version, "d": session.to_json()})
+            pipe.expire(key, int(store._ttl) + 3600)
+            pipe.zadd(store._user_sessions(session.owner), {session.id: session.updated_at})
+            await pipe.execute()
+
+    return plain
+
+
+async def open_kind(kind: str, workdir: Path, name: str):
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "sqlite":
+        return SqliteStore(workdir / f"{name}.sqlite3")
+    store = RedisStore(BENCH_REDIS_URL)
+    await store._redis.flushdb(asynchronous=True)
+    return store
+
+
+async def close_kind(kind: str, store) -> None:
+    if kind == "redis":
+        await store._redis.flushdb(asynchronous=True)
+    await store.close()
+
+
+async def cas_vs_plain(kind: str, workdir: Path, ops: int) -> tuple[float, float, list[float]]:
+    """(CAS saves/s, plain writes/s, per-block ratios), in alternating blocks on one store."""
+    store = await open_kind(kind, workdir, "cas")
+    dialog = Catalog.load().dialogs[MAIN_DIALOG]
+    session = engine.start(dialog, session_id="cas", owner="bench:cas", now=time.time()).session
+    await store.save(session, expected_version=0)
+    plain = _plain_writer(kind, store)
+    current = [session]
+
+    async def cas(_: int) -> None:
+        nxt = current[0].bump()
+        assert await store.save(nxt, expected_version=current[0].version)
+        current[0] = nxt
+
+    plain_session = session.bump(id="plain")
+
+    async def write(_: int) -> None:
+        await plain(plain_session)
+
+    cas_rates, plain_rates = [], []
+    try:
+        for _ in range(5):
+            plain_rates.append(await _rate(write, ops // 5))
+            cas_rates.append(await _rate(cas, ops // 5))
+    finally:
+        await close_kind(kind, store)
+    ratios = [p / c for c, p in zip(cas_rates, plain_rates, strict=True)]
+    return median(cas_rates), median(plain_rates), ratios
+
+
+def _filler(dialog_session: Session, count: int, start: int) -> list[tuple[str, str, str, float]]:
+    """(id, owner, JSON, updated_at) of finished sessions, cheap to make: one template, new ids."""
+    template = dialog_session.to_json()
+    rows = []
+    for i in range(start, start + count):
+        sid, owner = f"f{i:010d}", f"slack:T1:UF{i:09d}"
+        text = template.replace(dialog_session.id, sid, 1).replace(dialog_session.owner, owner, 1)
+        rows.append((sid, owner, text, dialog_session.updated_at))
+    return rows
+
+
+async def fill(kind: str, store, finished: Session, count: int, start: int) -> None:
+    """Add `count` finished sessions straight into the store's own structures (the fast bulk path)."""
+    chunk = 50_000
+    for offset in range(start, start + count, chunk):
+        rows = _filler(finished, min(chunk, start + count - offset), offset)
+        if kind == "memory":
+            store._rows.update((sid, text) for sid, _, text, _ in rows)
+        elif kind == "sqlite":
+            await store._run(lambda db, rows=rows: db.executemany(
+                "INSERT OR IGNORE INTO sessions (id, owner, version, finished, updated_at, data) VALUES (?, ?, ?, 1, ?, ?)",
+                [(sid, owner, finished.version, at, text) for sid, owner, text, at in rows]))
+        else:
+            async with store._redis.pipeline(transaction=False) as pipe:
+                for sid, owner, text, at in rows:
+                    pipe.hset(store._session_key(sid), mapping={"v": finished.version, "d": text})
+                    pipe.zadd(store._user_sessions(owner), {sid: at})
+                await pipe.execute()
+
+
+class TurnWorkload:
+    """Live checks on one store, answered turn by turn through the real service."""
+
+    def __init__(self, store, checks: int, tag: str) -> None:
+        self.catalog = Catalog.load()
+        self.dialog = self.catalog.dialogs[MAIN_DIALOG]
+        self.service = ConversationService(catalog=self.catalog, store=store)
+        self.store = store
+        self.checks = checks
+        self.tag = tag
+        self.rng = random.Random(3)
+        self.live: list[tuple[str, Question]] = []
+
+    async def refill(self) -> None:
+        while len(self.live) < self.checks:
+            user = f"bench:{self.tag}:{len(self.live)}:{self.rng.random()}"
+            step = engine.start(self.dialog, session_id=f"w{self.tag}{self.rng.randrange(10**12)}", owner=user, now=time.time())
+            await self.store.save(step.session, expected_version=0)
+            self.live.append((user, step.replies[0]))  # type: ignore[arg-type]
+
+    async def turns(self, count: int) -> list[float]:
+        """Seconds per turn for `count` turns spread over the live checks."""
+        await self.refill()
+        out = []
+        for i in range(count):
+            index = i % len(self.live)
+            user, question = self.live[index]
+            value: object = question.options[0].id if question.kind != "multi" else (question.options[0].id,)
+            started = time.perf_counter()
+            replies = await self.service.handle(Event(user, Answer(question.session_id, question.node, value, question.version)))
+            out.append(time.perf_counter() - started)
+            if replies and isinstance(replies[0], Question):
+                self.live[index] = (user, replies[0])
+            else:
+                self.live.pop(index)
+                await self.refill()
+        return out
+
+
+async def turn_vs_size(kind: str, workdir: Path, small: int, large: int, turns: int) -> tuple[float, float, list[float], str]:
+    """Median turn seconds with `small` vs `large` sessions stored: two stores side by side (Redis: one DB, before and after)."""
+    dialog = Catalog.load().dialogs[MAIN_DIALOG]
+    finished_session = _finished(dialog)
+    block = max(20, turns // 6)
+    if kind != "redis":
+        small_store = await open_kind(kind, workdir, "small")
+        large_store = await open_kind(kind, workdir, "large")
+        await fill(kind, small_store, finished_session, small, 0)
+        started = time.perf_counter()
+        await fill(kind, large_store, finished_session, large, 0)
+        filled = time.perf_counter() - started
+        a, b = TurnWorkload(small_store, 50, "s"), TurnWorkload(large_store, 50, "l")
+        small_times, large_times, ratios = [], [], []
+        try:
+            await a.turns(block)
+            await b.turns(block)  # warm both
+            for _ in range(6):
+                s, lg = await a.turns(block), await b.turns(block)
+                small_times += s
+                large_times += lg
+                ratios.append(median(lg) / median(s))
+        finally:
+            await small_store.close()
+            await large_store.close()
+        return median(small_times), median(large_times), ratios, f"filled {large:,} in {filled:.0f} s"
+    store = await open_kind(kind, workdir, "redis")
+    try:
+        await fill(kind, store, finished_session, small, 0)
+        work = TurnWorkload(store, 50, "r")
+        await work.turns(block)
+        before = await work.turns(block * 3)
+        started = time.perf_counter()
+        await fill(kind, store, finished_session, large - small, small)
+        filled = time.perf_counter() - started
+        await work.turns(block)  # warm again after the bulk load
+        after = await work.turns(block * 3)
+        keys = await store._redis.dbsize()
+    finally:
+        await close_kind(kind, store)
+    return median(before), median(after), [median(after) / median(before)], f"filled to {keys:,} keys in {filled:.0f} s"
+
+
+def _finished(dialog) -> Session:
+    step = engine.start(dialog, session_id="template0001", owner="slack:T1:UTEMPLATE01", now=time.time())
+    while step.replies and isinstance(step.replies[0], Question):
+        q = step.replies[0]
+        value: object = q.options[0].id if q.kind != "multi" else (q.options[0].id,)
+        step = engine.answer(dialog, step.session, node=q.node, value=value, version=step.session.version, now=time.time())
+    assert step.session.finished
+    return step.session
+
+
+async def run(scale: Scale, workdir: Path) -> Section:
+    section = Section("stores", TITLE)
+    for kind in ("memory", "sqlite", "redis"):
+        cas, plain, ratios = await cas_vs_plain(kind, workdir, scale.store_ops)
+        cost_ratio = median(ratios)  # CAS time / plain time = plain rate / CAS rate
+        section.add(Row(f"{kind}: compare-and-set saves/s", cas, plain, "saves/s", "plain unconditional writes/s",
+                        "CAS cost <= 2x plain", cost_ratio <= 2.0, ratio=cas / plain,
+                        note=f"CAS costs {cost_ratio:.2f}x a plain write (median of 5 alternating blocks)"))
+    small, large = scale.store_sizes
+    for kind in ("memory", "sqlite", "redis"):
+        s, lg, ratios, how = await turn_vs_size(kind, workdir, small, large, scale.store_ops)
+        ratio = median(ratios)
+        section.add(Row(f"{kind}: one turn with {large:,} sessions stored", lg * 1000, s * 1000, "ms",
+                        f"same turn, {small:,} sessions stored", "within 20%", abs(ratio - 1) <= 0.20, ratio=ratio, note=how))
+    section.method = (
+        "CAS: one session saved again and again with `save(expected_version=...)`, each time one version on, against the "
+        "same store writing the same session without a check (memory: the dict entry; SQLite: `INSERT OR REPLACE` through "
+        "the store's own worker thread and lock; Redis: the same HSET, EXPIRE and ZADD in one pipelined round trip), in 5 "
+        "alternating blocks. Turns: `ConversationService.handle(Answer)` (load, engine step, CAS save) on 50 live checks of "
+        "the shipped dialog, with the store holding that many other finished sessions. Memory and SQLite: two stores side by "
+        "side, measured in 6 alternating blocks; Redis: one database (13), measured before and after filling it."
+    )
+    section.notes.append(f"Finished session used as filler: {len(_finished(Catalog.load().dialogs[MAIN_DIALOG]).to_json())} bytes of JSON")
+    return section

@@ -1,0 +1,69 @@
+"""A smoke run of every benchmark at the smallest scale, so they never rot.
+
+Only that each ran and produced numbers is checked: speed is measured by `python -m bench`,
+never asserted here (these machines are shared and noisy, see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from bench import crowd, discord_turn, engine_dialogs, memory, run, slack_turn, stores
+from bench.common import SMOKE, Section
+from tests.conftest import REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def _bench_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmarks' own database (13) on whichever Redis the tests use."""
+    url = re.sub(r"/\d+$", "", REDIS_URL) + "/13"
+    for module in (stores, crowd, memory):
+        monkeypatch.setattr(module, "BENCH_REDIS_URL", url)
+
+
+def produced_numbers(section: Section) -> None:
+    assert section.rows, f"{section.key} produced no rows"
+    numbers = [r.ours for r in section.rows if r.ours is not None]
+    assert numbers and all(isinstance(n, (int, float)) and not math.isnan(n) for n in numbers), section.rows
+    assert section.method
+
+
+def test_engine_and_dialogs() -> None:
+    produced_numbers(engine_dialogs.run(SMOKE))
+
+
+async def test_stores(tmp_path) -> None:
+    produced_numbers(await stores.run(SMOKE, tmp_path))
+
+
+async def test_memory() -> None:
+    produced_numbers(await memory.run(SMOKE))
+
+
+async def test_slack_turn_against_bare_bolt(tmp_path) -> None:
+    produced_numbers(await slack_turn.run(SMOKE, tmp_path))
+
+
+async def test_crowd_on_two_processes(tmp_path) -> None:
+    section = await crowd.run(SMOKE, tmp_path)
+    produced_numbers(section)
+    lost = next(r for r in section.rows if r.measure.startswith("answers lost"))
+    assert lost.ours == 0, "a smoke crowd loses no answers (correctness, not speed)"
+
+
+async def test_discord_placeholder_says_why() -> None:
+    section = await discord_turn.run(SMOKE)
+    assert section.rows and all(r.note for r in section.rows)
+
+
+async def test_the_page_renders(tmp_path) -> None:
+    section = await discord_turn.run(SMOKE)
+    results = {"sections": {"discord": section.as_dict()}, "machine": {"CPU": "x"}, "scale": "smoke"}
+    out = tmp_path / "performance.md"
+    out.write_text("old figures\n" + run.END + "\n## Findings\nkept\n")
+    run.write_page(results, out)
+    text = out.read_text()
+    assert run.BEGIN in text and "## Findings\nkept" in text and "old figures" not in text
