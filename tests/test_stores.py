@@ -134,3 +134,17 @@ async def test_every_session_walks_the_whole_store(clock_and_store) -> None:
     for i in range(5):
         await store.save(session(f"s{i}", owner=f"u{i % 2}"), expected_version=0)
     assert sorted([s.id async for s in store.every_session()]) == [f"s{i}" for i in range(5)]
+
+
+async def test_a_burst_larger_than_the_redis_pool_waits_instead_of_failing(tmp_path: Path) -> None:
+    from tests.conftest import drop_redis_keys, redis_store
+
+    store = await redis_store(Clock(), max_connections=4)
+    try:
+        sessions = [session(f"b{i}", owner=f"u{i}") for i in range(200)]
+        results = await asyncio.gather(*(store.save(s, expected_version=0) for s in sessions))
+        assert all(results)
+        loaded = await asyncio.gather(*(store.load(s.id) for s in sessions))
+        assert [s.id for s in loaded] == [s.id for s in sessions]
+    finally:
+        await drop_redis_keys(store)

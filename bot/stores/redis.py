@@ -49,10 +49,20 @@ class RedisStore:
         clock: Callable[[], float] = time.time,
         prefix: str = "oc:",
         timeout: float = 2.0,
+        max_connections: int = 64,
     ) -> None:
-        self._redis = aioredis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=10, decode_responses=True
+        # A blocking pool: under a burst, turns wait (up to `timeout`) for a free connection instead
+        # of failing at once with "Too many connections" while Redis itself is idle.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=timeout,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            health_check_interval=10,
+            decode_responses=True,
         )
+        self._redis = aioredis.Redis(connection_pool=pool)
         self._ttl = ttl
         self._clock = clock
         self._p = prefix
