@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.graph import topological_order
 from bot.model import SCALE_MIDPOINT, SCALE_VALUES, Dialog, Node
 
 
@@ -19,6 +20,7 @@ class DialogFacts:
     score_ranges: dict[str, tuple[int, int]]
     remaining: dict[str, tuple[int, int]]  # node -> (fewest, most) questions from here, itself included
     signatures: dict[str, str]
+    saved_names: dict[str, str]  # `save_as` name -> the text node that saves it, for {placeholders}
 
 
 _cache: dict[tuple[str, str, int], DialogFacts] = {}
@@ -34,6 +36,7 @@ def facts(dialog: Dialog) -> DialogFacts:
             score_ranges=_score_ranges(dialog),
             remaining=_remaining(dialog),
             signatures={node.id: node_signature(node) for node in dialog.nodes.values()},
+            saved_names={n.save_as: n.id for n in dialog.nodes.values() if n.kind == "text" and n.save_as},
         )
     return found
 
@@ -67,6 +70,20 @@ def _score_ranges(dialog: Dialog) -> dict[str, tuple[int, int]]:
 
 
 def _remaining(dialog: Dialog) -> dict[str, tuple[int, int]]:
+    order = topological_order(dialog)
+    if order is not None:  # the usual case: one pass from the end, no recursion
+        memo: dict[str, tuple[int, int]] = {}
+        for node_id in reversed(order):
+            node = dialog.nodes[node_id]
+            here = 1 if node.is_question else 0
+            ahead = [memo.get(t, (0, 0)) for t in node.targets()] or [(0, 0)]
+            memo[node_id] = (here + min(a[0] for a in ahead), here + max(a[1] for a in ahead))
+        return memo
+    return _remaining_with_loops(dialog)
+
+
+def _remaining_with_loops(dialog: Dialog) -> dict[str, tuple[int, int]]:
+    """Dialogs with loops (rare, small): a loop is counted once."""
     memo: dict[str, tuple[int, int]] = {}
 
     def visit(node_id: str, on_path: frozenset[str]) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from bot.explain import result_card
 from bot.loader import RESULT
 from bot.model import SCALE_VALUES, Dialog, Node, Outcome
 from bot.replies import Notice, Option, Progress, Question, Reply
-from bot.scoring import choose_outcome, fill, next_after, route, score
+from bot.scoring import choose_outcome, fill, next_after, record_answer, route
 from bot.session import AnswerRecord, AnswerValue, Session
 
 
@@ -35,6 +35,7 @@ class Position:
     outcome: Outcome | None = None
     preface: list[str] = field(default_factory=list)
     answers: dict[str, AnswerValue] = field(default_factory=dict)
+    scores: dict[str, int] = field(default_factory=dict)
     questions_answered: int = 0
     problem: str = ""
 
@@ -138,7 +139,7 @@ def fits(dialog: Dialog, session: Session) -> bool:
 
 
 def replay(dialog: Dialog, answers: tuple[AnswerRecord, ...] | list[AnswerRecord]) -> Position:
-    position = Position()
+    position = Position(scores={d.id: 0 for d in dialog.dimensions})
     index = 0
     target: str | None = dialog.start
     budget = (len(dialog.nodes) + 1) * (len(answers) + 1) + 1
@@ -148,20 +149,22 @@ def replay(dialog: Dialog, answers: tuple[AnswerRecord, ...] | list[AnswerRecord
             position.problem = "the dialog loops without asking anything"
             return position
         if target == RESULT or dialog.is_outcome(target):
-            position.outcome = choose_outcome(dialog, position.answers) if target == RESULT else dialog.outcome(target)
+            position.outcome = (
+                choose_outcome(dialog, position.answers, position.scores) if target == RESULT else dialog.outcome(target)
+            )
             break
         node = dialog.nodes[target]
         if node.kind == "message":
             position.preface.append(fill(dialog, node.text, position.answers))
             target = node.next
         elif node.kind == "branch":
-            target = route(dialog, node, position.answers)
+            target = route(dialog, node, position.answers, position.scores)
         elif index < len(answers):
             record = answers[index]
             if record.node != node.id or check_answer(node, record.value):
                 position.problem = f"answer {index + 1} does not fit question '{node.id}'"
                 return position
-            position.answers[node.id] = record.value
+            record_answer(dialog, position.answers, position.scores, node, record.value)
             position.preface = []
             position.questions_answered += 1
             index += 1
@@ -260,7 +263,7 @@ def _advance(dialog: Dialog, session: Session, answers: tuple[AnswerRecord, ...]
         answers=answers,
         node=position.node.id if position.node else None,
         node_signature=facts(dialog).signatures[position.node.id] if position.node else "",
-        scores=tuple(score(dialog, position.answers).items()),
+        scores=tuple(position.scores.items()),
         outcome=position.outcome.id if position.outcome else None,
         dialog_hash=dialog.content_hash,
         updated_at=now,

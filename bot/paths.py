@@ -13,14 +13,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot import conditions
+from bot.graph import topological_order
 from bot.loader import RESULT
 from bot.model import SCALE_VALUES, AllOf, AnswerTest, Dialog, Node
-from bot.scoring import answer_scores, choose_outcome, next_after, route
+from bot.scoring import answer_scores, choose_outcome, next_after, record_answer, route
 from bot.session import AnswerRecord, AnswerValue
 
-MAX_STATES = 2_000_000
+MAX_STATES = 600_000
 MAX_SUBSETS = 4096
-SAMPLE_WALKS = 20_000
+SAMPLE_STEPS = 200_000  # node visits the sampler may spend in all
 
 
 @dataclass
@@ -70,49 +71,34 @@ def referenced_answers(dialog: Dialog) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def walk(dialog: Dialog, *, max_states: int = MAX_STATES, max_examples: int = 25, seed: int = 0) -> PathReport:
+def walk(
+    dialog: Dialog,
+    *,
+    max_states: int = MAX_STATES,
+    max_examples: int = 25,
+    seed: int = 0,
+    sample_steps: int = SAMPLE_STEPS,
+) -> PathReport:
     """Every path, exactly, when the state space fits in `max_states`; else a stated random sample.
 
     `examples` keeps up to `max_examples` answer sequences per outcome, each ending in a different
     state, for tests to replay through the real engine.
     """
-    key = (dialog.id, dialog.content_hash, max_states, max_examples, seed)
+    key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps)
     if key not in _reports:
         try:
             _reports[key] = _exhaustive(dialog, max_states, max_examples)
         except _TooBig:
-            _reports[key] = _sample(dialog, seed)
+            _reports[key] = _sample(dialog, seed, sample_steps)
     return _reports[key]
 
 
 _reports: dict[tuple, PathReport] = {}  # a dialog file's paths never change: walk each version once
 
 
-def _topological(dialog: Dialog) -> list[str] | None:
-    """Nodes in an order where every node comes before the nodes it leads to; None if it loops."""
-    order: list[str] = []
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-
-    def visit(node_id: str) -> bool:
-        if node_id not in dialog.nodes or state.get(node_id) == 2:
-            return True
-        if state.get(node_id) == 1:
-            return False
-        state[node_id] = 1
-        if not all(visit(t) for t in dialog.nodes[node_id].targets()):
-            return False
-        state[node_id] = 2
-        order.append(node_id)
-        return True
-
-    if not all(visit(n) for n in [dialog.start, *dialog.nodes]):
-        return None
-    return order[::-1]
-
-
 def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathReport:
     """Forward over the nodes in order, carrying (scores, answers rules read) -> number of paths."""
-    order = _topological(dialog)
+    order = topological_order(dialog)
     if order is None:
         raise _TooBig  # loops: counted by sampling
     referenced = referenced_answers(dialog)
@@ -268,27 +254,40 @@ def _sum(node: Node, value: AnswerValue, dim: str) -> int:
     return sum(points for d, points in answer_scores(node, value) if d == dim)
 
 
-def _sample(dialog: Dialog, seed: int) -> PathReport:
-    from bot.engine import replay  # only needed when the exhaustive walk is out of reach
-
+def _sample(dialog: Dialog, seed: int, budget: int) -> PathReport:
+    """Random walks stepped forward (never replayed from the start) within a fixed budget of steps."""
     rng = random.Random(seed)
-    report = PathReport(dialog.id, exhaustive=False, note=f"{SAMPLE_WALKS} random walks (too many states to walk all)")
-    for _ in range(SAMPLE_WALKS):
-        answers: list[AnswerRecord] = []
-        position = replay(dialog, answers)
-        while position.node is not None and not position.problem and len(answers) < 10 * len(dialog.nodes):
-            options, _ = answer_options(position.node)
-            answers.append(AnswerRecord(position.node.id, rng.choice(options)))
-            position = replay(dialog, answers)
+    report = PathReport(dialog.id, exhaustive=False)
+    steps = 0
+    while steps < budget or report.total == 0:
+        answers: dict[str, AnswerValue] = {}
+        scores = {d.id: 0 for d in dialog.dimensions}
+        records: list[AnswerRecord] = []
+        target: str | None = dialog.start
+        walked = 0
+        while target is not None and target != RESULT and not dialog.is_outcome(target) and walked < 10 * len(dialog.nodes) + 10:
+            node = dialog.nodes[target]
+            walked += 1
+            if node.kind == "message":
+                target = node.next
+            elif node.kind == "branch":
+                target = route(dialog, node, answers, scores)
+            else:
+                value = rng.choice(answer_options(node)[0])
+                record_answer(dialog, answers, scores, node, value)
+                records.append(AnswerRecord(node.id, value))
+                target = next_after(node, value)
+        steps += walked
         report.total += 1
-        if position.outcome is None:
+        outcome = choose_outcome(dialog, answers, scores) if target == RESULT else dialog.outcome(target or "")
+        if outcome is None:
             report.stuck += 1
-        else:
-            report.by_outcome[position.outcome.id] += 1
-            if report.by_outcome[position.outcome.id] == 1:
-                report.examples.append((position.outcome.id, tuple(answers)))
+            continue
+        report.by_outcome[outcome.id] += 1
+        if report.by_outcome[outcome.id] == 1:
+            report.examples.append((outcome.id, tuple(records)))
+    report.note = f"{report.total:,} random walks (too many states to walk every path)"
     return report
-
 
 
 def _hashable(value: AnswerValue | None) -> object:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 
 from bot import conditions
+from bot.analysis import facts
 from bot.model import SCALE_MIDPOINT, Dialog, Node, Outcome
 from bot.session import AnswerValue
 
@@ -34,6 +35,22 @@ def score(dialog: Dialog, answers: Mapping[str, AnswerValue]) -> dict[str, int]:
     return totals
 
 
+def record_answer(
+    dialog: Dialog, answers: dict[str, AnswerValue], scores: dict[str, int], node: Node, value: AnswerValue
+) -> None:
+    """Set an answer and keep running scores in step (a repeated node's old points come off first).
+
+    Routing reads scores at every branch; summing all answers again each time would make a long
+    path cost the square of its length.
+    """
+    if node.id in answers:
+        for dim, points in answer_scores(node, answers[node.id]):
+            scores[dim] -= points
+    answers[node.id] = value
+    for dim, points in answer_scores(node, value):
+        scores[dim] += points
+
+
 def answer_scores(node: Node, value: AnswerValue) -> list[tuple[str, int]]:
     if node.kind == "scale" and isinstance(value, int):
         return [(dim, (value - SCALE_MIDPOINT) * weight) for dim, weight in node.scale_scores]
@@ -43,9 +60,9 @@ def answer_scores(node: Node, value: AnswerValue) -> list[tuple[str, int]]:
 
 def fill(dialog: Dialog, text: str, answers: Mapping[str, AnswerValue]) -> str:
     """Replace {name} with the saved text answer of that name; unknown braces stay as written."""
-    saved = {n.save_as: n.id for n in dialog.nodes.values() if n.kind == "text" and n.save_as}
     if "{" not in text:
         return text
+    saved = facts(dialog).saved_names
 
     def sub(match: re.Match[str]) -> str:
         node_id = saved.get(match.group(1))
@@ -55,6 +72,7 @@ def fill(dialog: Dialog, text: str, answers: Mapping[str, AnswerValue]) -> str:
         return str(value) if value else "(not given)"
 
     return PLACEHOLDER.sub(sub, text)
+
 
 def route(
     dialog: Dialog, node: Node, answers: Mapping[str, AnswerValue], scores: Mapping[str, int] | None = None

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from bot.loader import RESULT, load_dialog
+from bot.graph import can_finish, reachable
+from bot.loader import load_dialog
 from bot.model import Dialog, Node
 from bot.paths import walk
 from bot.problems import DialogError, Problem
@@ -45,19 +46,6 @@ def _at(dialog: Dialog, line: int, message: str, node: str = "") -> Problem:
     return Problem(dialog.path, line or 1, 1, message, node)
 
 
-def reachable(dialog: Dialog, starts: tuple[str, ...] | None = None) -> set[str]:
-    """Node ids reachable from `starts` (default: the dialog's start), following every target."""
-    seen: set[str] = set()
-    todo = list(starts if starts is not None else (dialog.start,))
-    while todo:
-        current = todo.pop()
-        if current in seen or current not in dialog.nodes:
-            continue
-        seen.add(current)
-        todo.extend(dialog.nodes[current].targets())
-    return seen
-
-
 def _reachability(dialog: Dialog) -> list[Problem]:
     seen = reachable(dialog)
     return [
@@ -69,19 +57,10 @@ def _reachability(dialog: Dialog) -> list[Problem]:
 
 def _dead_ends(dialog: Dialog) -> list[Problem]:
     """Nodes from which no outcome can be reached: a loop with no way out, or a chain into one."""
-    can_finish: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for node in dialog.nodes.values():
-            if node.id in can_finish:
-                continue
-            if any(t == RESULT or dialog.is_outcome(t) or t in can_finish for t in node.targets()):
-                can_finish.add(node.id)
-                changed = True
+    finishing = can_finish(dialog)
     problems = []
     for node in dialog.nodes.values():
-        if node.id in can_finish:
+        if node.id in finishing:
             continue
         if _on_cycle(dialog, node):
             message = "loop with no way out: every way on from here comes back here; route one choice onward"
@@ -124,8 +103,14 @@ def _sources(dialog: Dialog, seeds_dir: Path | None) -> list[Problem]:
     return [_at(dialog, 1, f"source '{name}' is not a file in {seeds_dir}") for name in dialog.sources if name not in present]
 
 
+# Validation must stay quick on big dialogs: an exact walk within this many states, else a sample.
+# `outsource-check paths` walks with the larger default budget.
+VALIDATE_STATES = 60_000
+VALIDATE_SAMPLE_STEPS = 60_000
+
+
 def _outcomes(dialog: Dialog) -> list[Problem]:
-    report = walk(dialog)
+    report = walk(dialog, max_states=VALIDATE_STATES, sample_steps=VALIDATE_SAMPLE_STEPS)
     problems = []
     if report.stuck:
         problems.append(_at(dialog, 1, f"{report.stuck} path(s) end without an outcome"))

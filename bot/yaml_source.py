@@ -38,7 +38,7 @@ class YamlProblem(Exception):
 def parse(text: str) -> Located:
     """Parse one YAML document; raise YamlProblem for syntax errors and duplicate keys."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -51,6 +51,7 @@ def parse(text: str) -> Located:
 
 
 _scalar_constructor = yaml.SafeLoader("")
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
 
 
 def _convert(node: yaml.Node, path: Path, marks: dict[Path, tuple[int, int]]) -> object:
