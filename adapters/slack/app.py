@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import replace
 
+import aiohttp
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -37,11 +38,16 @@ FORGED = "That button didn't come from me, so I ignored it. Nothing changed."
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 
 
-def make_client(settings: SlackSettings) -> AsyncWebClient:
-    """429s wait for Retry-After and try again; dropped connections are retried too."""
+def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """429s wait for Retry-After and try again; dropped connections are retried too.
+
+    Pass one `session` per process: bolt hands it to every per-request client, so Web API calls
+    and response_url updates reuse connections instead of opening one each.
+    """
     return AsyncWebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
+        session=session,
         retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
     )
 
@@ -94,13 +100,13 @@ class Listeners:
 
     # --- the slash command --------------------------------------------------------------------
 
-    async def command(self, ack, command: dict, client: AsyncWebClient, respond) -> None:
+    async def command(self, ack, command: dict, client: AsyncWebClient) -> None:
         await ack()
         user_id, team_id = command["user_id"], command["team_id"]
         user = user_key(team_id, user_id)
         sub, _, rest = (command.get("text") or "").strip().partition(" ")
         sub = sub.lower()
-        delivery = Delivery(client=client, user_id=user_id, respond=respond)
+        delivery = Delivery(client=client, user_id=user_id, response_url=command.get("response_url"))
         async with delivery.apologising():
             if sub in {"", "check", "start"}:
                 await self.start_in_dm(delivery, user, Start(MAIN_DIALOG), origin=command["channel_id"])
@@ -147,7 +153,7 @@ class Listeners:
 
     # --- button clicks ----------------------------------------------------------------------
 
-    async def action(self, ack, body: dict, client: AsyncWebClient, respond) -> None:
+    async def action(self, ack, body: dict, client: AsyncWebClient) -> None:
         await ack()
         clicked = body["actions"][0]
         action_id = clicked.get("action_id", "")
@@ -156,7 +162,7 @@ class Listeners:
         container = body.get("container") or {}
         place = Place(container.get("channel_id", ""), container.get("message_ts", ""))
         delivery = Delivery(
-            client=client, user_id=user_id, respond=respond if body.get("response_url") else None, origin=place
+            client=client, user_id=user_id, response_url=body.get("response_url"), origin=place
         )
         async with delivery.apologising():
             if action_id in {"oc.forget.yes", "oc.forget.no"}:
@@ -229,7 +235,7 @@ class Listeners:
             await ack(response_action="errors", errors={"answer": replies[0].text[:150]})
             return
         await ack()
-        delivery = Delivery(client=client, user_id=user_id, respond=None)
+        delivery = Delivery(client=client, user_id=user_id)
         async with delivery.apologising():
             await self.deliver(delivery, user, replies, place)
 
@@ -237,7 +243,7 @@ class Listeners:
         await ack()
         user_id = body["user"]["id"]
         user = user_key(body["user"].get("team_id") or body["team"]["id"], user_id)
-        delivery = Delivery(client=client, user_id=user_id, respond=None)
+        delivery = Delivery(client=client, user_id=user_id)
         async with delivery.apologising():
             try:
                 value = decode(view.get("private_metadata"))
@@ -263,7 +269,7 @@ class Listeners:
         user_id = event["user"]
         latest = await self.service.latest_result(user_key(body.get("team_id", ""), user_id))
         card = latest[0] if latest and isinstance(latest[0], ResultCard) else None
-        delivery = Delivery(client=client, user_id=user_id, respond=None)
+        delivery = Delivery(client=client, user_id=user_id)
         async with delivery.apologising(quiet=True):
             await client.views_publish(user_id=user_id, view=views.home_view(card))
 
@@ -273,7 +279,7 @@ class Listeners:
             return
         user_id = event.get("user", "")
         user = user_key(body.get("team_id", ""), user_id)
-        delivery = Delivery(client=client, user_id=user_id, respond=None)
+        delivery = Delivery(client=client, user_id=user_id)
         async with delivery.apologising():
             replies = await self.ask(user, TypedReply(event.get("text") or ""))
             first = replies[0] if replies else None

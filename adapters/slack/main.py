@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from adapters.logs import configure_logging
@@ -30,7 +31,11 @@ def run(args: argparse.Namespace, catalog: Catalog) -> int:
 
 
 async def _serve(settings, catalog: Catalog, store_spec: str | None) -> int:
-    client = make_client(settings)
+    async with aiohttp.ClientSession() as session:
+        return await _serve_with(settings, catalog, store_spec, make_client(settings, session))
+
+
+async def _serve_with(settings, catalog: Catalog, store_spec: str | None, client) -> int:
     try:
         identity = await client.auth_test()
     except SlackApiError as exc:

@@ -42,7 +42,7 @@ def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
 
 async def serve(app: AsyncApp, *, host: str, port: int, path: str = EVENTS_PATH) -> web.AppRunner:
     """Start listening and return the runner (its `addresses` tell the real port when port is 0)."""
-    runner = web.AppRunner(web_app(app, path))
+    runner = web.AppRunner(web_app(app, path), access_log=None)  # per-turn logs come from the app, with ids
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
