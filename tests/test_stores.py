@@ -148,3 +148,20 @@ async def test_a_burst_larger_than_the_redis_pool_waits_instead_of_failing(tmp_p
         assert [s.id for s in loaded] == [s.id for s in sessions]
     finally:
         await drop_redis_keys(store)
+
+
+async def test_sqlite_waits_for_another_process_holding_the_lock(tmp_path: Path) -> None:
+    """Inline when the file is free; when another process holds the write lock, wait in a thread."""
+    import sqlite3
+
+    store = SqliteStore(tmp_path / "busy.sqlite3")
+    other = sqlite3.connect(tmp_path / "busy.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+    saving = asyncio.ensure_future(store.save(session("s1", version=1), expected_version=0))
+    await asyncio.sleep(0)  # let the save try inline and move to its thread
+    assert not saving.done(), "the save waits for the lock instead of failing"
+    other.execute("COMMIT")
+    assert await asyncio.wait_for(saving, 15)
+    assert (await store.load("s1")).version == 1
+    other.close()
+    await store.close()
