@@ -154,7 +154,7 @@ async def test_sqlite_waits_for_another_process_holding_the_lock(tmp_path: Path)
     """Inline when the file is free; when another process holds the write lock, wait in a thread."""
     import sqlite3
 
-    store = SqliteStore(tmp_path / "busy.sqlite3")
+    store = SqliteStore(tmp_path / "busy.sqlite3", clock=Clock())
     other = sqlite3.connect(tmp_path / "busy.sqlite3", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process is writing
     saving = asyncio.ensure_future(store.save(session("s1", version=1), expected_version=0))
