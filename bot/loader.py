@@ -6,6 +6,7 @@ author fixes a file in one pass. Graph-level checks live in `bot.validator`.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Callable
@@ -55,6 +56,18 @@ def load_dialog(path: str | FilePath) -> Dialog:
 
 
 def load_dialog_text(text: str, filename: str = "<dialog>") -> Dialog:
+    # Loading builds hundreds of thousands of small objects that all live on; the cyclic garbage
+    # collector would rescan them again and again, making a big file cost more than its size.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(text, filename)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(text: str, filename: str) -> Dialog:
     try:
         located = parse(text)
     except YamlProblem as exc:
@@ -142,8 +155,8 @@ class _Builder:
             data, (), "outcomes", list, required=True, default=[], describe="a list of outcomes"
         )
         self.dimension_ids = {d.id for d in dimensions}
-        self.node_ids = self.collect_ids(raw_nodes, ("nodes",), "node")
-        self.outcome_ids = self.collect_ids(raw_outcomes, ("outcomes",), "outcome")
+        self.node_ids = set(self.collect_ids(raw_nodes, ("nodes",), "node"))
+        self.outcome_ids = set(self.collect_ids(raw_outcomes, ("outcomes",), "outcome"))
         for clash in sorted(set(self.node_ids) & set(self.outcome_ids)):
             self.problem(("outcomes",), f"'{clash}' is both a node and an outcome id: rename one")
         self.question_kinds: dict[str, str] = {}
@@ -217,7 +230,7 @@ class _Builder:
         return tuple(dimensions)
 
     def collect_ids(self, raw: list[Any], path: Path, what: str) -> list[str]:
-        ids: list[str] = []
+        ids: dict[str, None] = {}  # ordered, with set-speed lookups: big dialogs have thousands
         for index, item in enumerate(raw):
             if not isinstance(item, dict):
                 self.problem((*path, index), f"each {what} is a mapping that starts with 'id:'")
@@ -231,8 +244,8 @@ class _Builder:
                 self.problem((*path, index, "id"), f"duplicate {what} id '{item_id}': ids must be unique", item_id)
             elif item_id == RESULT:
                 self.problem((*path, index, "id"), f"'{RESULT}' is reserved (it means: let the outcome rules decide)")
-            ids.append(item_id)
-        return ids
+            ids[item_id] = None
+        return list(ids)
 
     def build_source(self, data: dict[str, Any], path: Path, sources: tuple[str, ...], node: str, required: bool) -> Source | None:
         raw = data.get("source")
