@@ -153,7 +153,8 @@ class ConversationService:
 
     async def rounds_of(self, user: str) -> list[RoundCard]:
         """Cards of the rounds a user started or joined (adapters find "this channel's round" among them)."""
-        return [team.round_card(r) for r in await self.store.rounds_of(user)]
+        rounds = sorted(await self.store.rounds_of(user), key=lambda r: (r.created_at, r.id))
+        return [team.round_card(r) for r in rounds]  # oldest first: the last is the newest
 
     async def latest_result(self, user: str) -> list[Reply]:
         """The newest finished check's result card, or nothing (for home tabs and summaries)."""

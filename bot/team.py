@@ -8,6 +8,7 @@ with the article's reasoning, as prompts for the discussion thread.
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections import Counter
@@ -22,7 +23,22 @@ from bot.scoring import fill
 from bot.session import AnswerValue
 
 MAX_PROMPTS = 3
+DEADLINE = re.compile(r"(?:deadline:)?(\d{1,4})\s*([mhd]?)")
+UNIT_SECONDS = {"": 60, "m": 60, "h": 3600, "d": 86400}
 RULE = "majority of the members' outcomes; a tie goes to the outcome the dialog's rules pick on the team's summed scores"
+
+
+def parse_deadline(text: str | None, now: float) -> float:
+    """"30" (minutes), "30m", "2h", "1d" or "deadline:2h" -> when a round reveals itself; "" -> never.
+
+    Every platform offers the same option, so it is read the same way everywhere.
+    """
+    if text is None or not text.strip():
+        return 0.0
+    match = DEADLINE.fullmatch(text.strip().lower())
+    if match is None or int(match[1]) == 0:
+        raise ValueError("a deadline is a number of minutes, or like 30m, 2h or 1d")
+    return now + int(match[1]) * UNIT_SECONDS[match[2]]
 
 
 def round_card(round_: Round) -> RoundCard:

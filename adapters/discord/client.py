@@ -8,7 +8,10 @@ REST instead of through `members`. Mentions are off for every message the bot se
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
+from typing import Any, cast
 
 import discord
 from discord import app_commands
@@ -19,6 +22,9 @@ from adapters.discord.flow import Flow
 from bot.service import ConversationService
 
 log = logging.getLogger("outsource_check.discord")
+TURN_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-")  # the names discord.py gives its handler tasks
+DRAIN_SECONDS = 20.0
+MAX_SHARDS = 65536
 
 
 class _NoVoiceWarning(logging.Filter):
@@ -39,18 +45,26 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class OutsourceBot(discord.Client):
-    def __init__(self, *, service: ConversationService, guild_id: int | None = None, sync_commands: bool = True) -> None:
-        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
-        self.flow = Flow(service=service, client=self)
-        self.tree = app_commands.CommandTree(self)
+class _OutsourceBotMixin:
+    """Everything the bot adds to a discord.py client, shared by the plain and the sharded one."""
+
+    def __init__(
+        self, *, service: ConversationService, guild_id: int | None = None, sync_commands: bool = True, **options: Any
+    ) -> None:
+        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **options)  # type: ignore[call-arg]
+        client = cast(discord.Client, self)
+        self.flow = Flow(service=service, client=client)
+        self.tree = app_commands.CommandTree(client)
         self.tree.add_command(build_group(self.flow))
         self.guild_id = guild_id
         self.sync_commands = sync_commands
+        self.serving_since: set[asyncio.Task] | None = None  # the tasks that existed when serving began
+        self.drain_timeout = DRAIN_SECONDS
 
     async def setup_hook(self) -> None:
         """Runs inside `login()`: register the dynamic items (no views in memory), then sync commands."""
-        self.add_dynamic_items(*components.ALL)
+        client = cast(discord.Client, self)
+        client.add_dynamic_items(*components.ALL)
         if not self.sync_commands:
             return
         if self.guild_id:
@@ -81,6 +95,102 @@ class OutsourceBot(discord.Client):
         log.warning("refused a forged custom_id from user %s: %r", interaction.user.id, str(custom_id)[:120])
         if not interaction.response.is_done():
             await interaction.response.send_message(words.FORGED, ephemeral=True)
+
+    def start_serving(self) -> None:
+        """Mark now: on shutdown, turns started after this are waited for (nothing from before)."""
+        self.serving_since = set(asyncio.all_tasks())
+
+    async def close(self) -> None:
+        """Graceful: gateway first (no new events), then the turns in flight, then REST.
+
+        discord.py's `close()` closes the gateway connection(s) and then the HTTP session; a turn
+        still running needs that session for its replies, so the HTTP close is made to wait for
+        the turns in flight (at most `drain_timeout` seconds) before it runs.
+        """
+        client = cast(discord.Client, self)
+        http = client.http
+        if not getattr(http, "_waits_for_turns", False):
+            close_http = http.close
+
+            async def close_after_turns() -> None:
+                await self.finish_turns_in_flight()
+                await close_http()
+
+            http.close = close_after_turns  # type: ignore[method-assign]
+            http._waits_for_turns = True  # type: ignore[attr-defined]
+        await super().close()  # type: ignore[misc]
+
+    async def finish_turns_in_flight(self) -> None:
+        """Wait for the event handlers discord.py started while serving (named by discord.py itself)."""
+        already = self.serving_since or set()
+        me = asyncio.current_task()
+        pending = [
+            t for t in asyncio.all_tasks()
+            if t not in already and t is not me and not t.done() and t.get_name().startswith(TURN_TASKS)
+        ]
+        if pending:
+            log.info("finishing %d turn(s) in flight", len(pending))
+            _, late = await asyncio.wait(pending, timeout=self.drain_timeout)
+            if late:
+                log.warning("%d turn(s) still running after %ss; closing anyway", len(late), self.drain_timeout)
+
+
+class OutsourceBot(_OutsourceBotMixin, discord.Client):
+    """One gateway connection: enough below about 2,500 servers."""
+
+
+class ShardedOutsourceBot(_OutsourceBotMixin, discord.AutoShardedClient):
+    """Several shards in one process (`--shards N`, optionally only `--shard-ids`)."""
+
+
+def build_client(
+    *,
+    service: ConversationService,
+    guild_id: int | None = None,
+    shards: int | None = None,
+    shard_ids: list[int] | None = None,
+    sync_commands: bool = True,
+) -> OutsourceBot | ShardedOutsourceBot:
+    """The plain client, or with `--shards` the sharded one running `shard_ids` (all shards when None).
+
+    The shard count is always given, so discord.py never asks `GET /gateway/bot` for its own
+    recommendation: every process of a large bot must agree on the same total.
+    """
+    if shards is None:
+        return OutsourceBot(service=service, guild_id=guild_id, sync_commands=sync_commands)
+    return ShardedOutsourceBot(
+        service=service, guild_id=guild_id, sync_commands=sync_commands, shard_count=shards, shard_ids=shard_ids
+    )
+
+
+def shard_plan(shards: int | None, shard_ids: str | None) -> tuple[int | None, list[int] | None]:
+    """`--shards N [--shard-ids RANGE]` -> (shard count, the ids this process runs); ValueError says what is wrong."""
+    if shards is not None and not 1 <= shards <= MAX_SHARDS:
+        raise ValueError(f"--shards must be between 1 and {MAX_SHARDS}, not {shards}")
+    return shards, parse_shard_ids(shard_ids, shards)
+
+
+def parse_shard_ids(text: str | None, shards: int | None) -> list[int] | None:
+    """"0-3", "0,2,4" or "0-3,8" -> shard ids, checked against the shard count; ValueError says what is wrong."""
+    if text is None:
+        return None
+    if shards is None:
+        raise ValueError("--shard-ids needs --shards (the total shard count of the whole bot)")
+    found: list[int] = []
+    for part in text.split(","):
+        match = re.fullmatch(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?", part)
+        if match is None:
+            raise ValueError(f"--shard-ids: {part.strip()[:20]!r} is not a shard id or range (use e.g. 0-3 or 0,2,4)")
+        low, high = int(match[1]), int(match[2] if match[2] is not None else match[1])
+        if low > high:
+            raise ValueError(f"--shard-ids: the range {low}-{high} runs backwards")
+        if high >= shards:
+            raise ValueError(f"--shard-ids: shard {high} does not exist with --shards {shards} (ids run 0 to {shards - 1})")
+        for shard in range(low, high + 1):
+            if shard in found:
+                raise ValueError(f"--shard-ids: shard {shard} is listed twice")
+            found.append(shard)
+    return found
 
 
 def _shown_on(message: discord.Message | None, custom_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""`/outsource-check` and its subcommands, the same set as on Slack (`team` is reserved).
+"""`/outsource-check` and its subcommands, the same set as on Slack.
 
 Discord cannot run a command that has subcommands without naming one, so the default "check" is
 the first subcommand listed (and a plain "hi" in a DM starts it too). Every handler defers first
@@ -49,6 +49,29 @@ def build_group(flow: Flow) -> app_commands.Group:
                 await delivery.say(embed=render.history(reply))
             else:
                 await delivery.say(safe(getattr(reply, "text", ""), 2000) or words.APOLOGY)
+
+    @group.command(name="team", description="Start a team round here: everyone takes the check privately, then compare")
+    @app_commands.describe(
+        topic="What the team is deciding",
+        expected="Reveal on its own once this many have finished",
+        deadline="Reveal on its own after this: minutes (30) or 30m, 2h, 1d",
+        anonymous="Leave names out of the results",
+    )
+    async def team(
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 1, 200] | None = None,
+        expected: app_commands.Range[int, 1, 999] | None = None,
+        deadline: app_commands.Range[str, 1, 20] | None = None,
+        anonymous: bool = False,
+    ) -> None:
+        await flow.team.command(interaction, topic, expected, deadline, anonymous)
+
+    @group.command(name="team-export", description="Your latest team round in this channel, as a Markdown decision record")
+    async def team_export(interaction: discord.Interaction) -> None:
+        delivery = Delivery.of(interaction)
+        async with flow.turn(delivery):
+            await delivery.acknowledge(thinking=True)
+            await flow.team.export_latest(interaction, delivery)
 
     @group.command(name="forget", description="Delete everything stored about you")
     async def forget(interaction: discord.Interaction) -> None:

@@ -202,4 +202,69 @@ class ForgetAnswer(discord.ui.DynamicItem[Button], template=ids.FORGET):
         await flow_of(interaction).forget(interaction, self.confirmed)
 
 
-ALL = (AnswerButton, NoneOfThese, PickOne, PickMany, TypeAnswer, Back, Restart, Share, Vet, ShareTo, ForgetAnswer)
+# --- team rounds ---------------------------------------------------------------------------------
+
+
+class _RoundButton(discord.ui.DynamicItem[Button], template=r"(?!)"):
+    """A button that names only a round (Take the check, Reveal, Close, Export)."""
+
+    kind = ""
+    label = ""
+    style = discord.ButtonStyle.secondary
+
+    def __init__(self, round_id: str, row: int | None = None) -> None:
+        super().__init__(Button(label=self.label, style=self.style, custom_id=ids.of_round(self.kind, round_id), row=row))
+        self.round = round_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> _RoundButton:
+        return cls(match["round"])
+
+
+class TakeCheck(_RoundButton, template=ids.ROUND_TAKE):
+    kind, label, style = "rt", "Take the check", discord.ButtonStyle.primary
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).team.take(interaction, self.round)
+
+
+class Reveal(_RoundButton, template=ids.ROUND_REVEAL):
+    kind, label = "rr", "Reveal"
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).team.reveal(interaction, self.round)
+
+
+class CloseRound(_RoundButton, template=ids.ROUND_CLOSE):
+    kind, label, style = "rc", "Close and record the decision", discord.ButtonStyle.success
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).team.close(interaction, self.round)
+
+
+class ExportRound(_RoundButton, template=ids.ROUND_EXPORT):
+    kind, label = "rx", "Export as Markdown"
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).team.export(interaction, self.round)
+
+
+class Vote(discord.ui.DynamicItem[Button], template=ids.ROUND_VOTE):
+    """One button per outcome on the comparison; its label carries the count so far."""
+
+    def __init__(self, round_id: str, outcome: str, label: str = "", row: int | None = None) -> None:
+        super().__init__(Button(label=clip(label or outcome, 80), custom_id=ids.vote(round_id, outcome), row=row))
+        self.round, self.outcome = round_id, outcome
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> Vote:
+        return cls(match["round"], match["outcome"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).team.vote(interaction, self.round, self.outcome)
+
+
+ALL = (
+    AnswerButton, NoneOfThese, PickOne, PickMany, TypeAnswer, Back, Restart, Share, Vet, ShareTo, ForgetAnswer,
+    TakeCheck, Reveal, CloseRound, ExportRound, Vote,
+)

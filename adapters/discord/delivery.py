@@ -105,14 +105,24 @@ class Delivery:
             return False
         return True
 
-    async def say(self, content: str | None = None, *, embed: discord.Embed | None = None, view: discord.ui.View | None = None) -> None:
+    async def say(
+        self,
+        content: str | None = None,
+        *,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+        file: discord.File | None = None,
+    ) -> None:
         """Tell the user privately: ephemeral while the interaction lives, else in our DM."""
         kwargs = _message_kwargs(content, embed, view)
+        if file is not None:
+            kwargs["file"] = file
         if self.interaction is not None:
             try:
                 if self._thinking:
                     self._thinking = False
-                    await self.interaction.edit_original_response(content=content, embed=embed, view=view)
+                    attachments = {"attachments": [file]} if file is not None else {}
+                    await self.interaction.edit_original_response(content=content, embed=embed, view=view, **attachments)
                 else:
                     await self.interaction.followup.send(ephemeral=True, **kwargs)
                 return

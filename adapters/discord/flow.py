@@ -22,7 +22,7 @@ from adapters.discord.text import safe
 from adapters.logs import new_turn
 from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
 from bot.events import Action, Answer, Back, Event, Forget, MoveTo, Restart, Start, TypedReply
-from bot.replies import History, Notice, Question, Reply, ResultCard
+from bot.replies import DecisionRecord, History, Notice, Question, Reply, ResultCard, RoundCard, TeamSummary
 from bot.service import ConversationService
 
 log = logging.getLogger("outsource_check.discord")
@@ -47,6 +47,9 @@ class Flow:
     def __init__(self, *, service: ConversationService, client: discord.Client) -> None:
         self.service = service
         self.client = client
+        from adapters.discord.team import DiscordTeam  # team.py builds on this module: imported here, not at the top
+
+        self.team = DiscordTeam(self)
 
     async def ask(self, user: discord.abc.User, action: Action) -> list[Reply]:
         return await self.service.handle(Event(user_key(user), action))
@@ -148,6 +151,8 @@ class Flow:
                 await delivery.say(safe(reply.text, 2000))
             elif isinstance(reply, History):
                 await delivery.say(embed=render.history(reply))
+            elif isinstance(reply, (RoundCard, TeamSummary, DecisionRecord)):
+                await self.team.put(delivery, reply)  # e.g. a member's last answer finished (or revealed) a round
             else:
                 log.info("no Discord rendering for %s yet", type(reply).__name__)
 

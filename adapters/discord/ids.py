@@ -17,6 +17,8 @@ SESSION = r"(?P<session>[A-Za-z0-9_-]{8,16})"
 VERSION = r"(?P<version>0|[1-9][0-9]{0,8})"
 NODE = r"(?P<node>[a-z][a-z0-9_]{0,31})"
 CHOICE = r"(?P<choice>[a-z0-9_]{1,32})"
+ROUND = r"(?P<round>[A-Za-z0-9_-]{8,16})"  # the core's round ids are 12 characters, like session ids
+OUTCOME = r"(?P<outcome>[a-z][a-z0-9_]{0,31})"  # the dialog format's id rule
 
 # one template per kind of component; the DynamicItem classes in components.py use these
 ANSWER = rf"oc:a:{SESSION}:{VERSION}:{NODE}:{CHOICE}"  # a choice or scale button
@@ -32,7 +34,17 @@ SHARE_TO = rf"oc:st:{SESSION}:{VERSION}"  # the channel picker of a share
 VET = rf"oc:v:{SESSION}:{VERSION}"
 FORGET = r"oc:f:(?P<answer>yes|no)"
 
-TEMPLATES = (ANSWER, NONE_OF_THESE, PICK_ONE, PICK_MANY, TYPE_ANSWER, MODAL, BACK, RESTART, SHARE, SHARE_TO, VET, FORGET)
+# team rounds: the round card's and the comparison's buttons name only the round (and an outcome)
+ROUND_TAKE = rf"oc:rt:{ROUND}"
+ROUND_REVEAL = rf"oc:rr:{ROUND}"
+ROUND_VOTE = rf"oc:ro:{ROUND}:{OUTCOME}"
+ROUND_CLOSE = rf"oc:rc:{ROUND}"
+ROUND_EXPORT = rf"oc:rx:{ROUND}"
+
+TEMPLATES = (
+    ANSWER, NONE_OF_THESE, PICK_ONE, PICK_MANY, TYPE_ANSWER, MODAL, BACK, RESTART, SHARE, SHARE_TO, VET, FORGET,
+    ROUND_TAKE, ROUND_REVEAL, ROUND_VOTE, ROUND_CLOSE, ROUND_EXPORT,
+)
 _COMPILED = tuple(re.compile(t) for t in TEMPLATES)
 
 
@@ -70,3 +82,12 @@ def of_session(kind: str, session: str, version: int) -> str:
 
 def forget(answer: str) -> str:
     return f"oc:f:{answer}"
+
+
+def of_round(kind: str, round_id: str) -> str:
+    """`kind` is one of rt (take the check), rr (reveal), rc (close), rx (export)."""
+    return f"oc:{kind}:{round_id}"
+
+
+def vote(round_id: str, outcome: str) -> str:
+    return f"oc:ro:{round_id}:{outcome}"

@@ -1,7 +1,9 @@
 """`outsource-check discord`: check the settings and the token, sync the commands, then serve.
 
-A missing or rejected token, or an unreachable Discord, ends start-up with one line and a
-non-zero exit, never a traceback.
+A missing or rejected token, an unreachable Discord, or a malformed `--shards` / `--shard-ids`
+ends start-up with one line and a non-zero exit, never a traceback. SIGTERM (or Ctrl-C) stops
+the bot gracefully: the gateway closes first, so no new events arrive; the turns in flight
+finish (they still need REST for their replies); then REST, the ops server and the store close.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
 import aiohttp
 import discord
 import yarl
 
-from adapters.discord.client import OutsourceBot
+from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_client, shard_plan
 from adapters.discord.settings import DiscordSettings, SettingsError, read_settings
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
@@ -24,15 +27,17 @@ from bot.service import ConversationService
 from bot.stores import open_store
 
 PREFIX = "outsource-check discord"
+log = logging.getLogger("outsource_check.discord")
 
 
 def run(args: argparse.Namespace, catalog: Catalog) -> int:
     try:
         settings = read_settings()
-    except SettingsError as exc:
+        shards, shard_ids = shard_plan(getattr(args, "shards", None), getattr(args, "shard_ids", None))
+    except (SettingsError, ValueError) as exc:
         print(f"{PREFIX}: {exc}", file=sys.stderr)
         return 2
-    return asyncio.run(serve(settings, catalog, getattr(args, "store", None)))
+    return asyncio.run(serve(settings, catalog, getattr(args, "store", None), shards=shards, shard_ids=shard_ids))
 
 
 def point_at(settings: DiscordSettings) -> None:
@@ -41,14 +46,24 @@ def point_at(settings: DiscordSettings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-async def serve(settings: DiscordSettings, catalog: Catalog, store_spec: str | None) -> int:
+async def serve(
+    settings: DiscordSettings,
+    catalog: Catalog,
+    store_spec: str | None,
+    *,
+    shards: int | None = None,
+    shard_ids: list[int] | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Run until the gateway gives up or `stop` is set (by default: on SIGTERM or SIGINT)."""
     point_at(settings)
     try:
         store = open_store(store_spec)
     except ValueError as exc:
         print(f"{PREFIX}: {exc}", file=sys.stderr)
         return 2
-    client = OutsourceBot(service=ConversationService(catalog=catalog, store=store), guild_id=settings.guild_id)
+    service = ConversationService(catalog=catalog, store=store)
+    client = build_client(service=service, guild_id=settings.guild_id, shards=shards, shard_ids=shard_ids)
     ops = None
     try:
         try:
@@ -63,15 +78,47 @@ async def serve(settings: DiscordSettings, catalog: Catalog, store_spec: str | N
             print(f"{PREFIX}: Discord refused start-up ({exc.status}: {exc.text[:100]})", file=sys.stderr)
             return 2
         configure_logging()  # only now: until the token is accepted, a failure is one line on stderr
-        logging.getLogger("outsource_check.discord").info("signed in as %s", client.user)
+        log.info("signed in as %s%s", client.user, _shard_words(shards, shard_ids))
         ops = await start_ops_server(store, host="0.0.0.0", port=ops_port())
-        await client.connect(reconnect=True)
+        await serve_until_stopped(client, stop if stop is not None else stop_on_signals())
     except discord.PrivilegedIntentsRequired:
         print(f"{PREFIX}: Discord refused the gateway intents (this bot needs no privileged ones)", file=sys.stderr)
         return 2
     finally:
-        await client.close()
+        await client.close()  # the gateway, then the turns in flight, then REST (a no-op when already closed)
         if ops is not None:
             await ops.cleanup()
         await store.close()
     return 0
+
+
+def _shard_words(shards: int | None, shard_ids: list[int] | None) -> str:
+    if shards is None:
+        return ""
+    return f", running shard(s) {','.join(map(str, shard_ids))} of {shards}" if shard_ids is not None else f", running all {shards} shards"
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM (what container runtimes send) or SIGINT (Ctrl-C)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def serve_until_stopped(client: OutsourceBot | ShardedOutsourceBot, stop: asyncio.Event) -> None:
+    """Hold the gateway connection(s) until `stop`; then close gracefully (see `client.close`)."""
+    client.start_serving()
+    connection = asyncio.create_task(client.connect(reconnect=True), name="outsource-check: gateway")
+    stopping = asyncio.create_task(stop.wait(), name="outsource-check: waiting for SIGTERM")
+    done, _ = await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if connection in done:
+        stopping.cancel()
+        connection.result()  # the gateway gave up: its error ends the run
+        return
+    log.info("stopping: closing the gateway, finishing the turns in flight, then closing the store")
+    await client.close()
+    if not connection.done():
+        connection.cancel()  # e.g. a shard still retrying its first connection: nothing it does matters now
+    await asyncio.gather(connection, return_exceptions=True)

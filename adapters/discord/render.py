@@ -15,9 +15,9 @@ import discord
 from adapters.discord import components as c
 from adapters.discord import ids
 from adapters.discord.text import clip, safe
-from bot.replies import History, Notice, Question, ResultCard, ScoreLine
+from bot.bars import score_bar
+from bot.replies import History, Notice, Question, ResultCard
 
-BAR_WIDTH = 10
 MAX_BUTTON_ROWS = 4  # one choice per row (long labels stay readable); the fifth row is Back / Start over
 COLOUR = discord.Colour.blurple()
 EMBED_TOTAL = 6000
@@ -85,9 +85,6 @@ def _question_view(q: Question) -> discord.ui.View:
     return view
 
 
-def score_bar(line: ScoreLine) -> str:
-    filled = round(line.fraction * BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
 def score_lines(card: ResultCard) -> str:

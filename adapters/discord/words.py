@@ -32,11 +32,26 @@ PICK_CHANNEL = "Where should I post your result? Only channels where you may pos
 CANNOT_POST = "I can't post in that channel (you or I may not post there). Nothing was shared."
 DELETE_NOTHING = "Nothing was deleted."
 
+TEAM_IN_DM = "Team rounds run in a server channel: use `/outsource-check team` there."
+BAD_DEADLINE = "The deadline is minutes (`30`) or a number with m, h or d (`30m`, `2h`, `1d`). No round was started."
+ROUND_STARTING = "Starting a team round…"
+ROUND_STARTED = "Your team round is posted in this channel. Press **Take the check** on it to answer too."
+CANNOT_POST_ROUND = (
+    "I can't post in this channel, so I can't start a round here. A server admin can give me Send Messages, "
+    "Embed Links, Create Public Threads and Send Messages in Threads here (see the bot's set-up guide)."
+)
+ROUND_CHECK = "Your check for the team round. Nobody sees your answers before the reveal."
+ROUND_CHECK_SENT = "Your check for the round is in our DM: {link}. Nobody sees your answers before the reveal."
+VOTED = "Your vote: **{outcome}**. You may change it until the round is closed."
+NO_ROUND_HERE = "There is no team round of yours in this channel to export."
+
 HELP = f"""**Outsource Check** helps you decide whether to outsource your social media.
 `{COMMAND} check`: start the check (also: just DM me "hi")
 `{COMMAND} agency name:<text>`: vet one agency you are looking at
 `{COMMAND} resume`: continue your unfinished check
 `{COMMAND} history`: your last results
+`{COMMAND} team`: in a server channel, start a team round (everyone takes the check privately, then compare and decide)
+`{COMMAND} team-export`: the decision record of your latest round in this channel, as Markdown
 `{COMMAND} forget`: delete everything stored about you
 `{COMMAND} help`: this help
 In our DM you may also answer by typing a choice's number or a word from it ("yes", "part-time")."""

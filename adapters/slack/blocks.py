@@ -10,9 +10,9 @@ import time
 
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
-from bot.replies import History, Notice, Question, ResultCard, ScoreLine
+from bot.bars import score_bar
+from bot.replies import History, Notice, Question, ResultCard
 
-BAR_WIDTH = 10
 MAX_CHECKBOXES = 10  # Slack's limit for a checkboxes element; more options use a multi-select
 
 
@@ -71,9 +71,6 @@ def button(label: str, action_id: str, value: str, style: str = "") -> dict:
     return element
 
 
-def score_bar(line: ScoreLine) -> str:
-    filled = round(line.fraction * BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
 def score_lines(card: ResultCard) -> str:

@@ -24,11 +24,11 @@ from adapters.slack.values import ButtonValue
 from bot.events import CloseRound, Event, OpenRound, RevealRound, RoundThread, ShowRound, TakeRoundCheck, VoteRound
 from bot.replies import DecisionRecord, Question, Reply, RoundCard, TeamSummary
 from bot.service import ConversationService
+from bot.team import parse_deadline
 
 log = logging.getLogger("outsource_check.slack")
 EXPECTED = re.compile(r"\bexpected:(\d{1,3})\b")
-DEADLINE = re.compile(r"\bdeadline:(\d{1,4})([mhd])\b")
-UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+DEADLINE = re.compile(r"\bdeadline:\S+")
 
 
 def parse_team_text(text: str, now: float = 0.0) -> tuple[str, int, bool, float]:
@@ -39,7 +39,7 @@ def parse_team_text(text: str, now: float = 0.0) -> tuple[str, int, bool, float]
     words = text.split()
     anonymous = "anonymous" in words
     topic = " ".join(w for w in words if w != "anonymous")
-    due = now + int(deadline.group(1)) * UNIT_SECONDS[deadline.group(2)] if deadline else 0.0
+    due = parse_deadline(deadline.group(0), now) if deadline else 0.0
     return topic, int(expected.group(1)) if expected else 0, anonymous, due
 
 
@@ -69,7 +69,11 @@ class SlackTeam:
         if channel.startswith("D"):
             await delivery.ephemeral("Team rounds run in a channel: type `/outsource-check team` there.")
             return
-        topic, expected, anonymous, deadline = parse_team_text(text, self.service.clock())
+        try:
+            topic, expected, anonymous, deadline = parse_team_text(text, self.service.clock())
+        except ValueError as exc:
+            await delivery.ephemeral(f"That deadline doesn't work: {exc}.")
+            return
         posted = await delivery.client.chat_postMessage(channel=channel, text="Starting a team round…")
         place = Place(channel, posted["ts"])
         replies = await self.ask(

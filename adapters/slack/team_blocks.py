@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from adapters.slack.blocks import BAR_WIDTH, button
+from adapters.slack.blocks import button
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
-from bot.replies import DecisionRecord, Disagreement, RoundCard, Spread, TeamSummary
+from bot.bars import spread_bar
+from bot.replies import DecisionRecord, Disagreement, RoundCard, TeamSummary
 
 DEFAULT_TOPIC = "Should we outsource our social media?"
 
@@ -44,15 +45,6 @@ def round_card_blocks(card: RoundCard) -> list[dict]:
     return blocks
 
 
-def spread_bar(spread: Spread) -> str:
-    """The team's range as a bar: ░ outside, ▒ between lowest and highest, █ at the median."""
-    span = max(1, spread.range_high - spread.range_low)
-
-    def cell(value: float) -> int:
-        return min(BAR_WIDTH - 1, max(0, round((value - spread.range_low) / span * (BAR_WIDTH - 1))))
-
-    low, median, high = cell(spread.low), cell(spread.median), cell(spread.high)
-    return "".join("█" if i == median else "▒" if low <= i <= high else "░" for i in range(BAR_WIDTH))
 
 
 def summary_blocks(summary: TeamSummary) -> list[dict]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 import time
 
-from bot.replies import History, Notice, Question, Reply, ResultCard, ScoreLine
+from bot.bars import score_bar
+from bot.replies import History, Notice, Question, Reply, ResultCard
 
 WIDTH = 76
 BAR = 20
@@ -47,11 +48,6 @@ def _multi_hint(q: Question) -> str:
     return f"Pick at least {q.min_picks}: type the numbers, e.g. 1,3."
 
 
-def score_bar(line: ScoreLine) -> str:
-    filled = round(line.fraction * BAR)
-    return "#" * filled + "-" * (BAR - filled)
-
-
 def render_result(card: ResultCard) -> str:
     parts = [_wrap(p) for p in card.preface]
     rule = "=" * WIDTH
@@ -61,7 +57,7 @@ def render_result(card: ResultCard) -> str:
     label_width = max((len(s.label) for s in card.scores), default=10)
     parts.append(
         "Scores:\n"
-        + "\n".join(f"  {s.label:<{label_width}}  [{score_bar(s)}] {s.score:+d}" for s in card.scores)
+        + "\n".join(f"  {s.label:<{label_width}}  [{score_bar(s, BAR, full='#', empty='-')}] {s.score:+d}" for s in card.scores)
     )
     if card.drivers:
         parts.append(

@@ -14,7 +14,7 @@ import discord
 import pytest
 import yarl
 
-from adapters.discord.client import OutsourceBot
+from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_client
 from bot.catalog import Catalog
 from bot.service import ConversationService
 from bot.stores import SqliteStore
@@ -23,6 +23,8 @@ from tests.discord.fake_discord import APP, FakeDiscord, Message, snowflake, use
 
 GUILD = "5000"
 GENERAL = "5001"
+MEMBER = 2248473465835073  # a member's resolved permissions in a channel: View Channel, Send Messages…, no admin
+ADMIN = MEMBER | 1 << 5  # … and Manage Server
 TASK_PREFIXES = ("discord.py: ", "CommandTree-invoker", "discord-ui-")
 
 
@@ -49,15 +51,15 @@ class Harness:
         self.fake = fake
         self.store = store
         self.catalog = Catalog.load(DIALOGS)
-        self.client: OutsourceBot | None = None
+        self.client: OutsourceBot | ShardedOutsourceBot | None = None
         self.errors: list[BaseException] = []
 
-    async def boot(self) -> OutsourceBot:
+    async def boot(self, shards: int | None = None, shard_ids: list[int] | None = None) -> OutsourceBot | ShardedOutsourceBot:
         """A fresh process: a new client and service on the same store, nothing else carried over."""
         if self.client is not None:
             await self.client.close()
         self.service = ConversationService(catalog=self.catalog, store=self.store)
-        client = OutsourceBot(service=self.service, sync_commands=False)
+        client = build_client(service=self.service, sync_commands=False, shards=shards, shard_ids=shard_ids)
 
         async def on_error(event: str, *args: object, **kwargs: object) -> None:
             import sys
@@ -134,7 +136,8 @@ class DiscordUser:
         await drain()
 
     def _interaction(self, kind: int, data: dict, *, guild: bool = False, channel: str | None = None,
-                     message: Message | None = None, late: bool = False) -> dict:
+                     message: Message | None = None, late: bool = False, permissions: int = MEMBER,
+                     pending: bool = False) -> dict:
         token = "tok-" + snowflake()
         self.last_token = token
         where = channel or (GENERAL if guild else self.dm)
@@ -154,8 +157,8 @@ class DiscordUser:
                 guild={"id": GUILD, "locale": "en-US", "features": []},
                 channel=text_channel(where, "general") | {"guild_id": GUILD},
                 member={"user": user_payload(self.id, self.name), "roles": [], "joined_at": "2024-01-01T00:00:00+00:00",
-                        "deaf": False, "mute": False, "flags": 0, "permissions": "2248473465835073", "nick": None,
-                        "avatar": None, "pending": False},
+                        "deaf": False, "mute": False, "flags": 0, "permissions": str(permissions), "nick": None,
+                        "avatar": None, "pending": pending},
             )
         else:
             payload.update(
@@ -166,18 +169,27 @@ class DiscordUser:
             payload["message"] = message.payload()
         return payload
 
-    async def slash(self, sub: str, *, guild: bool = False, **options: str) -> None:
+    async def slash(self, sub: str, *, guild: bool = False, channel: str | None = None, permissions: int = MEMBER,
+                    **options: str | int | bool) -> None:
+        """Options typed as Discord would send them: strings 3, integers 4, booleans 5."""
+        def kind(value: object) -> int:
+            return 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 3
+
         data = {"id": snowflake(), "name": "outsource-check", "type": 1, "options": [
-            {"name": sub, "type": 1, "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}]}
-        self.state.parse_interaction_create(self._interaction(2, data, guild=guild))
+            {"name": sub, "type": 1, "options": [{"name": k, "type": kind(v), "value": v} for k, v in options.items()]}]}
+        self.state.parse_interaction_create(self._interaction(2, data, guild=guild, channel=channel, permissions=permissions))
         await drain()
 
-    async def click(self, label: str, message: Message | None = None, *, custom_id: str | None = None, late: bool = False) -> None:
+    async def click(self, label: str, message: Message | None = None, *, custom_id: str | None = None, late: bool = False,
+                    guild: bool = False, permissions: int = MEMBER, pending: bool = False) -> None:
+        """A button press; `guild` for a message in a server channel, with this member's resolved permissions there."""
         message = message or self.living()
         if custom_id is None:
             custom_id = self.button(message, label)["custom_id"]
         data = {"custom_id": custom_id, "component_type": 2}
-        self.state.parse_interaction_create(self._interaction(3, data, channel=message.channel, message=message, late=late))
+        payload = self._interaction(3, data, channel=message.channel, message=message, late=late, guild=guild,
+                                    permissions=permissions, pending=pending)
+        self.state.parse_interaction_create(payload)
         await drain()
 
     async def pick(self, values: list[str], message: Message | None = None, *, custom_id: str | None = None) -> None:

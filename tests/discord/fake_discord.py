@@ -92,6 +92,7 @@ class FakeDiscord:
         self.closed_dms: set[str] = set()
         self.expired: set[str] = set()  # interaction tokens Discord no longer accepts
         self.members: dict[tuple[str, str], dict] = {}
+        self.threads: dict[str, dict] = {}  # thread id (= the message it was opened on) -> its name and parent
         self.reject_token = False
         self._scripts: list[tuple[str, str, int, dict, dict]] = []
         self._holds: list[tuple[str, asyncio.Event]] = []
@@ -178,6 +179,8 @@ class FakeDiscord:
         if method == "POST" and path == "/users/@me/channels":
             user = str(body["recipient_id"])
             return jresp({"id": self.dm_channel(user), "type": 1, "last_message_id": None, "recipients": [user_payload(user)]})
+        if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", path)):
+            return self._thread(m[1], m[2], body)
         if m := re.fullmatch(r"/channels/(\d+)/messages(?:/(\d+))?", path):
             return self._channel_message(method, m[1], m[2], body)
         if method == "GET" and (m := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", path)):
@@ -233,6 +236,20 @@ class FakeDiscord:
         if method == "PATCH":
             message.apply(body)
         return jresp(message.payload())
+
+    def _thread(self, channel: str, message_id: str, body: dict) -> web.Response:
+        """A public thread on a message; like Discord, it takes the message's id."""
+        if message_id not in self.messages or self.messages[message_id].channel != channel:
+            return jresp({"message": "Unknown Message", "code": 10008}, 404)
+        if message_id in self.threads:
+            return jresp({"message": "A thread has already been created for this message", "code": 160004}, 400)
+        self.threads[message_id] = {"name": body.get("name"), "parent": channel, "auto_archive_duration": body.get("auto_archive_duration")}
+        return jresp({
+            "id": message_id, "type": 11, "guild_id": "5000", "parent_id": channel, "owner_id": BOT["id"], "name": body.get("name"),
+            "last_message_id": None, "rate_limit_per_user": 0, "message_count": 0, "member_count": 1, "flags": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                                "archive_timestamp": "2024-01-01T00:00:00+00:00", "locked": False},
+        })
 
     def _channel_of(self, token: str) -> str:
         return self.token_channels.get(token, "0")

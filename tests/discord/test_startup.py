@@ -129,6 +129,9 @@ async def test_commands_are_synced_on_login(discord_env: FakeDiscord, guild_id: 
     (sync,) = discord_env.named("PUT", rf"/applications/2000{where}/commands")
     (command,) = sync.body
     assert command["name"] == "outsource-check" and command["contexts"] == [0, 1]
-    assert [o["name"] for o in command["options"]] == ["check", "agency", "resume", "history", "forget", "help"]
+    assert [o["name"] for o in command["options"]] == ["check", "agency", "resume", "history", "team", "team-export", "forget", "help"]
     agency = command["options"][1]["options"][0]
     assert (agency["name"], agency["required"], agency["max_length"]) == ("name", True, 80)
+    team = {o["name"]: o for o in command["options"][4]["options"]}
+    assert [(o["type"], o.get("required", False)) for o in team.values()] == [(3, False), (4, False), (3, False), (5, False)]
+    assert (team["expected"]["min_value"], team["expected"]["max_value"], team["topic"]["max_length"]) == (1, 999, 200)

@@ -115,3 +115,10 @@ def test_team_options_are_read_from_the_command() -> None:
     assert parse_team_text("Q3 socials expected:4 deadline:2h anonymous", now=1000.0) == ("Q3 socials", 4, True, 8200.0)
     assert parse_team_text("", now=5.0) == ("", 0, False, 0.0)
     assert parse_team_text("deadline:30m", now=0.0)[3] == 1800.0
+
+
+async def test_a_bad_deadline_is_explained(slack) -> None:
+    lead = slack.user("U0LEAD")
+    await lead.command("team deadline:soon", channel=CHANNEL)
+    await slack.fake.wait_for(lambda: any("deadline doesn't work" in e.get("text", "") for e in slack.fake.ephemerals))
+    assert not slack.fake.named("chat.postMessage")

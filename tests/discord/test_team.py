@@ -1,0 +1,352 @@
+"""Team rounds on Discord, through discord.py's own dispatch and the fake REST API: what the
+channel, the thread and each member's DM received, and what the store holds."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from adapters.discord import team_render, words
+from adapters.discord.team import parse_deadline
+from bot.replies import DecisionRecord
+from tests.discord.conftest import ADMIN, GENERAL, MEMBER, DiscordUser, Harness, text_channel
+from tests.discord.fake_discord import Call, Message
+from tests.discord.helpers import first_select, is_result, kind_of
+
+NO_PINGS = {"parse": []}
+VIEW_CHANNEL = 1 << 10
+
+
+def posted_in(bot: Harness, channel: str, title: str) -> list[Message]:
+    """The bot's messages in a channel whose embed title starts with `title`, oldest first."""
+    return [m for m in bot.fake.in_channel(channel) if m.embeds and m.embeds[0].get("title", "").startswith(title)]
+
+
+def card_of(bot: Harness) -> Message:
+    (card,) = posted_in(bot, GENERAL, "Team round")
+    return card
+
+
+def round_id_of(card: Message) -> str:
+    return next(c for c in card.custom_ids() if c.startswith("oc:rt:")).split(":")[2]
+
+
+def replies_to(user: DiscordUser) -> list[str]:
+    """What the user's last interaction answered them privately: the deferred response and any follow-ups."""
+    fake = user.h.fake
+    token = user.last_token
+    shown = [fake.messages[fake.originals[token]]] if token in fake.originals and fake.messages[fake.originals[token]].flags & 64 else []
+    return [m.content for m in shown + fake.followup_messages(token)]
+
+
+def labels(message: Message) -> list[str]:
+    return [c.get("label", "") for row in message.components for c in row["components"]]
+
+
+def field(message: Message, name: str) -> str:
+    return next(f["value"] for f in message.embeds[0]["fields"] if f["name"].startswith(name))
+
+
+async def answer(user: DiscordUser, message: Message, pick: int) -> None:
+    """Answer whatever is shown, choosing the `pick`-th option, so members answer differently."""
+    kind = kind_of(message)
+    if kind == "a":
+        answers = [c for c in message.custom_ids() if c.startswith("oc:a:")]
+        await user.click("", message, custom_id=answers[pick % len(answers)])
+    elif kind in ("c", "k"):
+        select = first_select(message)
+        options = [o["value"] for o in select["options"]]
+        wanted = max(1, select.get("min_values", 1))
+        await user.pick([options[(pick + i) % len(options)] for i in range(wanted)], message)
+    else:
+        await user.click("Type your answer", message)
+        modal = [c.body["data"] for c in user.h.fake.named("POST", r"/interactions/\d+/.+/callback") if c.body["type"] == 9][-1]
+        await user.submit(modal["custom_id"], f"Agency {pick}", message)
+
+
+async def take_and_finish(bot: Harness, user: DiscordUser, pick: int) -> Message:
+    await user.click("Take the check", card_of(bot), guild=True)
+    (sent,) = replies_to(user)
+    assert sent.startswith("Your check for the round is in our DM: https://discord.com/channels/@me/")
+    living = user.living()
+    assert living.content == words.ROUND_CHECK and "question 1 of about" in living.text()
+    for _ in range(40):
+        if is_result(user.living()):
+            return user.living()
+        await answer(user, user.living(), pick)
+    raise AssertionError("the check did not finish")
+
+
+def message_bodies(calls: list[Call]) -> list[dict]:
+    """Every body that carries text: channel messages and edits, follow-ups, interaction responses."""
+    bodies = []
+    for call in calls:
+        if not isinstance(call.body, dict):
+            continue
+        if call.path.endswith("/callback"):
+            if call.body.get("type") in (4, 7):
+                bodies.append(call.body["data"])
+        elif re.search(r"/messages(/\d+)?$", call.path) or call.path.startswith("/webhooks/"):
+            bodies.append(call.body)
+    return bodies
+
+
+async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> None:
+    lead, ann, bob = bot.user("3000", "lead"), bot.user("3001", "ann"), bot.user("3002", "bob")
+    bot.add_guild([text_channel(GENERAL, "general")], [lead.id, ann.id, bob.id])
+    fake = bot.fake
+
+    await lead.slash("team", guild=True, topic="Q3 socials **now**", expected=3)
+    (placeholder,) = fake.named("POST", rf"/channels/{GENERAL}/messages")
+    assert placeholder.body["content"] == words.ROUND_STARTING
+    card = card_of(bot)
+    assert card.embeds[0]["title"] == "Team round: Q3 socials \\*\\*now\\*\\*"
+    assert card.content == "" and labels(card) == ["Take the check", "Reveal"]
+    round_id = round_id_of(card)
+    assert card.custom_ids() == [f"oc:rt:{round_id}", f"oc:rr:{round_id}"]
+    assert replies_to(lead) == [words.ROUND_STARTED]
+    assert "Started by lead" in card.text() and "Finished: 0 of 3 expected" in card.text()
+
+    # a reveal by someone who neither started the round nor manages the server is refused, privately
+    await ann.click("Reveal", card, guild=True)
+    assert any("Only the person who started" in text for text in replies_to(ann))
+    assert posted_in(bot, GENERAL, "Team results") == []
+
+    await take_and_finish(bot, lead, 0)
+    await take_and_finish(bot, ann, 1)
+    card = card_of(bot)
+    assert "Taking part: lead ✓, ann ✓." in card.text() and "Finished: 2 of 3 expected" in card.text()
+    outcomes = [o.title for o in bot.catalog.dialogs["outsource_check"].outcomes]
+    assert not any(title in card.text() for title in outcomes), "answers stay hidden before the reveal"
+    assert posted_in(bot, GENERAL, "Team results") == []
+
+    await take_and_finish(bot, bob, 2)  # the third result reveals the round on its own (expected 3)
+    (summary,) = posted_in(bot, GENERAL, "Team results")
+    assert summary.embeds[0]["title"] == "Team results: Q3 socials \\*\\*now\\*\\*"
+    members = field(summary, "Each member's recommendation")
+    assert [line.split(":")[0] for line in members.splitlines()] == ["• lead", "• ann", "• bob"]
+    assert "█" in field(summary, "Where the team stands")
+    assert "finished members got it" in field(summary, "Team recommendation")
+    assert summary.embeds[0]["footer"]["text"].startswith("Rule: majority")
+    assert "Revealed" in card_of(bot).text() and card_of(bot).components == []
+
+    # a thread on the comparison holds the discussion prompts, and the core knows where it is
+    (thread_call,) = fake.named("POST", rf"/channels/{GENERAL}/messages/{summary.id}/threads")
+    assert thread_call.body["name"] == "Discussion: Q3 socials **now**" and thread_call.body["auto_archive_duration"] == 10080
+    prompts = fake.in_channel(summary.id)
+    assert prompts and all(p.content.startswith("**Discussion ") and "The team answered:" in p.content for p in prompts)
+    assert "*Why the article asks:*" in prompts[0].content
+    stored = await bot.store.load_round(round_id)
+    assert stored is not None and stored.status == "revealed" and stored.thread == f"{summary.id}:{summary.id}"
+
+    # votes: one per member, changeable; a second press of the same button changes nothing
+    options = [c for c in summary.custom_ids() if c.startswith("oc:ro:")]
+    assert len(options) == len(outcomes) and all(label.endswith("(0)") for label in labels(summary)[: len(options)])
+    assert labels(summary)[len(options):] == ["Close and record the decision", "Export as Markdown"]
+    await ann.click("", summary, custom_id=options[0], guild=True)
+    assert labels(summary)[0].endswith("(1)")
+    await ann.click("", summary, custom_id=options[1], guild=True)
+    await bob.click("", summary, custom_id=options[1], guild=True)
+    await bob.click("", summary, custom_id=options[1], guild=True)
+    assert any(text.startswith("Your vote: **") for text in replies_to(bob))
+    counts = labels(summary)[: len(options)]
+    assert counts[0].endswith("(0)") and counts[1].endswith("(2)"), counts
+    stored = await bot.store.load_round(round_id)
+    assert [m.vote for m in stored.members] == ["", options[1].split(":")[3], options[1].split(":")[3]]
+    snapshot = Message(**{**summary.__dict__, "components": json.loads(json.dumps(summary.components))})
+
+    # only the starter (or an admin) closes; closing posts the decision record in the thread
+    await ann.click("Close and record the decision", summary, guild=True)
+    assert any("Only the person who started" in text for text in replies_to(ann))
+    await lead.click("Close and record the decision", summary, guild=True)
+    (record,) = posted_in(bot, summary.id, "Decision: ")
+    shown = record.text()
+    for part in ("Votes", "Main reasons", "Next steps", "ann", "bob", "lead"):
+        assert part in shown
+    assert labels(record) == ["Export as Markdown"]
+    assert "Closed" in card_of(bot).text()
+    assert labels(summary) == ["Export as Markdown"], "the comparison loses its vote buttons once closed"
+
+    # a closed round takes no votes (from a client still showing the buttons), and says so
+    await bob.click("", snapshot, custom_id=options[0], guild=True)
+    assert any("closed" in text for text in replies_to(bob))
+    assert [m.vote for m in (await bot.store.load_round(round_id)).members][1:] == [options[1].split(":")[3]] * 2
+
+    # the record exports as Markdown, from its button and from the command
+    await ann.click("Export as Markdown", record, guild=True)
+    (exported,) = replies_to(ann)
+    assert exported.startswith("```markdown\n# Decision: ") and "## Votes" in exported and exported.endswith("```")
+    await lead.slash("team-export", guild=True)
+    assert replies_to(lead) == [exported]
+
+    bodies = message_bodies(fake.calls)
+    assert all(body.get("allowed_mentions") == NO_PINGS for body in bodies), [b for b in bodies if b.get("allowed_mentions") != NO_PINGS][:1]
+
+
+async def test_only_members_of_the_channel_can_join(bot: Harness) -> None:
+    lead, eve, newcomer = bot.user("3000", "lead"), bot.user("3005", "eve"), bot.user("3006", "new")
+    await lead.slash("team", guild=True)
+    card = card_of(bot)
+    await eve.click("Take the check", card, guild=True, permissions=MEMBER & ~VIEW_CHANNEL)  # cannot see the channel
+    assert replies_to(eve) == ["Only members of this channel can join its round."]
+    await newcomer.click("Take the check", card, guild=True, pending=True)  # has not passed membership screening
+    assert replies_to(newcomer) == ["Only members of this channel can join its round."]
+    assert bot.fake.named("POST", "/users/@me/channels") == [], "no DM was opened for either"
+    assert (await bot.store.load_round(round_id_of(card))).members == ()
+    assert "nobody yet" in card_of(bot).text()
+
+
+async def test_refusals_and_an_admin_who_did_not_start_the_round(bot: Harness) -> None:
+    lead, ann, boss, eve = bot.user("3000", "lead"), bot.user("3001", "ann"), bot.user("3003", "boss"), bot.user("3005", "eve")
+    bot.add_guild([text_channel(GENERAL, "general")], [lead.id, ann.id])
+    await lead.slash("team", guild=True, topic="socials", anonymous=True)
+    round_id = round_id_of(card_of(bot))
+
+    await lead.click("Reveal", card_of(bot), guild=True)
+    assert replies_to(lead) == ["Nobody has finished the check yet; there is nothing to reveal."]
+    await take_and_finish(bot, ann, 0)
+    assert posted_in(bot, GENERAL, "Team results") == [], "without expected or a deadline, only a reveal reveals"
+    open_card = Message(**{**card_of(bot).__dict__, "components": json.loads(json.dumps(card_of(bot).components))})
+
+    await boss.click("Reveal", card_of(bot), guild=True, permissions=ADMIN)  # Manage Server: may reveal
+    (summary,) = posted_in(bot, GENERAL, "Team results")
+    assert field(summary, "Each member's recommendation").startswith("• Member 1: "), "anonymous: no names"
+    assert "ann" not in summary.text()
+
+    await boss.click("Take the check", open_card, guild=True)  # a stale card: the round is revealed
+    assert replies_to(boss) == ["The results are already revealed; answers can no longer change."]
+    vote = next(c for c in summary.custom_ids() if c.startswith("oc:ro:"))
+    await eve.click("", summary, custom_id=vote, guild=True)
+    assert replies_to(eve) == ["Only people who took part in this round can vote."]
+    await boss.click("Close and record the decision", summary, guild=True, permissions=ADMIN)
+    (record,) = posted_in(bot, summary.id, "Decision: ")
+    assert "No votes: the team's recommendation stands." in record.text()
+    assert (await bot.store.load_round(round_id)).status == "closed"
+    await lead.click("Reveal", open_card, guild=True)
+    assert replies_to(lead) == ["This round is closed."]
+
+
+async def test_a_reveal_from_a_process_without_the_server_cached_opens_the_thread_over_rest(bot: Harness) -> None:
+    """A member's DM turn lands on shard 0; the server may belong to another process's shards."""
+    lead, ann = bot.user("3000", "lead"), bot.user("3001", "ann")
+    await lead.slash("team", guild=True, expected=2)  # no add_guild: this process has no server in its cache
+    round_id = round_id_of(card_of(bot))
+    await take_and_finish(bot, lead, 0)
+    await take_and_finish(bot, ann, 1)
+    (summary,) = posted_in(bot, GENERAL, "Team results")
+    assert bot.fake.threads[summary.id]["parent"] == GENERAL
+    assert all(p.content.startswith("**Discussion ") for p in bot.fake.in_channel(summary.id))
+    assert (await bot.store.load_round(round_id)).thread == f"{summary.id}:{summary.id}"
+
+
+async def test_where_no_thread_can_be_opened_the_prompts_go_in_the_channel(bot: Harness) -> None:
+    lead, ann = bot.user("3000", "lead"), bot.user("3001", "ann")
+    bot.add_guild([text_channel(GENERAL, "general")], [lead.id, ann.id])
+    await lead.slash("team", guild=True, expected=2)
+    bot.fake.script("POST", rf"/channels/{GENERAL}/messages/\d+/threads", 403, {"message": "Missing Permissions", "code": 50013})
+    await take_and_finish(bot, lead, 0)
+    await take_and_finish(bot, ann, 1)
+    (summary,) = posted_in(bot, GENERAL, "Team results")
+    assert bot.fake.threads == {}
+    assert any(m.content.startswith("**Discussion 1") for m in bot.fake.in_channel(GENERAL))
+    await lead.click("Close and record the decision", summary, guild=True)
+    assert posted_in(bot, GENERAL, "Decision: ")
+
+
+async def test_team_in_a_dm_and_a_bad_deadline_are_explained(bot: Harness) -> None:
+    ann = bot.user()
+    await ann.slash("team")
+    assert replies_to(ann) == [words.TEAM_IN_DM]
+    await ann.slash("team", guild=True, deadline="soon")
+    assert replies_to(ann) == [words.BAD_DEADLINE]
+    assert bot.fake.named("POST", rf"/channels/{GENERAL}/messages") == []
+    await ann.slash("team-export", guild=True)
+    assert replies_to(ann) == [words.NO_ROUND_HERE]
+
+
+async def test_a_deadline_shows_on_the_card(bot: Harness) -> None:
+    lead = bot.user()
+    await lead.slash("team", guild=True, deadline="2h")
+    round_ = (await bot.store.rounds_of(f"discord:{lead.id}"))[0]
+    assert round_.deadline > round_.created_at
+    assert f"<t:{int(round_.deadline)}:R>" in card_of(bot).text()
+
+
+def test_deadlines_are_minutes_or_slack_style() -> None:
+    assert parse_deadline("30", now=1000.0) == 2800.0
+    assert parse_deadline("2h", now=0.0) == 7200.0 and parse_deadline("1d", now=0.0) == 86400.0
+    assert parse_deadline("deadline:30m", now=0.0) == 1800.0
+    assert parse_deadline(None, now=5.0) == 0.0 and parse_deadline(" ", now=5.0) == 0.0
+    for bad in ("0", "soon", "2w", "-5", "99999"):
+        with pytest.raises(ValueError):
+            parse_deadline(bad, now=0.0)
+
+
+def test_a_long_record_is_attached_as_a_file() -> None:
+    short = DecisionRecord("r" * 12, "", "2024-01-01", ("a",), "D", (), (), (), "", markdown="# Decision: D\n")
+    content, file = team_render.markdown(short)
+    assert file is None and content == "```markdown\n# Decision: D\n```"
+    sneaky = DecisionRecord("r" * 12, "```@everyone", "2024-01-01", ("a",), "D", (), (), (), "", markdown="# x ```@everyone\n")
+    assert team_render.markdown(sneaky)[0].count("```") == 2, "a typed fence cannot end the block early"
+    long = DecisionRecord("r" * 12, "", "2024-01-01", ("a",), "D", (), (), (), "", markdown="x" * 3000)
+    content, file = team_render.markdown(long)
+    assert file is not None and file.filename == f"decision-{'r' * 12}.md" and len(content) < 100
+
+
+def test_huge_rounds_stay_inside_discords_limits() -> None:
+    from bot.replies import Disagreement, MemberResult, Option, RoundCard, Spread, TeamSummary
+    from tests.discord.test_limits import check_limits
+
+    rid, long = "R" * 16, "N" * 300
+    names = tuple(f"{i} **{long}**" for i in range(60))
+    card = RoundCard(rid, 9, "T" * 200, long, "open", names, names[:30], expected=999, deadline=2e9, anonymous=True)
+    check_limits(team_render.round_card(card))
+    summary = TeamSummary(
+        rid, 9, "T" * 200, tuple(MemberResult(n, long) for n in names),
+        tuple(Spread(long, -10, 0.5, 10, -20, 20) for _ in range(12)),
+        tuple(Disagreement(long * 3, tuple((long, 5) for _ in range(10)), long * 4, long) for _ in range(3)),
+        "o", long, (30, 60), "weak", long, tuple(Option(f"o{i:02d}" + "x" * 29, long) for i in range(25)),
+        votes=tuple((f"o{i:02d}" + "x" * 29, 99) for i in range(25)),
+    )
+    rendered = team_render.summary(summary)
+    check_limits(rendered)
+    assert all(i.item.label.endswith("(99)") for i in rendered.view.children[:20])
+    assert all(len(team_render.prompt(n, d)) <= 2000 for n, d in enumerate(summary.disagreements, 1))
+    assert len(team_render.thread_name(summary)) <= 100
+    record = DecisionRecord(rid, "T" * 200, "2024-01-01", names, long, tuple((n, long) for n in names), (long,) * 20,
+                            (long,) * 20, "agency_vetting", markdown="x")
+    check_limits(team_render.decision(record))
+
+
+async def test_with_dms_closed_the_round_check_runs_in_ephemeral_replies(bot: Harness) -> None:
+    lead = bot.user("3000", "lead")
+    await lead.slash("team", guild=True, expected=1)
+    bot.fake.closed_dms.add(lead.id)
+    await lead.click("Take the check", card_of(bot), guild=True)
+    thinking = bot.fake.messages[bot.fake.originals[lead.last_token]]
+    assert thinking.flags & 64 and thinking.content == words.DMS_CLOSED and "question 1 of about" in thinking.text()
+    for _ in range(40):
+        if is_result(thinking):
+            break
+        await answer(lead, thinking, 0)
+    assert is_result(thinking), "each answer edits the same ephemeral message"
+    (summary,) = posted_in(bot, GENERAL, "Team results")  # expected 1: the result revealed the round
+    assert "• lead: " in field(summary, "Each member's recommendation")
+
+
+async def test_forged_round_ids_are_refused(bot: Harness) -> None:
+    lead = bot.user("3000", "lead")
+    await lead.slash("team", guild=True)
+    card = card_of(bot)
+    round_id = round_id_of(card)
+    for forged in (f"oc:rr:{round_id}x" * 3, "oc:rt:../../etc", f"oc:ro:{round_id}:in_house", f"oc:rc:{round_id}"):
+        await lead.click("", card, custom_id=forged, guild=True)  # does not fit a template, or is not on the card
+        (refusal,) = bot.fake.named("POST", rf"/interactions/\d+/{lead.last_token}/callback")
+        assert refusal.body["data"]["content"] == words.FORGED and refusal.body["data"]["flags"] == 64
+    doctored = Message(**{**card.__dict__, "components": [{"type": 1, "components": [
+        {"type": 2, "style": 2, "label": "x", "custom_id": f"oc:ro:{round_id}:no_such_outcome"}]}]})
+    await lead.click("x", doctored, guild=True)  # fits, and is on the (doctored) message: the core refuses it
+    assert replies_to(lead) == ["Voting opens once the results are revealed."]
+    assert (await bot.store.load_round(round_id)).members == ()
