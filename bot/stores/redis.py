@@ -50,13 +50,15 @@ class RedisStore:
         prefix: str = "oc:",
         timeout: float = 2.0,
         max_connections: int = 64,
+        pool_wait: float = 15.0,
     ) -> None:
-        # A blocking pool: under a burst, turns wait (up to `timeout`) for a free connection instead
-        # of failing at once with "Too many connections" while Redis itself is idle.
+        # A blocking pool: under a burst, turns wait (up to `pool_wait`) for a free connection instead
+        # of failing at once with "Too many connections" while Redis itself is idle. The wait can
+        # be generous: platforms are acknowledged before the store is touched.
         pool = aioredis.BlockingConnectionPool.from_url(
             url,
             max_connections=max_connections,
-            timeout=timeout,
+            timeout=pool_wait,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             health_check_interval=10,
