@@ -55,6 +55,12 @@ async def is_channel_member(client: AsyncWebClient, channel: str, user_id: str) 
             return False
 
 
+async def is_workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
+    """Workspace admins and owners may reveal or close any round, as its starter may."""
+    user = (await client.users_info(user=user_id)).get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner"))
+
+
 class SlackTeam:
     def __init__(self, service: ConversationService) -> None:
         self.service = service
@@ -104,11 +110,13 @@ class SlackTeam:
                 await delivery.retire(dm, "This team round is not taking answers any more.")
             await self.show(delivery, user, replies, private=dm)
         elif action_id == "oc.round.reveal":
-            await self.show(delivery, user, await self.ask(user, RevealRound(round_id)))
+            is_admin = await is_workspace_admin(delivery.client, delivery.user_id)
+            await self.show(delivery, user, await self.ask(user, RevealRound(round_id, is_admin=is_admin)))
         elif action_id.startswith("oc.round.vote."):
             await self.show(delivery, user, await self.ask(user, VoteRound(round_id, value.choice)), summary_at=clicked)
         elif action_id == "oc.round.close":
-            await self.show(delivery, user, await self.ask(user, CloseRound(round_id)))
+            is_admin = await is_workspace_admin(delivery.client, delivery.user_id)
+            await self.show(delivery, user, await self.ask(user, CloseRound(round_id, is_admin=is_admin)))
         elif action_id == "oc.round.export":
             (record, *_) = await self.ask(user, ShowRound(round_id, record=True))
             if isinstance(record, DecisionRecord):

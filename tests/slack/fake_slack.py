@@ -32,6 +32,7 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], Message] = {}
         self.ephemerals: list[dict] = []
         self.channel_members: dict[str, list[str]] = {}  # channel -> members (default: everyone in EVERYONE)
+        self.admins: set[str] = set()  # users.info says these are workspace admins
         self.envelopes: asyncio.Queue[dict] = asyncio.Queue()  # Socket Mode deliveries to send the bot
         self.socket_acks: list[dict] = []
         self.scripted: dict[str, list[tuple[int, dict, dict]]] = {}
@@ -161,6 +162,9 @@ class FakeSlack:
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws{self.root[4:]}/socket"}
+        if method == "users.info":
+            user = body.get("user", "")
+            return {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": user in self.admins, "is_owner": False}}
         if method == "conversations.members":
             return {"ok": True, "members": self.channel_members.get(body.get("channel", ""), EVERYONE)}
         if method == "chat.postEphemeral":

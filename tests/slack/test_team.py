@@ -122,3 +122,14 @@ async def test_a_bad_deadline_is_explained(slack) -> None:
     await lead.command("team deadline:soon", channel=CHANNEL)
     await slack.fake.wait_for(lambda: any("deadline doesn't work" in e.get("text", "") for e in slack.fake.ephemerals))
     assert not slack.fake.named("chat.postMessage")
+
+
+async def test_a_workspace_admin_may_reveal_someone_elses_round(slack) -> None:
+    lead, ann, boss = slack.user("U0LEAD"), slack.user("U0ANN"), slack.user("U0CAT")
+    slack.fake.admins.add("U0CAT")
+    await lead.command("team", channel=CHANNEL)
+    await slack.fake.wait_for(lambda: any(ch == CHANNEL and m.blocks for (ch, _), m in slack.fake.messages.items()))
+    await take(slack, ann)
+    await boss.click("Reveal", card_in(slack))
+    await slack.fake.wait_for(lambda: "Revealed" in json.dumps(card_in(slack).blocks))
+
