@@ -74,15 +74,18 @@ class Scale:
     store_sizes: tuple[int, int]
     crowd_users: int
     memory_sessions: int
+    discord_clicks: int = 3000  # clicks per measurement block, per client
+    discord_blocks: int = 3  # alternating bare/ours blocks
+    discord_users: int = 32
 
     @classmethod
     def named(cls, name: str) -> Scale:
         return {"full": FULL, "quick": QUICK, "smoke": SMOKE}[name]
 
 
-FULL = Scale("full", 3000, 3, 32, 8.0, (10, 1000, 10000), 40.0, 4000, 3000, (1_000, 1_000_000), 500, 10_000)
-QUICK = Scale("quick", 500, 2, 32, 2.0, (10, 1000), 3.0, 600, 500, (1_000, 20_000), 60, 2_000)
-SMOKE = Scale("smoke", 60, 1, 4, 0.5, (10, 100), 2.0, 60, 50, (100, 500), 6, 200)
+FULL = Scale("full", 3000, 3, 32, 8.0, (10, 1000, 10000), 40.0, 4000, 3000, (1_000, 1_000_000), 500, 10_000, 3000, 3, 32)
+QUICK = Scale("quick", 500, 2, 32, 2.0, (10, 1000), 3.0, 600, 500, (1_000, 20_000), 60, 2_000, 500, 2, 32)
+SMOKE = Scale("smoke", 60, 1, 4, 0.5, (10, 100), 2.0, 60, 50, (100, 500), 6, 200, 60, 1, 4)
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -42,7 +42,7 @@ async def run_section(name: str, scale: Scale, workdir: Path, done: dict[str, Se
     if name == "discord":
         from bench import discord_turn
 
-        return await discord_turn.run(scale)
+        return await discord_turn.run(scale, workdir)
     if name == "crowd":
         from bench import crowd
 

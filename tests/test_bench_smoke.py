@@ -12,7 +12,7 @@ import re
 import pytest
 
 from bench import crowd, discord_turn, engine_dialogs, memory, run, slack_turn, stores
-from bench.common import SMOKE, Section
+from bench.common import SMOKE, Row, Section
 from tests.conftest import REDIS_URL
 
 
@@ -54,16 +54,20 @@ async def test_crowd_on_two_processes(tmp_path) -> None:
     assert lost.ours == 0, "a smoke crowd loses no answers (correctness, not speed)"
 
 
-async def test_discord_placeholder_says_why() -> None:
-    section = await discord_turn.run(SMOKE)
-    assert section.rows and all(r.note for r in section.rows)
+async def test_discord_turn_against_bare_discord_py(tmp_path) -> None:
+    section = await discord_turn.run(SMOKE, tmp_path)
+    produced_numbers(section)
+    assert all(r.baseline is not None for r in section.rows), "every row has the bare figure beside ours"
+    lost = next(r for r in section.rows if r.measure.startswith("turns lost"))
+    assert lost.ours == 0 and lost.baseline == 0, "every click gets its callback (and ours its edit): correctness, not speed"
 
 
-async def test_the_page_renders(tmp_path) -> None:
-    section = await discord_turn.run(SMOKE)
+def test_the_page_renders(tmp_path) -> None:
+    section = Section("discord", discord_turn.TITLE, [Row("throughput", 2.0, 4.0, "turns/s", "bare", ">= 0.70x bare", False)], "how")
     results = {"sections": {"discord": section.as_dict()}, "machine": {"CPU": "x"}, "scale": "smoke"}
     out = tmp_path / "performance.md"
     out.write_text("old figures\n" + run.END + "\n## Findings\nkept\n")
     run.write_page(results, out)
     text = out.read_text()
     assert run.BEGIN in text and "## Findings\nkept" in text and "old figures" not in text
+    assert "| 2 | throughput | 2.00 turns/s | 4.00 turns/s | 0.50x | >= 0.70x bare | **MISSED** |" in text
