@@ -2,21 +2,32 @@
 else through the bot's own DM with them.
 
 Discord gives an interaction 3 seconds for its first response and its token 15 minutes for
-follow-ups. Every turn acknowledges first (`acknowledge`), so no core or store work ever races
-the 3 seconds; when the token no longer works (a click handled too late, or a follow-up past
-15 minutes) the turn goes on through the bot's DM channel instead of failing.
+follow-ups. A click's turn lets the core answer first for up to `ANSWER_WITHIN` seconds
+(`in_time`): then the reply itself is the first response (the message edited in place, or a
+private notice), one call instead of two and seen sooner. A core slower than that (a store under
+strain) is acknowledged at once and the reply follows as an edit, still inside the 3 seconds.
+Other turns acknowledge first. When the token no longer works (a click handled too late, or a
+follow-up past 15 minutes) the turn goes on through the bot's DM channel instead of failing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import discord
 
 from adapters.discord.render import Rendered
 
 log = logging.getLogger("outsource_check.discord")
+T = TypeVar("T")
+
+# How long a click waits for the core before acknowledging instead: far inside Discord's 3 s,
+# leaving room for the gateway's delivery and the response's own round trip.
+ANSWER_WITHIN = 2.0
 
 
 def token_gone(exc: discord.HTTPException) -> bool:
@@ -91,12 +102,45 @@ class Delivery:
             log.info("interaction %s came too late to answer (%s); replying by DM", self.interaction.id, exc.status)
             self.interaction, self.late = None, True
 
+    async def in_time(self, work: Awaitable[T], within: float = ANSWER_WITHIN) -> T:
+        """The core's answer, acknowledging the interaction only if it is not ready `within` seconds.
+
+        Ready in time, the reply becomes the interaction's first response (see `edit_here` and
+        `say`); otherwise Discord's clock is stopped by a deferral and the reply follows.
+        """
+        if within <= 0:
+            await self.acknowledge()
+        if self.interaction is None or self.interaction.response.is_done():
+            return await work
+        # a timer, not a task racing the core: nearly every turn finishes long before it fires
+        loop = asyncio.get_running_loop()
+        deferral: list[asyncio.Task] = []
+        timer = loop.call_later(within, lambda: deferral.append(loop.create_task(self.acknowledge())))
+        try:
+            return await work
+        finally:
+            timer.cancel()
+            if deferral:
+                await deferral[0]  # the reply must follow the deferral, never overtake it
+
     async def edit_here(self, rendered: Rendered) -> bool:
-        """Edit the message the interaction came from; False when the interaction can no longer do it."""
+        """Edit the message the interaction came from; False when the interaction can no longer do it.
+
+        As the first response this is a single "update message" callback; after a deferral it
+        edits the original response.
+        """
         if self.interaction is None:
             return False
+        response = self.interaction.response
+        if not response.is_done() and self.interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+            await self.acknowledge()
+            if self.interaction is None:
+                return False
         try:
-            await self.interaction.edit_original_response(**rendered.as_kwargs())
+            if self.interaction.response.is_done():
+                await self.interaction.edit_original_response(**rendered.as_kwargs())
+            else:
+                await self.interaction.response.edit_message(**rendered.as_kwargs())
         except discord.HTTPException as exc:
             if not token_gone(exc):
                 raise
@@ -119,7 +163,9 @@ class Delivery:
             kwargs["file"] = file
         if self.interaction is not None:
             try:
-                if self._thinking:
+                if not self.interaction.response.is_done():
+                    await self.interaction.response.send_message(ephemeral=True, **kwargs)
+                elif self._thinking:
                     self._thinking = False
                     attachments = {"attachments": [file]} if file is not None else {}
                     await self.interaction.edit_original_response(content=content, embed=embed, view=view, **attachments)

@@ -17,7 +17,7 @@ import aiohttp
 import discord
 
 from adapters.discord import render, words
-from adapters.discord.delivery import Delivery, Place
+from adapters.discord.delivery import ANSWER_WITHIN, Delivery, Place
 from adapters.discord.text import safe
 from adapters.logs import new_turn
 from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
@@ -47,6 +47,7 @@ class Flow:
     def __init__(self, *, service: ConversationService, client: discord.Client) -> None:
         self.service = service
         self.client = client
+        self.answer_within = ANSWER_WITHIN  # seconds a click waits for the core before deferring
         from adapters.discord.team import DiscordTeam  # team.py builds on this module: imported here, not at the top
 
         self.team = DiscordTeam(self)
@@ -82,12 +83,12 @@ class Flow:
     async def _click(self, interaction: discord.Interaction, action: Action, typed: bool = False) -> None:
         delivery = Delivery.of(interaction)
         async with self.turn(delivery):
-            await delivery.acknowledge()
-            replies = await self.ask(interaction.user, action)
+            replies = await delivery.in_time(self.ask(interaction.user, action), self.answer_within)
             if not typed and any(isinstance(r, Notice) and r.kind == "invalid" for r in replies):
                 # a component only offers valid answers: one that does not fit was not made by us
                 log.warning("refused a click from %s on session %s that does not fit its question", interaction.user.id, getattr(action, "session", "?"))
             await self.show(delivery, replies)
+            await delivery.acknowledge()  # nothing shown through the interaction (e.g. a team card): stop its clock
 
     async def vet(self, interaction: discord.Interaction) -> None:
         delivery = Delivery.of(interaction)

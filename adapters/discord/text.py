@@ -9,6 +9,8 @@ would only show odd characters.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import discord
 
 
@@ -21,6 +23,7 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@lru_cache(maxsize=4096)  # the dialogs' own texts come back on every turn; the escape's regex is not free
 def safe(text: str, limit: int) -> str:
     """Clipped, then escaped, then clipped again: an escape may lengthen the text."""
     return clip(escape(clip(text, limit)), limit)

@@ -86,6 +86,7 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.messages: dict[str, Message] = {}
         self.originals: dict[str, str] = {}  # interaction token -> the message its @original names
+        self.responses: dict[str, list[str]] = {}  # interaction token -> the message its type 4/5 response made
         self.followups: dict[str, list[str]] = {}  # interaction token -> followup message ids
         self.token_channels: dict[str, str] = {}  # interaction token -> the channel it was used in
         self.dms: dict[str, str] = {}  # user id -> DM channel id
@@ -146,6 +147,11 @@ class FakeDiscord:
     def followup_messages(self, token: str) -> list[Message]:
         return [self.messages[i] for i in self.followups.get(token, [])]
 
+    def replies_to(self, token: str) -> list[Message]:
+        """Every message an interaction answered with: its own response message (type 4), then followups."""
+        own = [self.messages[i] for i in self.responses.get(token, [])]
+        return own + self.followup_messages(token)
+
     # --- serving --------------------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -202,6 +208,7 @@ class FakeDiscord:
         if kind in (4, 5):
             message = self._new_message(self._channel_of(token), data if kind == 4 else {"content": ""}, int(data.get("flags") or 0))
             self.originals[token] = message.id
+            self.responses.setdefault(token, []).append(message.id)
             answer["interaction"].update(
                 response_message_id=message.id, response_message_loading=kind == 5,
                 response_message_ephemeral=bool(message.flags & EPHEMERAL),

@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 
+import pytest
+
 from adapters.discord import words
 from bot.stores import SqliteStore
 from tests.discord.conftest import Harness, drain
@@ -38,7 +40,7 @@ async def test_a_click_from_anyone_but_the_owner_is_refused_ephemerally(bot: Har
     living = ann.living()
     before, version = living.text(), (await session_of(bot, ann.id)).version
     await answer_by_clicking(bob, living)
-    (refusal,) = bot.fake.followup_messages(bob.last_token)
+    (refusal,) = bot.fake.replies_to(bob.last_token)
     assert refusal.flags & 64 and "belongs to someone else" in refusal.content
     assert living.text() == before and (await session_of(bot, ann.id)).version == version
 
@@ -51,7 +53,7 @@ async def test_a_click_on_an_answered_question_changes_nothing_and_says_so(bot: 
     await answer_by_clicking(ann, snapshot)
     after, version = ann.living().text(), (await session_of(bot, ann.id)).version
     await answer_by_clicking(ann, old)
-    (notice,) = bot.fake.followup_messages(ann.last_token)
+    (notice,) = bot.fake.replies_to(ann.last_token)
     assert notice.flags & 64 and "already answered" in notice.content
     assert ann.living().text() == after and (await session_of(bot, ann.id)).version == version
 
@@ -87,7 +89,7 @@ async def test_a_template_fitting_id_that_decodes_to_nonsense_is_refused_and_log
     doctored = type(living)(**{**living.__dict__, "components": rows})
     with caplog.at_level(logging.WARNING, logger="outsource_check.discord"):
         await ann.click("", doctored, custom_id=rows[0]["components"][0]["custom_id"])
-    (notice,) = bot.fake.followup_messages(ann.last_token)
+    (notice,) = bot.fake.replies_to(ann.last_token)
     assert notice.flags & 64 and "not one of the choices" in notice.content
     assert any("refused a click" in r.getMessage() for r in caplog.records)
     assert await session_of(bot, ann.id) == session
@@ -104,9 +106,22 @@ class HeldStore(SqliteStore):
         return await super().load(session_id)
 
 
-async def test_every_interaction_is_acknowledged_before_any_core_work(bot: Harness, tmp_path) -> None:
+async def test_a_click_the_core_answers_quickly_is_one_update_message_response(bot: Harness) -> None:
+    ann = bot.user()
+    await ann.say("hi")
+    living = ann.living()
+    await answer_by_clicking(ann, living)
+    (callback,) = bot.fake.named("POST", rf"/interactions/\d+/{ann.last_token}/callback")
+    assert callback.body["type"] == 7 and "question 2 of about" in json.dumps(callback.body["data"])
+    assert callback.body["data"]["allowed_mentions"] == NO_PINGS
+    assert not bot.fake.named("PATCH", rf"/webhooks/\d+/{ann.last_token}/messages/@original"), "one call, not a deferral and an edit"
+    assert "question 2 of about" in ann.living().text() and ann.living().id == living.id
+
+
+async def test_a_click_whose_core_is_slow_is_acknowledged_before_the_core_answers(bot: Harness, tmp_path) -> None:
     bot.store = HeldStore(tmp_path / "held.sqlite3")
     await bot.boot()
+    bot.client.flow.answer_within = 0.05  # production waits 2 s, far inside Discord's 3 s
     ann = bot.user()
     await ann.say("hi")
     living = ann.living()
@@ -121,6 +136,7 @@ async def test_every_interaction_is_acknowledged_before_any_core_work(bot: Harne
     bot.store.gate.set()
     await drain()
     assert "question 2 of about" in ann.living().text()
+    assert len(bot.fake.named("POST", callback)) == 1, "deferred once, then edited"
     await bot.store.close()
 
 
@@ -141,6 +157,7 @@ async def test_a_followup_past_the_tokens_15_minutes_falls_back_to_a_fresh_messa
     ann = bot.user()
     await ann.say("hi")
     old = ann.living()
+    bot.client.flow.answer_within = 0  # deferred first, so the answer goes out as a follow-up edit
     bot.fake.script("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", 401, {"message": "Invalid Webhook Token", "code": 50027})
     await answer_by_clicking(ann, old)
     fresh = ann.living()
@@ -188,15 +205,21 @@ async def test_rate_limits_are_left_to_discord_py(bot: Harness) -> None:
     assert (await session_of(bot, ann.id)).version == 2
 
 
-async def test_a_failed_send_is_logged_and_the_user_told_with_the_session_intact(bot: Harness, caplog) -> None:
+@pytest.mark.parametrize("deferred", [False, True], ids=["as-the-response", "after-a-deferral"])
+async def test_a_failed_send_is_logged_and_the_user_told_with_the_session_intact(bot: Harness, caplog, deferred: bool) -> None:
     ann = bot.user()
     await ann.say("hi")
     living = ann.living()
-    bot.fake.script("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", 400, {"message": "Invalid Form Body", "code": 50035})
+    refused = {"message": "Invalid Form Body", "code": 50035}
+    if deferred:
+        bot.client.flow.answer_within = 0
+        bot.fake.script("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", 400, refused)
+    else:
+        bot.fake.script("POST", r"/interactions/\d+/[^/]+/callback", 400, refused)
     with caplog.at_level(logging.WARNING, logger="outsource_check.discord"):
         await answer_by_clicking(ann, living)
     assert any("Discord refused" in r.getMessage() and "400" in r.getMessage() for r in caplog.records)
-    (apology,) = bot.fake.followup_messages(ann.last_token)
+    (apology,) = bot.fake.replies_to(ann.last_token)
     assert apology.content == words.APOLOGY and apology.flags & 64
     session = await session_of(bot, ann.id)
     assert len(session.answers) == 1 and not session.finished
