@@ -22,6 +22,7 @@ from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_cli
 from adapters.discord.settings import DiscordSettings, SettingsError, read_settings
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
+from adapters.runtime import settle_after_start_up
 from bot.catalog import Catalog
 from bot.service import ConversationService
 from bot.stores import open_store
@@ -80,6 +81,7 @@ async def serve(
         configure_logging()  # only now: until the token is accepted, a failure is one line on stderr
         log.info("signed in as %s%s", client.user, _shard_words(shards, shard_ids))
         ops = await start_ops_server(store, host="0.0.0.0", port=ops_port())
+        settle_after_start_up()
         await serve_until_stopped(client, stop if stop is not None else stop_on_signals())
     except discord.PrivilegedIntentsRequired:
         print(f"{PREFIX}: Discord refused the gateway intents (this bot needs no privileged ones)", file=sys.stderr)

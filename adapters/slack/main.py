@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
+from adapters.runtime import settle_after_start_up
 from adapters.slack.app import build_app, make_client
 from adapters.slack.server import run_http, run_socket_mode
 from adapters.slack.settings import SettingsError, read_settings
@@ -53,6 +54,7 @@ async def _serve_with(settings, catalog: Catalog, store_spec: str | None, client
     app = build_app(service=service, settings=settings, client=client)
     logging.getLogger("outsource_check.slack").info("signed in as %s in %s", identity.get("user"), identity.get("team"))
     ops = await start_ops_server(store, host=settings.host, port=ops_port())
+    settle_after_start_up()
     try:
         if settings.socket_mode:
             await run_socket_mode(app, settings.app_token)
