@@ -93,7 +93,8 @@ def answer(dialog: Dialog, session: Session, *, node: str, value: object, versio
     problem = check_answer(position.node, normalised)
     if problem:
         return _refuse(session, "invalid", problem)
-    return _advance(dialog, session, (*session.answers, AnswerRecord(node, normalised)), now)
+    record = AnswerRecord(node, normalised)
+    return _advance(dialog, session, (*session.answers, record), now, after=_continue(dialog, position, record))
 
 
 def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
@@ -139,9 +140,18 @@ def fits(dialog: Dialog, session: Session) -> bool:
 
 
 def replay(dialog: Dialog, answers: tuple[AnswerRecord, ...] | list[AnswerRecord]) -> Position:
-    position = Position(scores={d.id: 0 for d in dialog.dimensions})
+    return _walk(dialog, Position(scores={d.id: 0 for d in dialog.dimensions}), dialog.start, answers)
+
+
+def _continue(dialog: Dialog, position: Position, record: AnswerRecord) -> Position:
+    """Where one more answer leads from a replayed position: the same as replaying them all, once."""
+    assert position.node is not None
+    resumed = Position(answers=dict(position.answers), scores=dict(position.scores), questions_answered=position.questions_answered)
+    return _walk(dialog, resumed, position.node.id, (record,))
+
+
+def _walk(dialog: Dialog, position: Position, target: str | None, answers: tuple[AnswerRecord, ...] | list[AnswerRecord]) -> Position:
     index = 0
-    target: str | None = dialog.start
     budget = (len(dialog.nodes) + 1) * (len(answers) + 1) + 1
     while target is not None:
         budget -= 1
@@ -255,8 +265,8 @@ def _prefilled(session: Session) -> tuple[AnswerRecord, ...]:
     return tuple(keep)
 
 
-def _advance(dialog: Dialog, session: Session, answers: tuple[AnswerRecord, ...], now: float) -> Step:
-    position = replay(dialog, answers)
+def _advance(dialog: Dialog, session: Session, answers: tuple[AnswerRecord, ...], now: float, after: Position | None = None) -> Step:
+    position = after if after is not None else replay(dialog, answers)
     if position.problem:
         return _refuse(session, "invalid", f"That does not fit this dialog: {position.problem}.")
     changes = dict(

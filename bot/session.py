@@ -8,7 +8,7 @@ dialog at hand.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 AnswerValue = str | int | tuple[str, ...]
@@ -52,7 +52,8 @@ class Session:
         return replace(self, version=self.version + 1, **changes)
 
     def to_json(self) -> str:
-        data = asdict(self)
+        # every field is a str, number or tuple of them but `answers`: no need for asdict's deep copy
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["answers"] = [[a.node, list(a.value) if isinstance(a.value, tuple) else a.value] for a in self.answers]
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
@@ -65,3 +66,6 @@ class Session:
         data["scores"] = tuple((k, v) for k, v in data["scores"])
         data["context"] = tuple((k, v) for k, v in data.get("context", ()))
         return cls(**data)
+
+
+_FIELDS = tuple(f.name for f in fields(Session))

@@ -109,6 +109,11 @@ def test_random_walks_with_random_backs_keep_every_invariant(dialog, data) -> No
             value = data.draw(st.sampled_from(options))
             step = engine.answer(dialog, session, node=session.node, value=value, version=session.version, now=1.0)
             assert step.accepted and step.session.version == session.version + 1
+            # the engine steps on from where the session stood; replaying every answer must agree
+            whole = engine.replay(dialog, step.session.answers)
+            assert step.session.node == (whole.node.id if whole.node else None)
+            assert step.session.outcome == (whole.outcome.id if whole.outcome else None)
+            assert dict(step.session.scores) == whole.scores
         history.append(step.session)
         if step.session.finished:
             card = step.replies[0]
