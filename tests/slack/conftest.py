@@ -172,10 +172,12 @@ async def slack(tmp_path):
     store = SqliteStore(tmp_path / "slack.sqlite3")
     service = ConversationService(catalog=Catalog.load(DIALOGS), store=store)
     settings = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, app_token="", api_url=fake.api_url, port=0)
-    app = build_app(service=service, settings=settings, client=make_client(settings))
+    shared = aiohttp.ClientSession()  # one per process, as `outsource-check slack` runs it
+    app = build_app(service=service, settings=settings, client=make_client(settings, shared))
     runner = await serve(app, host="127.0.0.1", port=0)
     host, port = runner.addresses[0][:2]
     yield Harness(fake, f"http://{host}:{port}{EVENTS_PATH}", service)
     await runner.cleanup()
+    await shared.close()
     await fake.stop()
     await store.close()

@@ -146,6 +146,9 @@ class FakeSlack:
         body = json.loads(await request.text() or "{}")
         body["_message"] = (request.match_info["channel"], request.match_info["ts"])
         answer = await self._record("response_url", body, request)
+        if answer is not None and answer[0] == 0:  # scripted status 0: drop the connection unanswered
+            request.transport.close()
+            return web.Response(status=500)  # never reaches the caller
         if answer is not None:
             return web.Response(status=answer[0], text="error")
         return web.Response(text="ok")

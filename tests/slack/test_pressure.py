@@ -54,6 +54,19 @@ async def test_a_failed_response_url_falls_back_to_chat_update(slack) -> None:
     assert "question 2 of about" in json.dumps(changed.blocks)
 
 
+async def test_a_dropped_kept_alive_connection_is_retried_once_for_the_update(slack) -> None:
+    ann = slack.user("U0ANN")
+    await started(ann)
+    updates, posts = len(slack.fake.named("chat.update")), len(slack.fake.named("response_url"))
+    slack.fake.script("response_url", status=0)  # the other end closes the connection without answering
+    message = ann.living()
+    await ann.click(answer_buttons(message)[0]["text"]["text"], message)
+    changed = await ann.until_changed(message)
+    assert "question 2 of about" in json.dumps(changed.blocks)
+    assert len(slack.fake.named("response_url")) == posts + 2, "the dropped post, then the retry"
+    assert len(slack.fake.named("chat.update")) == updates, "no fallback was needed"
+
+
 async def test_rate_limits_are_retried_after_retry_after(slack) -> None:
     ann = slack.user("U0ANN")
     slack.fake.script("chat.update", status=429, body={"ok": False, "error": "ratelimited"}, headers={"Retry-After": "0"})
