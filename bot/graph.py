@@ -27,24 +27,33 @@ def topological_order(dialog: Dialog) -> list[str] | None:
     """Nodes in an order where every node comes before the nodes it leads to; None if it loops.
 
     Iterative (Kahn's algorithm): a dialog of ten thousand nodes must not hit Python's recursion limit.
+    Each node's targets are worked out once, while finding the reachable nodes, and reused.
     """
-    reached = reachable(dialog)
-    incoming = dict.fromkeys(reached, 0)
-    for node_id in reached:
-        for target in dialog.nodes[node_id].targets():
+    nodes = dialog.nodes
+    after: dict[str, tuple[str, ...]] = {}  # every reachable node -> its targets
+    todo = [dialog.start]
+    while todo:
+        current = todo.pop()
+        if current in after or current not in nodes:
+            continue
+        after[current] = nodes[current].targets()
+        todo.extend(after[current])
+    incoming = dict.fromkeys(after, 0)
+    for targets in after.values():
+        for target in targets:
             if target in incoming:
                 incoming[target] += 1
-    ready = [n for n in dialog.nodes if n in reached and incoming[n] == 0]
+    ready = [n for n in nodes if n in incoming and incoming[n] == 0]
     order: list[str] = []
     while ready:
         current = ready.pop()
         order.append(current)
-        for target in dialog.nodes[current].targets():
+        for target in after[current]:
             if target in incoming:
                 incoming[target] -= 1
                 if incoming[target] == 0:
                     ready.append(target)
-    return order if len(order) == len(reached) else None
+    return order if len(order) == len(after) else None
 
 
 def can_finish(dialog: Dialog) -> set[str]:

@@ -7,16 +7,19 @@ Walking those states once each, and counting the paths into them, covers every p
 
 from __future__ import annotations
 
+import gc
 import itertools
+import math
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import add, sub
 
 from bot import conditions
 from bot.graph import topological_order
 from bot.loader import RESULT
 from bot.model import SCALE_VALUES, AllOf, AnswerTest, Dialog, Node
-from bot.scoring import answer_scores, choose_outcome, next_after, record_answer, route
+from bot.scoring import answer_scores, choose_outcome, next_after, route
 from bot.session import AnswerRecord, AnswerValue
 
 MAX_STATES = 600_000
@@ -86,10 +89,18 @@ def walk(
     """
     key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps)
     if key not in _reports:
+        # The walk makes tens of thousands of small tuples that live until it ends and never form
+        # cycles; the cyclic garbage collector would rescan them (and the whole dialog) over and
+        # over, which cost a third of a big dialog's validation. Reference counting frees them.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             _reports[key] = _exhaustive(dialog, max_states, max_examples)
         except _TooBig:
             _reports[key] = _sample(dialog, seed, sample_steps)
+        finally:
+            if collecting:
+                gc.enable()
     return _reports[key]
 
 
@@ -97,7 +108,11 @@ _reports: dict[tuple, PathReport] = {}  # a dialog file's paths never change: wa
 
 
 def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathReport:
-    """Forward over the nodes in order, carrying (scores, answers rules read) -> number of paths."""
+    """Forward over the nodes in order, carrying (scores, answers rules read) -> number of paths.
+
+    Every distinct state that arrives at a node is walked once, so the walk gives up as soon as
+    more than `max_states` have arrived (the count it would reach anyway), not after walking them.
+    """
     order = topological_order(dialog)
     if order is None:
         raise _TooBig  # loops: counted by sampling
@@ -105,53 +120,78 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathRepor
     dims = [d.id for d in dialog.dimensions]
     clamps = _clamps(dialog, order, dims)
     canon = _answer_classes(dialog, referenced)
+    endings = _endings(dialog)
+    unbounded = ((-math.inf,) * len(dims), (math.inf,) * len(dims))
     # state: (score tuple, referenced answers tuple) -> (paths, one example answer sequence)
-    waiting: dict[str, dict[tuple, tuple[int, tuple[AnswerRecord, ...]]]] = {n: {} for n in dialog.nodes}
+    waiting: dict[str, dict[tuple, tuple[int, tuple | None]]] = {n: {} for n in dialog.nodes}
     waiting[dialog.start][(tuple(0 for _ in dims), tuple(None for _ in referenced))] = (1, None)
+    arrived = 1  # distinct states that reached a node: every one of them will be walked
     report = PathReport(dialog.id, exhaustive=True)
-    ends: dict[tuple, tuple[int, tuple[AnswerRecord, ...]]] = {}
+    ends: dict[tuple, tuple[int, tuple | None]] = {}
     walked = 0
-
-    def arrive(target: str | None, key: tuple, count: int, example: tuple[AnswerRecord, ...]) -> None:
-        if target is None:
-            report.stuck += count
-            return
-        bucket = ends if (target == RESULT or dialog.is_outcome(target)) else waiting[target]
-        full_key = (target, key) if bucket is ends else key
-        known = bucket.get(full_key)
-        bucket[full_key] = (count, example) if known is None else (known[0] + count, known[1])
-
     for node_id in order:
         node = dialog.nodes[node_id]
         states = waiting.pop(node_id)
         walked += len(states)
         if walked > max_states:
             raise _TooBig
-        options, full = answer_options(node) if node.is_question else ([None], True)
-        report.exhaustive = report.exhaustive and full
         if node.kind in ("message", "branch"):
             for (scores, seen), (count, example) in states.items():
                 target = node.next
                 if node.kind == "branch":
                     answers = {n: v for n, v in zip(referenced, seen, strict=True) if v is not None}
                     target = route(dialog, node, answers, dict(zip(dims, scores, strict=True)))
-                arrive(target, (scores, seen), count, example)
+                if target is None:
+                    report.stuck += count
+                    continue
+                if target in endings:
+                    full_key: tuple = (target, (scores, seen))
+                    known = ends.get(full_key)
+                    ends[full_key] = (count, example) if known is None else (known[0] + count, known[1])
+                    continue
+                bucket = waiting[target]
+                known = bucket.get((scores, seen))
+                if known is None:
+                    bucket[(scores, seen)] = (count, example)
+                    arrived += 1
+                else:
+                    bucket[(scores, seen)] = (known[0] + count, known[1])
+            if arrived > max_states:
+                raise _TooBig
             continue
+        options, full = answer_options(node)
+        report.exhaustive = report.exhaustive and full
         slot = referenced.index(node.id) if node.id in referenced else -1
+        # per answer: where it leads, what it adds, and the range each score is held to on arrival
+        # (no range, when the path ends without a target: its scores no longer matter)
         moves = []
         for value in options:
             target = next_after(node, value)
-            delta = tuple(_sum(node, value, d) for d in dims)
-            bounds = clamps.get(target or "", [None] * len(dims))
+            deltas = tuple(_sum(node, value, d) for d in dims)
+            low, high = clamps.get(target, unbounded) if target is not None else unbounded
             kept = canon[node.id].get(value, value) if node.id in canon else value
-            moves.append((value, target, tuple(zip(delta, bounds, strict=True)), kept))
+            bucket = None if target is None else ends if target in endings else waiting[target]
+            moves.append((value, target, deltas, low, high, kept, bucket))
+        node_ref = node.id
         for (scores, seen), (count, example) in states.items():
-            for value, target, steps, kept in moves:
-                new_scores = tuple(
-                    s + dv if b is None else max(b[0], min(b[1], s + dv)) for s, (dv, b) in zip(scores, steps, strict=True)
-                )
-                new_seen = seen if slot < 0 else (*seen[:slot], kept, *seen[slot + 1 :])
-                arrive(target, (new_scores, new_seen), count, (example, node.id, value))
+            for value, target, deltas, low, high, kept, bucket in moves:
+                if bucket is None:
+                    report.stuck += count
+                    continue
+                # max(low, min(high, score + delta)) per dimension, without a Python-level loop
+                key = (tuple(map(max, low, map(min, high, map(add, scores, deltas)))),
+                       seen if slot < 0 else (*seen[:slot], kept, *seen[slot + 1 :]))
+                if bucket is ends:
+                    key = (target, key)
+                known = bucket.get(key)
+                if known is None:
+                    bucket[key] = (count, (example, node_ref, value))
+                    if bucket is not ends:
+                        arrived += 1
+                else:
+                    bucket[key] = (known[0] + count, known[1])
+        if arrived > max_states:
+            raise _TooBig  # more states are waiting than the walk may take: it would stop later anyway
     per_outcome: Counter[str] = Counter()
     for (target, (scores, seen)), (count, example) in ends.items():
         answers = {n: v for n, v in zip(referenced, seen, strict=True) if v is not None}
@@ -164,6 +204,11 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathRepor
     report.total = sum(report.by_outcome.values()) + report.stuck
     report.note = f"{walked + len(ends):,} distinct states walked" + ("" if report.exhaustive else "; some multi-choice answers sampled")
     return report
+
+
+def _endings(dialog: Dialog) -> frozenset[str]:
+    """Targets where a path ends: `result` and every outcome (a set: asked once per state and step)."""
+    return frozenset((RESULT, *(o.id for o in dialog.outcomes)))
 
 
 def _unwind(example: tuple | None) -> tuple[AnswerRecord, ...]:
@@ -195,8 +240,8 @@ def _answer_classes(dialog: Dialog, referenced: tuple[str, ...]) -> dict[str, di
     return classes
 
 
-def _clamps(dialog: Dialog, order: list[str], dims: list[str]) -> dict[str, list[tuple[int, int] | None]]:
-    """Per node and dimension, the range outside which a score's exact value no longer matters.
+def _clamps(dialog: Dialog, order: list[str], dims: list[str]) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Per node, the (lowest, highest) per dimension outside which a score's exact value no longer matters.
 
     Rules compare scores with a few thresholds. A score so low that even every point still to
     come cannot lift it to the lowest threshold behaves like any other such score: those states
@@ -210,43 +255,56 @@ def _clamps(dialog: Dialog, order: list[str], dims: list[str]) -> dict[str, list
         if isinstance(test, ScoreTest):
             thresholds[test.dimension].append(test.value)
     # per node: the lowest and highest the points still to come can add up to at any point on a
-    # path from here (prefix sums, since a branch on the way may read a partial score)
-    gain: dict[str, dict[str, tuple[int, int]]] = {}
+    # path from here (prefix sums, since a branch on the way may read a partial score), one slot
+    # per dimension; a score's range follows from them in the same backwards pass over the nodes
+    none = tuple(0 for _ in dims)
+    read = [bool(thresholds[d]) for d in dims]
+    below = tuple(min(thresholds[d]) - 1 if thresholds[d] else 0 for d in dims)
+    above = tuple(max(thresholds[d]) + 1 if thresholds[d] else 0 for d in dims)
+    gain: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    result: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
     for node_id in reversed(order):
         node = dialog.nodes[node_id]
-        ahead = [gain[t] for t in node.targets() if t in gain] or [{d: (0, 0) for d in dims}]
-        own = _own_range(node)
-        gain[node_id] = {
-            d: (
-                min(0, own.get(d, (0, 0))[0] + min(a[d][0] for a in ahead)),
-                max(0, own.get(d, (0, 0))[1] + max(a[d][1] for a in ahead)),
-            )
-            for d in dims
-        }
-    result: dict[str, list[tuple[int, int] | None]] = {"": [None] * len(dims)}
-    for node_id in order:
-        bounds: list[tuple[int, int] | None] = []
-        for d in dims:
-            if not thresholds[d]:
-                bounds.append((0, 0))  # no rule reads it: its value never matters
-                continue
-            low_gain, high_gain = gain[node_id][d]
-            bounds.append((min(thresholds[d]) - high_gain - 1, max(thresholds[d]) - low_gain + 1))
+        ahead = [gain[t] for t in node.targets() if t in gain]
+        if not ahead:
+            low_gain = high_gain = none
+        elif len(ahead) == 1:
+            low_gain, high_gain = ahead[0]
+        else:
+            low_gain = tuple(map(min, *(a[0] for a in ahead)))
+            high_gain = tuple(map(max, *(a[1] for a in ahead)))
+        own = _own_range(node) if node.is_question else None
+        if own:
+            low_gain = tuple(map(add, (own.get(d, (0, 0))[0] for d in dims), low_gain))
+            high_gain = tuple(map(add, (own.get(d, (0, 0))[1] for d in dims), high_gain))
+        low_gain, high_gain = tuple(map(min, none, low_gain)), tuple(map(max, none, high_gain))
+        gain[node_id] = (low_gain, high_gain)
+        bounds = (tuple(map(sub, below, high_gain)), tuple(map(sub, above, low_gain)))
+        if not all(read):  # a dimension no rule reads is held at 0: its value never matters
+            bounds = tuple(tuple(b if r else 0 for b, r in zip(side, read, strict=True)) for side in bounds)  # type: ignore[assignment]
         result[node_id] = bounds
     for outcome_id in [RESULT, *(o.id for o in dialog.outcomes)]:
-        result[outcome_id] = [
-            (min(thresholds[d]) - 1, max(thresholds[d]) + 1) if thresholds[d] else (0, 0) for d in dims
-        ]
+        result[outcome_id] = (below, above)
     return result
 
 
 def _own_range(node: Node) -> dict[str, tuple[int, int]]:
+    """Per dimension, the lowest and highest one answer to `node` can add (0 included)."""
+    if node.kind == "choice" or node.kind == "multi":  # straight from the choices: this runs for every node
+        picks_many = node.kind == "multi"
+        found: dict[str, tuple[int, int]] = {}
+        for choice in node.choices:
+            for dim, points in dict(choice.scores).items():
+                low, high = found.get(dim, (0, 0))
+                if picks_many:
+                    found[dim] = (low + min(0, points), high + max(0, points))
+                else:
+                    found[dim] = (min(low, points), max(high, points))
+        return found
     from bot.analysis import contributions
 
     vectors = contributions(node) if node.is_question else []
     dims = {d for v in vectors for d in v}
-    if node.kind == "multi":
-        return {d: (sum(min(0, v.get(d, 0)) for v in vectors), sum(max(0, v.get(d, 0)) for v in vectors)) for d in dims}
     return {d: (min(0, *(v.get(d, 0) for v in vectors)), max(0, *(v.get(d, 0) for v in vectors))) for d in dims}
 
 
@@ -255,28 +313,49 @@ def _sum(node: Node, value: AnswerValue, dim: str) -> int:
 
 
 def _sample(dialog: Dialog, seed: int, budget: int) -> PathReport:
-    """Random walks stepped forward (never replayed from the start) within a fixed budget of steps."""
+    """Random walks stepped forward (never replayed from the start) within a fixed budget of steps.
+
+    A step's answer options, score changes and next node depend only on the node and the answer,
+    so each is worked out once per sample, not at every step of every walk.
+    """
     rng = random.Random(seed)
     report = PathReport(dialog.id, exhaustive=False)
+    endings = _endings(dialog)
+    nodes = dialog.nodes
+    longest = 10 * len(nodes) + 10
+    options: dict[str, list[AnswerValue]] = {}
+    effects: dict[tuple[str, AnswerValue], tuple[list[tuple[str, int]], str | None]] = {}
     steps = 0
     while steps < budget or report.total == 0:
         answers: dict[str, AnswerValue] = {}
         scores = {d.id: 0 for d in dialog.dimensions}
-        records: list[AnswerRecord] = []
+        picks: list[tuple[str, AnswerValue]] = []
         target: str | None = dialog.start
         walked = 0
-        while target is not None and target != RESULT and not dialog.is_outcome(target) and walked < 10 * len(dialog.nodes) + 10:
-            node = dialog.nodes[target]
+        while target is not None and target not in endings and walked < longest:
+            node = nodes[target]
             walked += 1
             if node.kind == "message":
                 target = node.next
             elif node.kind == "branch":
                 target = route(dialog, node, answers, scores)
             else:
-                value = rng.choice(answer_options(node)[0])
-                record_answer(dialog, answers, scores, node, value)
-                records.append(AnswerRecord(node.id, value))
-                target = next_after(node, value)
+                choices = options.get(target)
+                if choices is None:
+                    choices = options[target] = answer_options(node)[0]
+                value = rng.choice(choices)
+                effect = effects.get((target, value))
+                if effect is None:
+                    effect = effects[(target, value)] = _effect(node, value)
+                # as scoring.record_answer: a node answered again first takes its old points off
+                if target in answers:
+                    for dim, points in effects[(target, answers[target])][0]:
+                        scores[dim] -= points
+                answers[target] = value
+                for dim, points in effect[0]:
+                    scores[dim] += points
+                picks.append((target, value))
+                target = effect[1]
         steps += walked
         report.total += 1
         outcome = choose_outcome(dialog, answers, scores) if target == RESULT else dialog.outcome(target or "")
@@ -285,9 +364,22 @@ def _sample(dialog: Dialog, seed: int, budget: int) -> PathReport:
             continue
         report.by_outcome[outcome.id] += 1
         if report.by_outcome[outcome.id] == 1:
-            report.examples.append((outcome.id, tuple(records)))
+            report.examples.append((outcome.id, tuple(AnswerRecord(n, v) for n, v in picks)))
     report.note = f"{report.total:,} random walks (too many states to walk every path)"
     return report
+
+
+def _effect(node: Node, value: AnswerValue) -> tuple[list[tuple[str, int]], str | None]:
+    """What one answer adds and where it leads: `answer_scores` and `next_after` in one go.
+
+    A long sampled walk meets most (node, answer) pairs once, so this runs at nearly every step;
+    a single-choice answer is one choice, found in one scan instead of two.
+    """
+    if node.kind == "choice":
+        for choice in node.choices:
+            if choice.id == value:
+                return list(choice.scores), choice.next or node.next
+    return answer_scores(node, value), next_after(node, value)
 
 
 def _hashable(value: AnswerValue | None) -> object:
