@@ -165,3 +165,30 @@ async def test_sqlite_waits_for_another_process_holding_the_lock(tmp_path: Path)
     assert (await store.load("s1")).version == 1
     other.close()
     await store.close()
+
+
+async def test_sqlite_checkpoints_its_log_in_the_background_never_inside_a_save(tmp_path: Path) -> None:
+    """SQLite's own checkpoint would run inside whichever save filled the log (an fsync on the event loop)."""
+    import sqlite3
+
+    from bot.stores.sqlite import CHECKPOINT_EVERY
+
+    path = tmp_path / "log.sqlite3"
+    store = SqliteStore(path, clock=Clock())
+    assert store._fast.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    rounds = 8
+    wal = Path(f"{path}-wal")
+    one_interval = 0  # the log's size once one interval's changes are in it
+    for number in range(CHECKPOINT_EVERY * rounds):
+        assert await store.save(session(f"s{number}", version=1), expected_version=0)
+        if number == CHECKPOINT_EVERY - 2:
+            one_interval = wal.stat().st_size
+        await asyncio.sleep(0)
+    while store._checkpointing is not None:  # the last one may still be running
+        await asyncio.sleep(0.01)
+    assert store.checkpoints >= rounds // 2, "checkpoints ran as the log grew (one at a time)"
+    assert wal.stat().st_size <= 2.5 * one_interval, "the log was written back and started over, not grown without end"
+    await store.close()
+    with sqlite3.connect(path) as db:  # everything is in the file once the store has closed
+        assert db.execute("SELECT count(*) FROM sessions").fetchone() == (CHECKPOINT_EVERY * rounds,)

@@ -17,6 +17,7 @@ from bot.stores.base import DEFAULT_TTL_SECONDS, is_expired, round_users
 class MemoryStore:
     def __init__(self, *, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.time) -> None:
         self._rows: dict[str, str] = {}
+        self._versions: dict[str, int] = {}  # beside the JSON, so a compare-and-set need not parse it
         self._rounds: dict[str, str] = {}
         self._seen: dict[str, float] = {}
         self._ttl = ttl
@@ -33,11 +34,10 @@ class MemoryStore:
         return session
 
     async def save(self, session: Session, *, expected_version: int) -> bool:
-        current = self._get(session.id)
-        stored_version = current.version if current is not None else 0
-        if stored_version != expected_version or session.version <= expected_version:
+        if self._versions.get(session.id, 0) != expected_version or session.version <= expected_version:
             return False
         self._rows[session.id] = session.to_json()
+        self._versions[session.id] = session.version
         return True
 
     async def sessions_of(self, owner: str) -> list[Session]:
@@ -50,6 +50,7 @@ class MemoryStore:
         doomed = [key for key, text in self._rows.items() if Session.from_json(text).owner == owner]
         for key in doomed:
             del self._rows[key]
+            del self._versions[key]
         return len(doomed)
 
     async def purge_expired(self) -> int:
@@ -57,6 +58,7 @@ class MemoryStore:
         doomed = [k for k, t in self._rows.items() if is_expired(Session.from_json(t), now=now, ttl=self._ttl)]
         for key in doomed:
             del self._rows[key]
+            del self._versions[key]
         return len(doomed)
 
     async def load_round(self, round_id: str) -> Round | None:
