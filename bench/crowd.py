@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from adapters.slack.values import decode
-from bench.common import BENCH_REDIS_URL, SECRET, Row, Scale, Section, percentile
+from bench.common import BENCH_REDIS_URL, SECRET, Row, Scale, Section, percentile, quiet_heap
 from bench.fake_slack import LeanFakeSlack, Message
 from bench.loadgen import TURN_TIMEOUT, post
 from bench.procs import Server, free_port, ours_env
@@ -142,6 +142,7 @@ async def run(scale: Scale, workdir: Path, single_process_rate: float | None = N
         connector = aiohttp.TCPConnector(limit=scale.crowd_users + 50)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
             started = time.perf_counter()
+            quiet_heap()
             await asyncio.gather(*(person(http, p, random.Random(i), i) for i, p in enumerate(people)))
             elapsed = time.perf_counter() - started
         rss = [s.rss_kib() for s in servers]

@@ -40,7 +40,7 @@ import discord
 from adapters.discord import render
 from adapters.discord.client import OutsourceBot, build_client, intents
 from adapters.runtime import settle_after_start_up
-from bench.common import Row, Scale, Section, median, percentile
+from bench.common import Row, Scale, Section, median, percentile, quiet_heap
 from bench.procs import Server, free_port
 from bot import engine
 from bot.catalog import MAIN_DIALOG, Catalog
@@ -181,7 +181,9 @@ class BareUpdate(BareAnswer, template=r"oc:[az]:(?P<rest>[A-Za-z0-9_:-]{1,95})")
     async def callback(self, interaction: discord.Interaction) -> Any:
         message = interaction.message
         assert message is not None
-        await interaction.response.edit_message(content=message.content, embed=message.embeds[0], view=discord.ui.View.from_message(message))
+        view = discord.ui.View.from_message(message, timeout=None)
+        view.stop()  # sent, not listened to: a live one would be kept in the client's view store, as ours are not
+        await interaction.response.edit_message(content=message.content, embed=message.embeds[0], view=view)
 
 
 class BareClient(discord.Client):
@@ -278,6 +280,7 @@ async def _click(side: Side, block: Block, click: Click, sent: float | None = No
 
 async def closed_loop(side: Side, checks: list[PlannedCheck], *, clicks: int, users: int) -> Block:
     """`users` people, each clicking its next button as soon as its previous turn ended; stops after `clicks`."""
+    quiet_heap()
     block = Block(side.name, wanted=clicks)
     queue = deque(checks)
     remaining = clicks
@@ -304,6 +307,7 @@ async def paced(side: Side, checks: list[PlannedCheck], *, rate: float, seconds:
 
     Latency counts from the planned arrival time, so a client that falls behind is charged for it.
     """
+    quiet_heap()
     count = int(rate * seconds)
     block = Block(side.name, wanted=count)
     fresh = deque(deque(c.clicks) for c in checks)

@@ -38,6 +38,7 @@ def _plain_writer(kind: str, store) -> Callable[[Session], Awaitable[object]]:
 
         async def plain(session: Session) -> None:
             store._rows[session.id] = session.to_json()
+            store._versions[session.id] = session.version
 
         return plain
     if kind == "sqlite":
@@ -124,6 +125,7 @@ async def fill(kind: str, store, finished: Session, count: int, start: int) -> N
         rows = _filler(finished, min(chunk, start + count - offset), offset)
         if kind == "memory":
             store._rows.update((sid, text) for sid, _, text, _ in rows)
+            store._versions.update((sid, finished.version) for sid, _, _, _ in rows)
         elif kind == "sqlite":
             await store._run(lambda db, rows=rows: db.executemany(
                 "INSERT OR IGNORE INTO sessions (id, owner, version, finished, updated_at, data) VALUES (?, ?, ?, 1, ?, ?)",
@@ -244,7 +246,7 @@ async def run(scale: Scale, workdir: Path) -> Section:
                         f"same turn, {small:,} sessions stored", "within 20%", abs(ratio - 1) <= 0.20, ratio=ratio, note=how))
     section.method = (
         "CAS: one session saved again and again with `save(expected_version=...)`, each time one version on, against the "
-        "same store writing the same session without a check (memory: the dict entry; SQLite: `INSERT OR REPLACE` through "
+        "same store writing the same session without a check (memory: the dict entries, JSON and version; SQLite: `INSERT OR REPLACE` through "
         "the store's own worker thread and lock; Redis: the same HSET, EXPIRE and ZADD in one pipelined round trip), in 5 "
         "alternating blocks. Turns: `ConversationService.handle(Answer)` (load, engine step, CAS save) on 50 live checks of "
         "the shipped dialog, with the store holding that many other finished sessions. Memory and SQLite: two stores side by "
