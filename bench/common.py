@@ -19,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_REDIS_URL = os.environ.get("OUTSOURCE_CHECK_BENCH_REDIS", "redis://127.0.0.1:6379/13")
+# the stores benchmark's small side, beside the large one on the same server (flushed, like 13)
+BENCH_REDIS_SMALL_URL = os.environ.get("OUTSOURCE_CHECK_BENCH_REDIS_SMALL", "redis://127.0.0.1:6379/12")
 SECRET = "bench-signing-secret"
 
 

@@ -111,8 +111,8 @@ python -m bench --quick    # a ~30 s look (written to bench/results/quick.md)
 python -m bench --only slack,crowd   # re-measure some; the rest keep their last figures
 ```
 
-Redis must be running on 127.0.0.1:6379; the benchmarks use database 13
-(`OUTSOURCE_CHECK_BENCH_REDIS`) and flush only that one. Nothing here is a pass/fail test:
+Redis must be running on 127.0.0.1:6379; the benchmarks use databases 13 and 12
+(`OUTSOURCE_CHECK_BENCH_REDIS`, `OUTSOURCE_CHECK_BENCH_REDIS_SMALL`) and flush only those. Nothing here is a pass/fail test:
 `tests/test_bench_smoke.py` only checks that each benchmark still runs and produces numbers.
 
 """
