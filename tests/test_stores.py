@@ -192,3 +192,17 @@ async def test_sqlite_checkpoints_its_log_in_the_background_never_inside_a_save(
     await store.close()
     with sqlite3.connect(path) as db:  # everything is in the file once the store has closed
         assert db.execute("SELECT count(*) FROM sessions").fetchone() == (CHECKPOINT_EVERY * rounds,)
+
+
+async def test_a_call_waiting_in_a_thread_does_not_send_the_calls_after_it_there(tmp_path: Path) -> None:
+    """Under load, one call waiting in a worker thread once diverted every later call to a thread too."""
+    store = SqliteStore(tmp_path / "cascade.sqlite3", clock=Clock())
+    assert await store.save(session("s1", version=1), expected_version=0)
+    store._lock.acquire()  # as while a call of ours waits in a worker thread for another process's lock
+    try:
+        assert (await asyncio.wait_for(store.load("s1"), 5)).version == 1
+        assert await asyncio.wait_for(store.save(session("s1", version=2), expected_version=1), 5)
+    finally:
+        store._lock.release()
+    assert (await store.load("s1")).version == 2
+    await store.close()
