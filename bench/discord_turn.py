@@ -251,6 +251,7 @@ class Block:
     acks: list[float] = field(default_factory=list)  # dispatched -> callback at the fake
     turns: list[float] = field(default_factory=list)  # dispatched -> the turn's last call at the fake
     calls: dict[str, int] = field(default_factory=dict)
+    cpu: float = 0.0  # CPU seconds of the benchmark process over a closed-loop block (clients and load alike)
 
     @property
     def bad(self) -> int:
@@ -296,9 +297,10 @@ async def closed_loop(side: Side, checks: list[PlannedCheck], *, clicks: int, us
                 if not await _click(side, block, click):
                     break  # a turn that did not end cleanly: this check's later clicks would be stale
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(person() for _ in range(users)))
     block.elapsed = time.perf_counter() - started
+    block.cpu = time.process_time() - cpu
     return block
 
 
@@ -432,7 +434,7 @@ async def run(scale: Scale, workdir: Path | None = None) -> Section:
         ours_paced = await collect(http, fake_url, await paced(ours, await planner.checks(needed), rate=rate,
                                                                seconds=scale.paced_seconds), edits=True)
         _report(section, scale, ours_runs, bare_runs, ours_paced, bare_paced, rate, errors)
-        _second_baseline(section, ours_runs, updating_runs, ours_paced, updating_paced, rate)
+        _second_baseline(section, ours_runs, bare_runs, updating_runs, ours_paced, updating_paced, rate)
     finally:
         logging.getLogger().removeHandler(errors)
         for client in (ours_client, bare_client, updating_client):
@@ -445,10 +447,18 @@ async def run(scale: Scale, workdir: Path | None = None) -> Section:
     return section
 
 
-def _second_baseline(section: Section, ours_runs: list[Block], updating_runs: list[Block], ours_paced: Block,
-                     updating_paced: Block, rate: float) -> None:
+def _second_baseline(section: Section, ours_runs: list[Block], bare_runs: list[Block], updating_runs: list[Block],
+                     ours_paced: Block, updating_paced: Block, rate: float) -> None:
     """Rows against a bare handler that also answers with a whole message: the price of our core alone (not judged)."""
+    def cpu_ms(blocks: list[Block]) -> float:
+        return 1000.0 * sum(b.cpu for b in blocks) / max(1, sum(b.finished for b in blocks))
+
     section.add(
+        Row("process CPU per full-load turn", cpu_ms(ours_runs), cpu_ms(bare_runs), "ms", "bare discord.py, CPU per deferral",
+            note="time.process_time() of the benchmark process over the closed-loop blocks, per turn: the client's work "
+                 "plus discord.py parsing the payload, the same for every side"),
+        Row("second baseline: process CPU per full-load turn", cpu_ms(ours_runs), cpu_ms(updating_runs), "ms",
+            "bare discord.py, CPU per update-message response"),
         Row("second baseline: throughput vs a bare handler that answers with a whole message",
             med(ours_runs, lambda b: b.throughput), med(updating_runs, lambda b: b.throughput), "turns/s",
             "bare discord.py, update-message responses/s",
