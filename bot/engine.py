@@ -7,11 +7,11 @@ session it was given, untouched, with a Notice saying why.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.analysis import facts
+from bot.answers import check_answer, clean_text, normalise
 from bot.explain import result_card
 from bot.loader import RESULT
 from bot.model import SCALE_VALUES, Dialog, Node, Outcome
@@ -185,56 +185,6 @@ def _walk(dialog: Dialog, position: Position, target: str | None, answers: tuple
     if index < len(answers):
         position.problem = "there are answers beyond the end of the dialog"
     return position
-
-
-
-
-# --- answers --------------------------------------------------------------------------------
-
-
-def normalise(node: Node, value: object) -> AnswerValue:
-    """Bring a platform's raw value to the form stored: multi -> sorted tuple in choice order."""
-    if node.kind == "multi":
-        picked = value if isinstance(value, (list, tuple, set, frozenset)) else ([] if value in (None, "") else [value])
-        order = {c.id: i for i, c in enumerate(node.choices)}
-        return tuple(sorted({str(p) for p in picked}, key=lambda p: order.get(p, len(order))))
-    if node.kind == "scale":
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
-        return value if isinstance(value, int) and not isinstance(value, bool) else -1
-    if node.kind == "text":
-        return clean_text(value) if isinstance(value, str) else ""
-    return str(value) if isinstance(value, (str, int)) else ""
-
-
-def check_answer(node: Node, value: object) -> str:
-    """Empty when `value` is a valid answer to `node`; otherwise a sentence saying what is wrong."""
-    if node.kind == "choice":
-        if node.choice(str(value)) is None or not isinstance(value, str):
-            return f"'{value}' is not one of the choices: {', '.join(c.label for c in node.choices)}."
-    elif node.kind == "multi":
-        if not isinstance(value, tuple):
-            return "Pick from the list."
-        unknown = [v for v in value if node.choice(v) is None]
-        if unknown:
-            return f"'{unknown[0]}' is not one of the choices."
-        if not node.min_picks <= len(value) <= (node.max_picks if node.max_picks is not None else len(node.choices)):
-            return f"Pick between {node.min_picks} and {node.max_picks} of the choices."
-    elif node.kind == "scale":
-        if value not in SCALE_VALUES or isinstance(value, bool):
-            return "Pick a number from 1 to 5."
-    elif node.kind == "text":
-        if not isinstance(value, str) or not value:
-            return "Type an answer (it cannot be empty)."
-        if len(value) > node.max_length:
-            return f"That is {len(value)} characters; keep it to {node.max_length}."
-    return ""
-
-
-def clean_text(value: str) -> str:
-    """Collapse whitespace and drop control characters: a typed answer is one tidy line."""
-    kept = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in unicodedata.normalize("NFC", value))
-    return " ".join(kept.split())
 
 
 # --- internals ---------------------------------------------------------------------------
