@@ -6,6 +6,7 @@ run beside our figure, and the ratio between them, because these machines are sh
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import platform
@@ -13,10 +14,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
+P = ParamSpec("P")
+R = TypeVar("R")
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_REDIS_URL = os.environ.get("OUTSOURCE_CHECK_BENCH_REDIS", "redis://127.0.0.1:6379/13")
 # the stores benchmark's small side, beside the large one on the same server (flushed, like 13)
@@ -197,13 +202,30 @@ def fmt(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def quiet_heap() -> None:
-    """Freeze what the harness built so far out of the cyclic GC's sight, before a measured block.
+@contextmanager
+def quiet_heap() -> Iterator[None]:
+    """Keep what the harness built so far out of the cyclic GC's sight while a block is measured.
 
     The benchmark process keeps its planned clicks, the fake's messages and earlier blocks'
     figures; Python's full GC passes over that heap took 170-380 ms each (measured with
     gc.callbacks) and landed on whichever side happened to be measured. Frozen objects are still
-    freed by reference counting; only the rescans stop.
+    freed by reference counting; only the rescans stop. Unfrozen afterwards, so a process that
+    goes on (the smoke tests run in pytest's) is left as it was.
     """
     gc.collect()
     gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def measured_quietly(block: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """A measured block (an async function) run inside `quiet_heap`."""
+
+    @functools.wraps(block)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with quiet_heap():
+            return await block(*args, **kwargs)
+
+    return run

@@ -141,10 +141,10 @@ async def run(scale: Scale, workdir: Path, single_process_rate: float | None = N
 
         connector = aiohttp.TCPConnector(limit=scale.crowd_users + 50)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
-            started = time.perf_counter()
-            quiet_heap()
-            await asyncio.gather(*(person(http, p, random.Random(i), i) for i, p in enumerate(people)))
-            elapsed = time.perf_counter() - started
+            with quiet_heap():
+                started = time.perf_counter()
+                await asyncio.gather(*(person(http, p, random.Random(i), i) for i, p in enumerate(people)))
+                elapsed = time.perf_counter() - started
         rss = [s.rss_kib() for s in servers]
         lost = doubled = wrong = missing = 0
         for who in people:

@@ -39,8 +39,8 @@ import discord
 
 from adapters.discord import render
 from adapters.discord.client import OutsourceBot, build_client, intents
-from adapters.runtime import settle_after_start_up
-from bench.common import Row, Scale, Section, median, percentile, quiet_heap
+from bench.common import Row, Scale, Section, measured_quietly, median, percentile
+from bench.planner import Planner
 from bench.procs import Server, free_port
 from bot import engine
 from bot.catalog import MAIN_DIALOG, Catalog
@@ -127,31 +127,6 @@ def plan_check(dialog: Dialog, *, number: int, rng: random.Random, now: float) -
         assert step.accepted, step.replies
         session, replies = step.session, step.replies
     return plan
-
-
-class Planner:
-    """Fresh checks (a click counts once per session version), saved to our store before use."""
-
-    def __init__(self, dialog: Dialog, store: SqliteStore | None) -> None:
-        self.dialog = dialog
-        self.store = store
-        self.number = 0
-        self.rng = random.Random(7)
-
-    async def checks(self, clicks: int) -> list[PlannedCheck]:
-        planned: list[PlannedCheck] = []
-        total = 0
-        while total < clicks:
-            self.number += 1
-            check = plan_check(self.dialog, number=self.number, rng=self.rng, now=time.time())
-            if not check.clicks:
-                continue
-            if self.store is not None:
-                await self.store.save(check.session, expected_version=0)
-            check.session = None  # only the JSON of the clicks stays in memory until they are sent
-            planned.append(check)
-            total += len(check.clicks)
-        return planned
 
 
 # --- the two clients --------------------------------------------------------------------------------
@@ -279,9 +254,9 @@ async def _click(side: Side, block: Block, click: Click, sent: float | None = No
     return False
 
 
+@measured_quietly
 async def closed_loop(side: Side, checks: list[PlannedCheck], *, clicks: int, users: int) -> Block:
     """`users` people, each clicking its next button as soon as its previous turn ended; stops after `clicks`."""
-    quiet_heap()
     block = Block(side.name, wanted=clicks)
     queue = deque(checks)
     remaining = clicks
@@ -304,12 +279,12 @@ async def closed_loop(side: Side, checks: list[PlannedCheck], *, clicks: int, us
     return block
 
 
+@measured_quietly
 async def paced(side: Side, checks: list[PlannedCheck], *, rate: float, seconds: float) -> Block:
     """Clicks arriving at a fixed rate, each from a user whose previous turn has ended (else a new user).
 
     Latency counts from the planned arrival time, so a client that falls behind is charged for it.
     """
-    quiet_heap()
     count = int(rate * seconds)
     block = Block(side.name, wanted=count)
     fresh = deque(deque(c.clicks) for c in checks)
@@ -391,7 +366,10 @@ async def run(scale: Scale, workdir: Path | None = None) -> Section:
     store = SqliteStore(workdir / "discord-turn.sqlite3")
     catalog = Catalog.load()
     dialog = catalog.dialogs[MAIN_DIALOG]
-    planner, bare_planner = Planner(dialog, store), Planner(dialog, None)
+    def plan(number: int, rng: random.Random) -> PlannedCheck:
+        return plan_check(dialog, number=number, rng=rng, now=time.time())
+
+    planner, bare_planner = Planner(plan, store), Planner(plan)
     errors = ErrorCount()
     saved_base = discord.http.Route.BASE
     ours_client: OutsourceBot | None = None
@@ -407,7 +385,6 @@ async def run(scale: Scale, workdir: Path | None = None) -> Section:
         await ours_client.login("bench-token")
         await bare_client.login("bench-token")
         await updating_client.login("bench-token")
-        settle_after_start_up()  # as `outsource-check discord` does after login; one process, so both sides get it
         ours, bare, updating = Side("ours", ours_client), Side("bare", bare_client), Side("updating", updating_client)
         logging.getLogger().addHandler(errors)  # after start-up (discord.py's voice notices are not turns)
         users, clicks = scale.discord_users, scale.discord_clicks
@@ -524,8 +501,9 @@ def _report(section: Section, scale: Scale, ours_runs: list[Block], bare_runs: l
         "a deferral (6) and an edit of @original only when the core needs more than 2 s). Bare: a "
         "plain `discord.Client` with one DynamicItem on the same custom_ids whose callback only sends the deferred update. "
         "Latencies come from the fake's arrival times (CLOCK_MONOTONIC, shared by both processes): our turn ends when the "
-        "update arrives (with the next question), the bare one when its callback arrives. Both clients run after "
-        "`adapters.runtime.settle_after_start_up()` (start-up objects frozen out of GC passes), as in production."
+        "update arrives (with the next question), the bare one when its callback arrives. Every block runs with the "
+        "process's heap so far (both clients' start-up objects included, as `settle_after_start_up()` freezes them in "
+        "production) frozen out of GC passes (`bench.common.quiet_heap`)."
     )
     section.notes.append(
         "Per block (ours/bare turns/s): " + ", ".join(f"{o.throughput:.0f}/{b.throughput:.0f}" for o, b in zip(ours_runs, bare_runs, strict=True))

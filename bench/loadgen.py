@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bench.common import SECRET, median, percentile, quiet_heap
+from bench.common import SECRET, measured_quietly, median, percentile
 from bench.fake_slack import LeanFakeSlack
 from bench.slack_clicks import PlannedCheck, sign
 
@@ -93,9 +93,9 @@ async def _one_turn(http, url: str, body: bytes, started: float, measure: Measur
     return True
 
 
+@measured_quietly
 async def closed_loop(url: str, checks: list[PlannedCheck], *, clicks: int, concurrency: int, fake: LeanFakeSlack | None) -> Measure:
     """`concurrency` users click as fast as their turns end, until `clicks` clicks were sent."""
-    quiet_heap()
     measure = Measure()
     queue = deque(checks)
     sent = 0
@@ -119,9 +119,9 @@ async def closed_loop(url: str, checks: list[PlannedCheck], *, clicks: int, conc
     return measure
 
 
+@measured_quietly
 async def paced(url: str, checks: list[PlannedCheck], *, rate: float, seconds: float, fake: LeanFakeSlack | None) -> Measure:
     """Clicks arrive at a fixed rate whatever the server does (latency measured from the planned send time)."""
-    quiet_heap()
     measure = Measure()
     idle: deque[tuple[PlannedCheck, int, int]] = deque(
         (c, 0, fake.message(c.channel, c.ts).updates if fake is not None else 0) for c in checks

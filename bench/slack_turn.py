@@ -10,13 +10,13 @@ compare-and-set save, ack, and the in-place update posted to the local fake Slac
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from pathlib import Path
 
 from bench.common import SECRET, Row, Scale, Section, median
 from bench.fake_slack import LeanFakeSlack
 from bench.loadgen import Measure, closed_loop, med, paced
+from bench.planner import Planner
 from bench.procs import Server, free_port, ours_env
 from bench.slack_clicks import PlannedCheck, plan_check
 from bot.catalog import MAIN_DIALOG, Catalog
@@ -25,34 +25,13 @@ from bot.stores import SqliteStore
 TITLE = "1. Slack turn vs a bare slack-bolt app"
 
 
-class Planner:
-    """Fresh checks for our app (a click only counts once per session version), saved before use."""
-
-    def __init__(self, store: SqliteStore, reply_root: str) -> None:
-        self.dialog = Catalog.load().dialogs[MAIN_DIALOG]
-        self.store = store
-        self.reply_root = reply_root
-        self.number = 0
-        self.rng = random.Random(7)
-
-    async def checks(self, clicks: int) -> list[PlannedCheck]:
-        planned: list[PlannedCheck] = []
-        total = 0
-        while total < clicks:
-            self.number += 1
-            check = plan_check(self.dialog, number=self.number, reply_root=self.reply_root, rng=self.rng, now=time.time())
-            await self.store.save(check.session, expected_version=0)
-            planned.append(check)
-            total += len(check.clicks)
-        return planned
-
-
 async def run(scale: Scale, workdir: Path) -> Section:
     section = Section("slack", TITLE)
     fake = await LeanFakeSlack().start()
     store_path = workdir / "slack-turn.sqlite3"
     store = SqliteStore(store_path)
-    planner = Planner(store, fake.root)
+    dialog = Catalog.load().dialogs[MAIN_DIALOG]
+    planner = Planner(lambda number, rng: plan_check(dialog, number=number, reply_root=fake.root, rng=rng, now=time.time()), store)
     bare = Server(["-m", "bench.bare_slack"], {"SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url}, workdir / "bare.log", free_port())
     updating = Server(["-m", "bench.bare_slack"], {"SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url, "BARE_UPDATE": "1"},
                       workdir / "bare-update.log", free_port())

@@ -18,10 +18,11 @@ from tests.conftest import REDIS_URL
 
 @pytest.fixture(autouse=True)
 def _bench_redis(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The benchmarks' own database (13) on whichever Redis the tests use."""
-    url = re.sub(r"/\d+$", "", REDIS_URL) + "/13"
+    """The benchmarks' own databases (13, and 12 for the stores' small side) on whichever Redis the tests use."""
+    server = re.sub(r"/\d+$", "", REDIS_URL)
     for module in (stores, crowd, memory):
-        monkeypatch.setattr(module, "BENCH_REDIS_URL", url)
+        monkeypatch.setattr(module, "BENCH_REDIS_URL", server + "/13")
+    monkeypatch.setattr(stores, "BENCH_REDIS_SMALL_URL", server + "/12")
 
 
 def produced_numbers(section: Section) -> None:

@@ -94,15 +94,10 @@ class Delivery:
         if session is None:  # no shared session (a one-off client): slack_sdk opens its own
             return (await AsyncWebhookClient(url=self.response_url).send_dict(data)).status_code
         body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-        for attempt in (1, 2):
-            try:
-                async with session.post(self.response_url, data=body, headers=JSON_HEADERS) as response:
-                    await response.read()
-                    return response.status
-            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return await _post(session, self.response_url, body)
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+            return await _post(session, self.response_url, body)  # the kept-alive connection was gone: once more
 
     @asynccontextmanager
     async def apologising(self, quiet: bool = False) -> AsyncIterator[None]:
@@ -190,3 +185,9 @@ class Delivery:
             await self.dm(f"I can't post in <#{channel}>: invite me there first (`/invite @Outsource Check`), then share again.")
             return
         await self.dm(f"Shared your result in <#{channel}>.")
+
+
+async def _post(session: aiohttp.ClientSession, url: str, body: bytes) -> int:
+    async with session.post(url, data=body, headers=JSON_HEADERS) as response:
+        await response.read()
+        return response.status

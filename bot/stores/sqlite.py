@@ -81,7 +81,7 @@ class SqliteStore:
         self._checkpointed_at = 0  # changes (on both connections) when the last checkpoint was started
         self._checkpointing: asyncio.Future | None = None
         self._pause_inline = False  # set while a checkpoint's second pass runs
-        self.checkpoints = 0  # finished background checkpoints (for tests and stats)
+        self.checkpoints = 0  # finished background checkpoints (the tests read it)
 
     async def _run(self, work: Callable[[sqlite3.Connection], object]) -> object:
         """Run inline when the database is free (the common case, well under a millisecond);

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.discord.conftest import DiscordUser
-from tests.discord.fake_discord import Message
+from tests.discord.fake_discord import Call, Message
 
 
 def kind_of(message: Message) -> str:
@@ -39,3 +41,17 @@ async def answer_by_clicking(user: DiscordUser, message: Message) -> None:
         await user.click("Type your answer", message)
         (modal,) = [c.body["data"] for c in user.h.fake.named("POST", r"/interactions/\d+/.+/callback") if c.body["type"] == 9][-1:]
         await user.submit(modal["custom_id"], "Buzz Social", message)
+
+
+def message_bodies(calls: list[Call]) -> list[dict]:
+    """Every body that carries text: channel messages and edits, follow-ups, interaction responses."""
+    bodies = []
+    for call in calls:
+        if not isinstance(call.body, dict):
+            continue
+        if call.path.endswith("/callback"):
+            if call.body.get("type") in (4, 7):
+                bodies.append(call.body["data"])
+        elif re.search(r"/messages(/\d+)?$", call.path) or call.path.startswith("/webhooks/"):
+            bodies.append(call.body)
+    return bodies

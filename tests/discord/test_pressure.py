@@ -11,8 +11,7 @@ import pytest
 from adapters.discord import words
 from bot.stores import SqliteStore
 from tests.discord.conftest import Harness, drain
-from tests.discord.fake_discord import Call
-from tests.discord.helpers import answer_by_clicking, kind_of
+from tests.discord.helpers import answer_by_clicking, kind_of, message_bodies
 
 NO_PINGS = {"parse": []}
 
@@ -163,20 +162,6 @@ async def test_a_followup_past_the_tokens_15_minutes_falls_back_to_a_fresh_messa
     fresh = ann.living()
     assert fresh.id != old.id and "question 2 of about" in fresh.text()
     assert old.components == []
-
-
-def message_bodies(calls: list[Call]) -> list[dict]:
-    """Every body that carries text a user could have written: messages, edits, followups, responses."""
-    bodies = []
-    for call in calls:
-        if not isinstance(call.body, dict):
-            continue
-        if call.path.endswith("/callback"):
-            if call.body.get("type") in (4, 7):
-                bodies.append(call.body["data"])
-        elif "/messages" in call.path or call.path.startswith("/webhooks/"):
-            bodies.append(call.body)
-    return bodies
 
 
 async def test_nothing_a_user_typed_can_ping_and_markdown_is_escaped(bot: Harness) -> None:

@@ -4,7 +4,6 @@ channel, the thread and each member's DM received, and what the store holds."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -12,8 +11,8 @@ from adapters.discord import team_render, words
 from adapters.discord.team import parse_deadline
 from bot.replies import DecisionRecord
 from tests.discord.conftest import ADMIN, GENERAL, MEMBER, DiscordUser, Harness, text_channel
-from tests.discord.fake_discord import Call, Message
-from tests.discord.helpers import first_select, is_result, kind_of
+from tests.discord.fake_discord import Message
+from tests.discord.helpers import first_select, is_result, kind_of, message_bodies
 
 NO_PINGS = {"parse": []}
 VIEW_CHANNEL = 1 << 10
@@ -77,20 +76,6 @@ async def take_and_finish(bot: Harness, user: DiscordUser, pick: int) -> Message
             return user.living()
         await answer(user, user.living(), pick)
     raise AssertionError("the check did not finish")
-
-
-def message_bodies(calls: list[Call]) -> list[dict]:
-    """Every body that carries text: channel messages and edits, follow-ups, interaction responses."""
-    bodies = []
-    for call in calls:
-        if not isinstance(call.body, dict):
-            continue
-        if call.path.endswith("/callback"):
-            if call.body.get("type") in (4, 7):
-                bodies.append(call.body["data"])
-        elif re.search(r"/messages(/\d+)?$", call.path) or call.path.startswith("/webhooks/"):
-            bodies.append(call.body)
-    return bodies
 
 
 async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> None:
