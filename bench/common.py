@@ -23,8 +23,11 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 R = TypeVar("R")
 ROOT = Path(__file__).resolve().parent.parent
+# The benchmarks' Redis. Every run keeps to keys under a prefix of its own and deletes only those
+# (bench/keyspace.py): nothing is flushed, so runs and test runs can share the server and database.
 BENCH_REDIS_URL = os.environ.get("OUTSOURCE_CHECK_BENCH_REDIS", "redis://127.0.0.1:6379/13")
-# the stores benchmark's small side, beside the large one on the same server (flushed, like 13)
+# the stores benchmark's small side, beside the large one on the same server: another database,
+# so that its key table stays small (Redis keeps one per database)
 BENCH_REDIS_SMALL_URL = os.environ.get("OUTSOURCE_CHECK_BENCH_REDIS_SMALL", "redis://127.0.0.1:6379/12")
 SECRET = "bench-signing-secret"
 

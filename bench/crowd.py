@@ -1,8 +1,9 @@
 """Benchmark 5: a crowd. Many people each run a whole check at once, on two processes sharing Redis.
 
 As in tests/slack/test_multiprocess.py, two real `outsource-check slack` processes in HTTP mode
-share one Redis (database 13 here) behind a round-robin "load balancer" (each request goes to the
-other process), against a local fake Slack. Every user starts with the slash command and clicks
+share one Redis (`OUTSOURCE_CHECK_BENCH_REDIS`, under a key prefix of this run's own, see
+bench/keyspace.py) behind a round-robin "load balancer" (each request goes to the other process),
+against a local fake Slack. Every user starts with the slash command and clicks
 the buttons of the message they actually see until the result. Afterwards the store is read back:
 every user must have exactly the answers they clicked, none lost and none doubled.
 """
@@ -14,6 +15,7 @@ import itertools
 import json
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,12 +23,12 @@ from urllib.parse import urlencode
 import aiohttp
 
 from adapters.slack.values import decode
+from bench import keyspace
 from bench.common import BENCH_REDIS_URL, SECRET, Row, Scale, Section, percentile, quiet_heap
 from bench.fake_slack import LeanFakeSlack, Message
 from bench.loadgen import TURN_TIMEOUT, post
 from bench.procs import Server, free_port, ours_env
 from bench.slack_clicks import TEAM, block_actions, choose, encode
-from bot.stores.redis import RedisStore
 
 TITLE = "5. Crowd: many users at once on two Slack processes sharing Redis"
 SLACK_LIMIT_MS = 3000.0
@@ -70,17 +72,18 @@ async def _until(fake: LeanFakeSlack, message: Message | None, channel: str, upd
 async def run(scale: Scale, workdir: Path, single_process_rate: float | None = None) -> Section:
     section = Section("crowd", TITLE)
     fake = await LeanFakeSlack().start()
-    store = RedisStore(BENCH_REDIS_URL)
-    await store._redis.flushdb(asynchronous=True)
+    store = keyspace.open_store(BENCH_REDIS_URL, "crowd")  # this run's keys only: runs may share the server
     servers = [
-        Server(["-m", "adapters.cli", "slack"], ours_env(fake.api_url, BENCH_REDIS_URL, SECRET), workdir / f"crowd{i}.log", free_port())
+        Server(keyspace.cli_args(store._p, "slack"), ours_env(fake.api_url, BENCH_REDIS_URL, SECRET), workdir / f"crowd{i}.log",
+               free_port())
         for i in range(2)
     ]
     acks: list[float] = []
     turns: list[float] = []
     errors = 0
     balancer = itertools.cycle(servers)
-    people = [Person(f"UC{i:06d}") for i in range(scale.crowd_users)]
+    run = uuid.uuid4().hex[:6].upper()  # user ids of this run alone
+    people = [Person(f"UC{run}{i:06d}") for i in range(scale.crowd_users)]
     try:
         await asyncio.gather(*(s.ready() for s in servers))
 
@@ -192,7 +195,6 @@ async def run(scale: Scale, workdir: Path, single_process_rate: float | None = N
     finally:
         for server in servers:
             server.stop()
-        await store._redis.flushdb(asynchronous=True)
-        await store.close()
+        await keyspace.close_store(store)
         await fake.stop()
     return section

@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
 
 from bench.common import ROOT, Row, Scale, Section, fmt, machine
 
-ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd")
+ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd", "sqlite_log")
 BEGIN, END = "<!-- bench:begin (written by python -m bench; edit below the end marker) -->", "<!-- bench:end -->"
 
 
@@ -49,6 +50,10 @@ async def run_section(name: str, scale: Scale, workdir: Path, done: dict[str, Se
         slack = done.get("slack")
         rate = slack.rows[0].ours if slack and slack.rows else None
         return await crowd.run(scale, workdir, single_process_rate=rate)
+    if name == "sqlite_log":
+        from bench import sqlite_log
+
+        return await sqlite_log.run(scale, workdir)
     raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(ORDER)}")
 
 
@@ -115,7 +120,9 @@ python -m bench --only slack,crowd   # re-measure some; the rest keep their last
 ```
 
 Redis must be running on 127.0.0.1:6379; the benchmarks use databases 13 and 12
-(`OUTSOURCE_CHECK_BENCH_REDIS`, `OUTSOURCE_CHECK_BENCH_REDIS_SMALL`) and flush only those. Nothing here is a pass/fail test:
+(`OUTSOURCE_CHECK_BENCH_REDIS`, `OUTSOURCE_CHECK_BENCH_REDIS_SMALL`), each run under key prefixes
+of its own (`oc-bench-...`), and delete only the keys they wrote: they never flush a database, so
+they can run beside the tests or another run. Nothing here is a pass/fail test:
 `tests/test_bench_smoke.py` only checks that each benchmark still runs and produces numbers.
 
 """
@@ -157,7 +164,10 @@ async def run(names: list[str], scale: Scale, results: dict, checkpoint: Path | 
 
 
 def save(results: dict, path: Path) -> None:
-    path.write_text(json.dumps(results, indent=1, default=str))
+    """Written whole or not at all (a temporary file renamed over it): a run beside another never leaves half a file."""
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as out:
+        out.write(json.dumps(results, indent=1, default=str))
+    os.replace(out.name, path)
 
 
 def main(argv: list[str] | None = None) -> int:

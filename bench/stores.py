@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bench import keyspace
 from bench.common import BENCH_REDIS_SMALL_URL, BENCH_REDIS_URL, Row, Scale, Section, median
 from bot import engine
 from bot.catalog import MAIN_DIALOG, Catalog
@@ -20,7 +21,6 @@ from bot.replies import Question
 from bot.service import ConversationService
 from bot.session import Session
 from bot.stores import MemoryStore, SqliteStore
-from bot.stores.redis import RedisStore
 
 TITLE = "4. Stores"
 
@@ -66,15 +66,17 @@ async def open_kind(kind: str, workdir: Path, name: str, url: str | None = None)
         return MemoryStore()
     if kind == "sqlite":
         return SqliteStore(workdir / f"{name}.sqlite3")
-    store = RedisStore(url or BENCH_REDIS_URL)  # read when called: the smoke tests point it elsewhere
-    await store._redis.flushdb(asynchronous=True)
-    return store
+    # Redis: a key prefix of this run's own (runs may share the server); the URL is read when
+    # called, since the smoke tests point it elsewhere
+    return keyspace.open_store(url or BENCH_REDIS_URL, f"stores-{name}")
 
 
-async def close_kind(kind: str, store) -> None:
+async def close_kind(kind: str, store) -> int | None:
+    """Close the store; Redis: after deleting this run's keys (and only those), returning how many there were."""
     if kind == "redis":
-        await store._redis.flushdb(asynchronous=True)
+        return await keyspace.close_store(store)
     await store.close()
+    return None
 
 
 async def cas_vs_plain(kind: str, workdir: Path, ops: int) -> tuple[float, float, list[float]]:
@@ -82,7 +84,6 @@ async def cas_vs_plain(kind: str, workdir: Path, ops: int) -> tuple[float, float
     store = await open_kind(kind, workdir, "cas")
     dialog = Catalog.load().dialogs[MAIN_DIALOG]
     session = engine.start(dialog, session_id="cas", owner="bench:cas", now=time.time()).session
-    await store.save(session, expected_version=0)
     plain = _plain_writer(kind, store)
     current = [session]
 
@@ -98,6 +99,7 @@ async def cas_vs_plain(kind: str, workdir: Path, ops: int) -> tuple[float, float
 
     cas_rates, plain_rates = [], []
     try:
+        await store.save(session, expected_version=0)
         for _ in range(5):
             plain_rates.append(await _rate(write, ops // 5))
             cas_rates.append(await _rate(cas, ops // 5))
@@ -178,20 +180,22 @@ class TurnWorkload:
 
 
 async def turn_vs_size(kind: str, workdir: Path, small: int, large: int, turns: int) -> tuple[float, float, list[float], str]:
-    """Median turn seconds with `small` vs `large` sessions stored: two stores side by side, in alternating blocks
-    (Redis: two databases of the same server), so a noisy neighbour hurts both alike."""
+    """Median turn seconds with `small` vs `large` sessions stored: two stores side by side, in alternating blocks,
+    so a noisy neighbour hurts both alike. Redis: each side under a key prefix of its own, the small one on
+    `OUTSOURCE_CHECK_BENCH_REDIS_SMALL`: by default another database of the same server, since Redis looks
+    every key up in one table per database, so a small side in the large side's database would be as big."""
     dialog = Catalog.load().dialogs[MAIN_DIALOG]
     finished_session = _finished(dialog)
     block = max(20, turns // 6)
     small_store = await open_kind(kind, workdir, "small", url=BENCH_REDIS_SMALL_URL)
     large_store = await open_kind(kind, workdir, "large")
-    await fill(kind, small_store, finished_session, small, 0)
-    started = time.perf_counter()
-    await fill(kind, large_store, finished_session, large, 0)
-    filled = time.perf_counter() - started
-    a, b = TurnWorkload(small_store, 50, "s"), TurnWorkload(large_store, 50, "l")
     small_times, large_times, ratios = [], [], []
     try:
+        await fill(kind, small_store, finished_session, small, 0)
+        started = time.perf_counter()
+        await fill(kind, large_store, finished_session, large, 0)
+        filled = time.perf_counter() - started
+        a, b = TurnWorkload(small_store, 50, "s"), TurnWorkload(large_store, 50, "l")
         await a.turns(block)
         await b.turns(block)  # warm both
         for _ in range(6):
@@ -199,10 +203,12 @@ async def turn_vs_size(kind: str, workdir: Path, small: int, large: int, turns: 
             small_times += s
             large_times += lg
             ratios.append(median(lg) / median(s))
-        size = f"{await large_store._redis.dbsize():,} keys" if kind == "redis" else f"{large:,}"
     finally:
-        await close_kind(kind, small_store)
-        await close_kind(kind, large_store)
+        try:
+            await close_kind(kind, small_store)
+        finally:
+            keys = await close_kind(kind, large_store)
+    size = f"{keys:,} keys" if keys is not None else f"{large:,}"
     return median(small_times), median(large_times), ratios, f"filled to {size} in {filled:.0f} s"
 
 
@@ -236,7 +242,8 @@ async def run(scale: Scale, workdir: Path) -> Section:
         "the store's own worker thread and lock; Redis: the same HSET, EXPIRE and ZADD in one pipelined round trip), in 5 "
         "alternating blocks. Turns: `ConversationService.handle(Answer)` (load, engine step, CAS save) on 50 live checks of "
         "the shipped dialog, with the store holding that many other finished sessions: two stores side by side, measured in 6 "
-        "alternating blocks (Redis: databases 12 and 13 of the same server)."
+        "alternating blocks (Redis: each side under a key prefix of this run's own, the small side in another database of the "
+        "same server, since Redis keeps one key table per database)."
     )
     section.notes.append(f"Finished session used as filler: {len(_finished(Catalog.load().dialogs[MAIN_DIALOG]).to_json())} bytes of JSON")
     return section

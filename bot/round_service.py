@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 
 from bot import engine, rounds, team
+from bot.answers import clean_text
 from bot.catalog import Catalog
 from bot.events import (
     CloseRound,
@@ -85,11 +86,13 @@ class Rounds:
         if self.catalog.get(action.dialog) is None:
             return [Notice("invalid", f"There is no check called '{action.dialog}'.")]
         now = self.clock()
+        # names and topics are typed by people: clean_text makes them one line and drops lone
+        # surrogates (JSON can carry "\ud800"), which no UTF-8 store can write
         round_ = Round(
             id=secrets.token_urlsafe(9),
             starter=user,
-            starter_name=action.name,
-            topic=action.topic[:200],
+            starter_name=clean_text(action.name),
+            topic=clean_text(action.topic)[:200],
             dialog_id=action.dialog,
             surface=action.surface,
             anonymous=action.anonymous,
@@ -104,11 +107,12 @@ class Rounds:
     async def _take(self, user: str, action: TakeRoundCheck, current: Round) -> list[Reply]:
         if not action.is_member:
             return [Notice("not_member", "Only members of this channel can join its round.")]
+        name = clean_text(action.name)
         revealed = await self._reveal_if_due(current)
         if revealed.status != current.status:  # the deadline passed: post the results instead
             return [*self._views(revealed), Notice("refused", "Time is up: the results are revealed.")]
         try:
-            rounds.join(current, user=user, name=action.name, session="", now=self.clock())  # refuse early, before a session exists
+            rounds.join(current, user=user, name=name, session="", now=self.clock())  # refuse early, before a session exists
         except Refused as exc:
             return [Notice("refused", str(exc))]
         dialog = self.catalog.dialogs[current.dialog_id]
@@ -117,7 +121,7 @@ class Rounds:
         )
         await self.store.save(step.session, expected_version=0)
         changed = await self._change(
-            current.id, lambda r: rounds.join(r, user=user, name=action.name, session=step.session.id, now=self.clock())
+            current.id, lambda r: rounds.join(r, user=user, name=name, session=step.session.id, now=self.clock())
         )
         if not isinstance(changed, Round):
             return [changed]

@@ -7,22 +7,67 @@ never asserted here (these machines are shared and noisy, see docs/performance.m
 from __future__ import annotations
 
 import math
-import re
+import uuid
+from collections.abc import Iterator
 
 import pytest
+from redis import Redis as SyncRedis
+from redis.asyncio import Redis as AsyncRedis
 
-from bench import crowd, discord_turn, engine_dialogs, memory, run, slack_turn, stores
+from bench import crowd, discord_turn, engine_dialogs, keyspace, memory, run, slack_turn, stores
 from bench.common import SMOKE, Row, Section
 from tests.conftest import REDIS_URL
 
 
 @pytest.fixture(autouse=True)
-def _bench_redis(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The benchmarks' own databases (13, and 12 for the stores' small side) on whichever Redis the tests use."""
-    server = re.sub(r"/\d+$", "", REDIS_URL)
+def _bench_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The tests' Redis database (OUTSOURCE_CHECK_TEST_REDIS) for every benchmark, both sides of the stores one
+    included: each run keeps to key prefixes of its own and deletes only those keys, so runs can share it.
+
+    A neighbour's key (another run's) must outlive the benchmark, and none of the benchmark's own may."""
     for module in (stores, crowd, memory):
-        monkeypatch.setattr(module, "BENCH_REDIS_URL", server + "/13")
-    monkeypatch.setattr(stores, "BENCH_REDIS_SMALL_URL", server + "/12")
+        monkeypatch.setattr(module, "BENCH_REDIS_URL", REDIS_URL)
+    monkeypatch.setattr(stores, "BENCH_REDIS_SMALL_URL", REDIS_URL)
+    used: list[str] = []
+    real_run_prefix = keyspace.run_prefix
+
+    def recorded(*args, **kwargs) -> str:
+        used.append(real_run_prefix(*args, **kwargs))
+        return used[-1]
+
+    monkeypatch.setattr(keyspace, "run_prefix", recorded)
+    redis = SyncRedis.from_url(REDIS_URL)
+    neighbour = f"oc-test-neighbour-{uuid.uuid4().hex}"
+    redis.set(neighbour, "another run's", ex=600)
+    try:
+        yield
+        assert redis.get(neighbour) == b"another run's", "a benchmark deleted a key it did not write"
+        left = {p: n for p in used if (n := sum(1 for _ in redis.scan_iter(match=p + "*", count=1000)))}
+        assert not left, f"a benchmark left keys behind: {left}"
+    finally:
+        redis.delete(neighbour)
+        redis.close()
+
+
+async def test_a_run_deletes_its_own_keys_and_nothing_else() -> None:
+    redis = AsyncRedis.from_url(REDIS_URL)
+    prefix = keyspace.run_prefix("unit")
+    glob = prefix[:-1] + "[*]?:"  # a prefix with glob characters, which SCAN MATCH must read literally
+    mine = [f"{prefix}s:{i}" for i in range(2500)] + [f"{glob}a"]
+    others = [prefix[:-1] + "x:s:1", prefix[:-2] + ":s:1", prefix[:-1] + "*Z:b", "elsewhere:" + prefix]
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in mine + others:
+                pipe.set(key, "1", ex=600)
+            await pipe.execute()
+        assert await keyspace.drop_keys(redis, prefix) == 2500
+        assert await keyspace.drop_keys(redis, glob) == 1
+        assert await redis.exists(*mine) == 0 and await redis.exists(*others) == len(others)
+        with pytest.raises(ValueError):
+            await keyspace.drop_keys(redis, "")
+    finally:
+        await redis.delete(*mine, *others)
+        await redis.aclose()
 
 
 def produced_numbers(section: Section) -> None:

@@ -151,14 +151,14 @@ async def test_a_burst_larger_than_the_redis_pool_waits_instead_of_failing(tmp_p
 
 
 async def test_sqlite_waits_for_another_process_holding_the_lock(tmp_path: Path) -> None:
-    """Inline when the file is free; when another process holds the write lock, wait in a thread."""
+    """While another process holds the write lock, a save waits for it in the store's thread, not on the loop."""
     import sqlite3
 
     store = SqliteStore(tmp_path / "busy.sqlite3", clock=Clock())
     other = sqlite3.connect(tmp_path / "busy.sqlite3", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process is writing
     saving = asyncio.ensure_future(store.save(session("s1", version=1), expected_version=0))
-    await asyncio.sleep(0)  # let the save try inline and move to its thread
+    await asyncio.sleep(0)  # the save reaches the store's thread and waits there
     assert not saving.done(), "the save waits for the lock instead of failing"
     other.execute("COMMIT")
     assert await asyncio.wait_for(saving, 15)
@@ -167,42 +167,119 @@ async def test_sqlite_waits_for_another_process_holding_the_lock(tmp_path: Path)
     await store.close()
 
 
-async def test_sqlite_checkpoints_its_log_in_the_background_never_inside_a_save(tmp_path: Path) -> None:
-    """SQLite's own checkpoint would run inside whichever save filled the log (an fsync on the event loop)."""
+async def test_sqlite_leaves_its_log_to_sqlite_itself(tmp_path: Path) -> None:
+    """No checkpoint machinery of ours: SQLite's own automatic checkpoint and size limit, said out loud."""
+    from bot.stores.sqlite import JOURNAL_SIZE_LIMIT, WAL_AUTOCHECKPOINT_PAGES
+
+    store = SqliteStore(tmp_path / "pragmas.sqlite3", clock=Clock())
+    pragmas = await store._run(lambda db: [db.execute(f"PRAGMA {name}").fetchone()[0] for name in (
+        "journal_mode", "wal_autocheckpoint", "journal_size_limit", "secure_delete", "synchronous")])
+    assert pragmas == ["wal", WAL_AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT, 1, 1]  # synchronous 1: NORMAL
+    await store.close()
+
+
+def big_session(number: int) -> Session:
+    """About 2 KB of JSON, so a few hundred saves fill several checkpoints' worth of log."""
+    return session(f"s{number:05d}", owner=f"slack:T1:U{number % 7}", version=1, answers=(AnswerRecord("name", "x" * 2000),))
+
+
+async def test_a_checkpoint_puts_every_save_in_the_file_and_empties_the_log(tmp_path: Path) -> None:
+    """After many saves, an explicit checkpoint leaves the -wal file within journal_size_limit (empty, in
+    fact) and every row in the database file itself: a copy of that file alone holds them all."""
+    import shutil
     import sqlite3
 
-    from bot.stores.sqlite import CHECKPOINT_EVERY
+    from bot.stores.sqlite import JOURNAL_SIZE_LIMIT
 
     path = tmp_path / "log.sqlite3"
     store = SqliteStore(path, clock=Clock())
-    assert store._fast.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
-    assert store._db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
-    rounds = 8
+    saves = 3 * JOURNAL_SIZE_LIMIT // 2000  # three times the log's limit in session data alone
+    for number in range(saves):
+        assert await store.save(big_session(number), expected_version=0)
+    busy, _, _ = await store.checkpoint()
+    assert busy == 0
     wal = Path(f"{path}-wal")
-    one_interval = 0  # the log's size once one interval's changes are in it
-    for number in range(CHECKPOINT_EVERY * rounds):
-        assert await store.save(session(f"s{number}", version=1), expected_version=0)
-        if number == CHECKPOINT_EVERY - 2:
-            one_interval = wal.stat().st_size
-        await asyncio.sleep(0)
-    while store._checkpointing is not None:  # the last one may still be running
-        await asyncio.sleep(0.01)
-    assert store.checkpoints >= rounds // 2, "checkpoints ran as the log grew (one at a time)"
-    assert wal.stat().st_size <= 2.5 * one_interval, "the log was written back and started over, not grown without end"
+    assert wal.stat().st_size <= JOURNAL_SIZE_LIMIT
+    assert wal.stat().st_size == 0, "TRUNCATE empties the log"
+    shutil.copyfile(path, tmp_path / "alone.sqlite3")  # the file without its -wal and -shm
+    with sqlite3.connect(tmp_path / "alone.sqlite3") as copy:
+        assert copy.execute("SELECT count(*) FROM sessions").fetchone() == (saves,)
+    assert await store.save(big_session(0).bump(node="hours"), expected_version=1), "the store goes on after it"
     await store.close()
-    with sqlite3.connect(path) as db:  # everything is in the file once the store has closed
-        assert db.execute("SELECT count(*) FROM sessions").fetchone() == (CHECKPOINT_EVERY * rounds,)
 
 
-async def test_a_call_waiting_in_a_thread_does_not_send_the_calls_after_it_there(tmp_path: Path) -> None:
-    """Under load, one call waiting in a worker thread once diverted every later call to a thread too."""
-    store = SqliteStore(tmp_path / "cascade.sqlite3", clock=Clock())
-    assert await store.save(session("s1", version=1), expected_version=0)
-    store._lock.acquire()  # as while a call of ours waits in a worker thread for another process's lock
-    try:
-        assert (await asyncio.wait_for(store.load("s1"), 5)).version == 1
-        assert await asyncio.wait_for(store.save(session("s1", version=2), expected_version=1), 5)
-    finally:
-        store._lock.release()
-    assert (await store.load("s1")).version == 2
+async def test_closing_the_store_writes_the_log_back_and_removes_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.stores.sqlite import JOURNAL_SIZE_LIMIT
+
+    path = tmp_path / "closed.sqlite3"
+    store = SqliteStore(path, clock=Clock())
+    saves = 3 * JOURNAL_SIZE_LIMIT // 2000
+    for number in range(saves):
+        assert await store.save(big_session(number), expected_version=0)
     await store.close()
+    await store.close()  # a second close does nothing
+    wal = Path(f"{path}-wal")
+    assert not wal.exists() or wal.stat().st_size <= JOURNAL_SIZE_LIMIT
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM sessions").fetchone() == (saves,)
+
+
+async def test_every_sqlite_statement_runs_in_the_stores_thread_never_on_the_event_loop(tmp_path: Path) -> None:
+    """SQLite checkpoints inside the commit that fills the log, so where the statements run is where it runs."""
+    import threading
+
+    from bot.stores.sqlite import JOURNAL_SIZE_LIMIT
+
+    store = SqliteStore(tmp_path / "threads.sqlite3", clock=Clock())
+    threads: set[int] = set()
+    await store._run(lambda db: db.set_trace_callback(lambda _: threads.add(threading.get_ident())))
+    for number in range(2 * JOURNAL_SIZE_LIMIT // 2000):  # past SQLite's automatic checkpoint at least once
+        assert await store.save(big_session(number), expected_version=0)
+        assert (await store.load(f"s{number:05d}")).version == 1
+    await store.forget("slack:T1:U1")
+    await store.purge_expired()
+    assert threads and threading.get_ident() not in threads
+    assert len(threads) == 1, "one thread: calls run in order"
+    await store.close()
+
+
+async def test_a_store_error_is_a_try_again_but_a_bug_in_our_sql_is_not_hidden(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.stores import StoreUnavailable
+
+    store = SqliteStore(tmp_path / "errors.sqlite3", clock=Clock())
+
+    def disk_trouble(db):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.raises(StoreUnavailable, match="disk I/O error"):
+        await store._run(disk_trouble)
+    with pytest.raises(sqlite3.OperationalError):
+        await store._run(lambda db: db.execute("SELECT nope FROM sessions"))  # noqa: B023 (ours: not an outage)
+    await store.close()
+
+
+def test_forget_tries_again_to_empty_the_log_while_another_process_checkpoints() -> None:
+    """SQLite's checkpoint gives up at once (busy = 1) while another process runs one; forget's tries again."""
+    from bot.stores.sqlite import empty_log
+
+    class Busy:
+        def __init__(self, times: int) -> None:
+            self.left, self.calls = times, 0
+
+        def execute(self, sql: str):
+            assert sql == "PRAGMA wal_checkpoint(TRUNCATE)"
+            self.calls += 1
+            self.left -= 1
+            return self
+
+        def fetchone(self) -> tuple[int, int, int]:
+            return (1, -1, -1) if self.left >= 0 else (0, 0, 0)
+
+    twice = Busy(2)
+    assert empty_log(twice, pause=0) and twice.calls == 3
+    always = Busy(10**9)
+    assert not empty_log(always, budget=0, pause=0) and always.calls == 1

@@ -22,10 +22,10 @@ from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_cli
 from adapters.discord.settings import DiscordSettings, SettingsError, read_settings
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
-from adapters.runtime import settle_after_start_up
+from adapters.runtime import expiring, purge_every, settle_after_start_up
 from bot.catalog import Catalog
 from bot.service import ConversationService
-from bot.stores import open_store
+from bot.stores import StoreUnavailable, checked, open_store
 
 PREFIX = "outsource-check discord"
 log = logging.getLogger("outsource_check.discord")
@@ -59,8 +59,9 @@ async def serve(
     """Run until the gateway gives up or `stop` is set (by default: on SIGTERM or SIGINT)."""
     point_at(settings)
     try:
-        store = open_store(store_spec)
-    except ValueError as exc:
+        every = purge_every()
+        store = await checked(open_store(store_spec))
+    except (ValueError, StoreUnavailable) as exc:
         print(f"{PREFIX}: {exc}", file=sys.stderr)
         return 2
     service = ConversationService(catalog=catalog, store=store)
@@ -82,7 +83,8 @@ async def serve(
         log.info("signed in as %s%s", client.user, _shard_words(shards, shard_ids))
         ops = await start_ops_server(store, host="0.0.0.0", port=ops_port())
         settle_after_start_up()
-        await serve_until_stopped(client, stop if stop is not None else stop_on_signals())
+        async with expiring(store, every):
+            await serve_until_stopped(client, stop if stop is not None else stop_on_signals())
     except discord.PrivilegedIntentsRequired:
         print(f"{PREFIX}: Discord refused the gateway intents (this bot needs no privileged ones)", file=sys.stderr)
         return 2

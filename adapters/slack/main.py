@@ -12,13 +12,14 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
-from adapters.runtime import settle_after_start_up
+from adapters.runtime import expiring, purge_every, settle_after_start_up
 from adapters.slack.app import build_app, make_client
+from adapters.slack.replay import SeenRequests
 from adapters.slack.server import run_http, run_socket_mode
 from adapters.slack.settings import SettingsError, read_settings
 from bot.catalog import Catalog
 from bot.service import ConversationService
-from bot.stores import open_store
+from bot.stores import StoreUnavailable, checked, open_store
 
 
 def run(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -46,8 +47,9 @@ async def _serve_with(settings, catalog: Catalog, store_spec: str | None, client
         print(f"outsource-check slack: cannot reach the Slack Web API at {settings.api_url} ({exc})", file=sys.stderr)
         return 2
     try:
-        store = open_store(store_spec)
-    except ValueError as exc:
+        every = purge_every()
+        store = await checked(open_store(store_spec))
+    except (ValueError, StoreUnavailable) as exc:
         print(f"outsource-check slack: {exc}", file=sys.stderr)
         return 2
     service = ConversationService(catalog=catalog, store=store)
@@ -56,10 +58,12 @@ async def _serve_with(settings, catalog: Catalog, store_spec: str | None, client
     ops = await start_ops_server(store, host=settings.host, port=ops_port())
     settle_after_start_up()
     try:
-        if settings.socket_mode:
-            await run_socket_mode(app, settings.app_token)
-        else:
-            await run_http(app, host=settings.host, port=settings.port)
+        async with expiring(store, every):
+            if settings.socket_mode:
+                await run_socket_mode(app, settings.app_token)
+            else:
+                seen = SeenRequests.for_store(store)  # in Redis when the store is: every process sees every request
+                await run_http(app, host=settings.host, port=settings.port, signing_secret=settings.signing_secret, seen=seen)
     finally:
         if ops is not None:
             await ops.cleanup()

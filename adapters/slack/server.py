@@ -2,32 +2,160 @@
 
 HTTP mode is stateless apart from the shared store, so several processes can run behind one
 load balancer; Socket Mode needs no public URL at all.
+
+Every HTTP request passes `RequestGate` before bolt sees it: the signature is checked on the raw
+bytes before anything parses them, and a signed request seen before does nothing. Whatever is
+refused gets a 4xx and one WARNING line, never a traceback: anyone on the internet can send
+anything to this URL. (bolt checks the signature once more itself, which costs one HMAC.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
+import sys
 import time
+from collections.abc import Callable
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from aiohttp.http_exceptions import HttpProcessingError
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import Clock, SignatureVerifier
 
 from adapters.logs import new_turn
+from adapters.slack.replay import SeenRequests
 from bot.metrics import ACK_SECONDS
 
 log = logging.getLogger("outsource_check.slack")
 
 EVENTS_PATH = "/slack/events"
+WINDOW = 5 * 60  # seconds either side of now in which a signature counts, as slack_sdk's SignatureVerifier has it
+TIMESTAMP = re.compile(r"[0-9]{1,12}")  # whole seconds since 1970, ASCII digits only
+SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")  # v0 is the only version Slack signs with
 
 
-def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
+class Refused(Exception):
+    """A request that is not Slack's: its status, and the reason for the one log line.
+
+    `logged`: aiohttp itself logs this one (through HttpLog) once the handler has answered.
+    """
+
+    def __init__(self, status: int, reason: str, *, logged: bool = False) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.logged = logged
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short log line: aiohttp's messages span lines and quote what was sent."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]
+
+
+class HttpLog(logging.LoggerAdapter):
+    """aiohttp's own log (`aiohttp.server`), for the HTTP it rejects before or after our handler.
+
+    A malformed HTTP message (a header line over 8 KB, broken chunks, a body that is not the gzip
+    it claims) is the sender's doing: one WARNING line, no traceback. Anything else, such as an
+    exception escaping a handler, stays an ERROR with its traceback.
+    """
+
+    def exception(self, msg, *args, exc_info=True, **kwargs) -> None:  # type: ignore[override]
+        exc = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
+        if isinstance(exc, HttpProcessingError | web.RequestPayloadError):
+            sender = f" from {args[0]}" if args and "from %s" in str(msg) else ""
+            self.warning("refused malformed HTTP%s: %s", sender, one_line(exc))
+        else:
+            self.error(msg, *args, exc_info=exc_info, **kwargs)
+
+
+class _Clock(Clock):
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now()
+
+
+class RequestGate:
+    """Turns an HTTP request into bolt's request only if Slack signed it and it is new.
+
+    In this order, each step on what the step before vouched for: the two Slack headers are
+    present and well formed; the timestamp is inside the window; the body (read up to aiohttp's
+    size limit) is UTF-8 and its signature right; bolt can parse it; and it was not seen before.
+    """
+
+    def __init__(self, signing_secret: str, seen: SeenRequests | None = None, *, clock: Callable[[], float] = time.time) -> None:
+        self.verifier = SignatureVerifier(signing_secret, clock=_Clock(clock))
+        self.seen = seen if seen is not None else SeenRequests()
+        self.clock = clock
+
+    async def admit(self, request: web.Request) -> AsyncBoltRequest | None:
+        """Bolt's request; None for a request already taken (acknowledge it, do nothing); else `Refused`."""
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        signature = request.headers.get("X-Slack-Signature")
+        if timestamp is None or signature is None:
+            raise Refused(401, "no Slack signature")
+        if not TIMESTAMP.fullmatch(timestamp):
+            raise Refused(401, "a malformed X-Slack-Request-Timestamp")
+        if not SIGNATURE.fullmatch(signature):
+            raise Refused(401, "a malformed X-Slack-Signature")
+        age = self.clock() - int(timestamp)
+        if abs(age) > WINDOW:
+            when = f"{age:.0f} s old" if age > 0 else f"{-age:.0f} s ahead"
+            raise Refused(401, f"a timestamp {when}, outside the {WINDOW} s window (is this clock right?)")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise Refused(413, "a body over the size limit") from None
+        except (web.RequestPayloadError, HttpProcessingError) as exc:  # broken chunks or content encoding
+            raise Refused(400, f"an unreadable body ({one_line(exc)})", logged=True) from None
+        except ConnectionError as exc:  # the sender hung up mid-body
+            raise Refused(400, f"an unreadable body ({one_line(exc)})") from None
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused(400, "a body that is not UTF-8") from None
+        if not self.verifier.is_valid(body, timestamp, signature):
+            raise Refused(401, "a wrong signature")
+        try:  # what bolt's to_bolt_request does, on the bytes just verified
+            parsed = AsyncBoltRequest(body=body, query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+        except Exception as exc:  # whatever the parser trips on, the request is refused
+            raise Refused(400, f"a signed body that is no Slack payload ({type(exc).__name__})") from None
+        if not isinstance(parsed.body, dict):
+            raise Refused(400, "a signed body that is no Slack payload")
+        if await self.seen.seen_request(f"{timestamp}:{signature}", int(timestamp) + WINDOW - self.clock() + 1):
+            return None
+        return parsed
+
+
+def web_app(
+    app: AsyncApp, *, signing_secret: str, seen: SeenRequests | None = None, path: str = EVENTS_PATH
+) -> web.Application:
+    """`seen`: where signed requests are remembered (`SeenRequests.for_store(store)`); this process alone if None."""
+    gate = RequestGate(signing_secret, seen)
+
     async def dispatch(request: web.Request) -> web.Response:
         started = time.perf_counter()
         new_turn()
-        response = await app.async_dispatch(await to_bolt_request(request))
+        try:
+            bolt_request = await gate.admit(request)
+        except Refused as refused:
+            if not refused.logged:
+                log.warning("refused a request from %s: %s", request.remote, refused.reason)
+            return web.json_response({"error": "invalid request"}, status=refused.status)
+        if bolt_request is None:
+            retry = request.headers.get("X-Slack-Retry-Num")
+            if retry is not None:  # Slack sent it again, thinking the first was lost: acknowledged, as bolt would
+                log.info("Slack re-sent a request already taken (retry %s): nothing done twice", retry[:8])
+            else:
+                log.warning("ignored a replayed request from %s: it was taken before", request.remote)
+            return web.Response(status=200, text="")
+        response = await app.async_dispatch(bolt_request)
         ACK_SECONDS.labels("slack").observe(time.perf_counter() - started)
         return await to_aiohttp_response(response)
 
@@ -40,17 +168,21 @@ def web_app(app: AsyncApp, path: str = EVENTS_PATH) -> web.Application:
     return application
 
 
-async def serve(app: AsyncApp, *, host: str, port: int, path: str = EVENTS_PATH) -> web.AppRunner:
+async def serve(
+    app: AsyncApp, *, host: str, port: int, signing_secret: str, seen: SeenRequests | None = None, path: str = EVENTS_PATH
+) -> web.AppRunner:
     """Start listening and return the runner (its `addresses` tell the real port when port is 0)."""
-    runner = web.AppRunner(web_app(app, path), access_log=None)  # per-turn logs come from the app, with ids
+    application = web_app(app, signing_secret=signing_secret, seen=seen, path=path)
+    # per-turn logs come from the app, with ids; malformed HTTP gets one line (HttpLog)
+    runner = web.AppRunner(application, access_log=None, logger=HttpLog(logging.getLogger("aiohttp.server")))
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
 
 
-async def run_http(app: AsyncApp, *, host: str, port: int) -> None:
+async def run_http(app: AsyncApp, *, host: str, port: int, signing_secret: str, seen: SeenRequests | None = None) -> None:
     already = asyncio.all_tasks()
-    runner = await serve(app, host=host, port=port)
+    runner = await serve(app, host=host, port=port, signing_secret=signing_secret, seen=seen)
     log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
     try:
         await _until_stopped()

@@ -8,11 +8,14 @@ from bot.stores.base import SessionStore, StoreUnavailable, data_dir, ttl_second
 from bot.stores.memory import MemoryStore
 from bot.stores.sqlite import SqliteStore
 
-__all__ = ["MemoryStore", "SessionStore", "SqliteStore", "StoreUnavailable", "open_store"]
+__all__ = ["MemoryStore", "SessionStore", "SqliteStore", "StoreUnavailable", "checked", "open_store"]
 
 
 def open_store(spec: str | None = None) -> SessionStore:
-    """`memory:`, `redis://host:port/db`, a SQLite file path, or unset for `$OUTSOURCE_CHECK_DATA/sessions.sqlite3`."""
+    """`memory:`, `redis://host:port/db`, a SQLite file path, or unset for `$OUTSOURCE_CHECK_DATA/sessions.sqlite3`.
+
+    Raises ValueError for a malformed setting, StoreUnavailable for a SQLite file that cannot be opened.
+    """
     spec = spec if spec is not None else os.environ.get("OUTSOURCE_CHECK_STORE", "")
     if spec == "memory:":
         return MemoryStore(ttl=ttl_seconds())
@@ -21,3 +24,17 @@ def open_store(spec: str | None = None) -> SessionStore:
 
         return RedisStore(spec, ttl=ttl_seconds())
     return SqliteStore(spec or data_dir() / "sessions.sqlite3", ttl=ttl_seconds())
+
+
+async def checked(store: SessionStore) -> SessionStore:
+    """The store, once `check()` found it usable; otherwise it is closed and StoreUnavailable says why, in one line.
+
+    Every command that serves users runs this at start-up: a read-only, damaged or foreign SQLite
+    file, or a Redis that does not answer, stops the command before anyone talks to it.
+    """
+    try:
+        await store.check()
+    except BaseException:
+        await store.close()
+        raise
+    return store

@@ -66,6 +66,10 @@ class SessionStore(Protocol):
         """Whether the store answers (for readiness checks)."""
         ...
 
+    async def check(self) -> None:
+        """At start-up: raise StoreUnavailable, with one line saying what is wrong, unless the store is usable."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -84,4 +88,18 @@ def data_dir() -> Path:
 
 
 def ttl_seconds() -> float:
-    return float(os.environ.get("OUTSOURCE_CHECK_SESSION_TTL", DEFAULT_TTL_SECONDS))
+    """`OUTSOURCE_CHECK_SESSION_TTL`: seconds; a ValueError that names the setting otherwise."""
+    return seconds_setting("OUTSOURCE_CHECK_SESSION_TTL", DEFAULT_TTL_SECONDS)
+
+
+def seconds_setting(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return float(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{name} must be a positive number of seconds, not {text[:40]!r}")
+    return value

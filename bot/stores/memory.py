@@ -93,5 +93,8 @@ class MemoryStore:
     async def ping(self) -> bool:
         return True
 
+    async def check(self) -> None:
+        return None
+
     async def close(self) -> None:
         return None

@@ -15,9 +15,11 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.rounds import Round
@@ -38,6 +40,26 @@ for i = 2, #KEYS do
 end
 return 1
 """
+
+# replies that mean the server cannot serve now (out of memory, a read-only replica, persistence
+# failing, still loading, a script running too long, wrong credentials), not that our command is wrong
+OUTAGE_REPLIES = ("OOM", "READONLY", "MISCONF", "LOADING", "BUSY", "MASTERDOWN", "NOAUTH", "WRONGPASS", "NOPERM")
+
+
+def is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
+        return True
+    return isinstance(exc, ResponseError) and str(exc).split(" ", 1)[0].upper() in OUTAGE_REPLIES
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
 
 
 class RedisStore:
@@ -65,6 +87,7 @@ class RedisStore:
             decode_responses=True,
         )
         self._redis = aioredis.Redis(connection_pool=pool)
+        self._shown = shown(url)
         self._ttl = ttl
         self._clock = clock
         self._p = prefix
@@ -73,8 +96,10 @@ class RedisStore:
     async def _run(self, work: Callable[[], Awaitable[T]]) -> T:
         try:
             return await work()
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        except (RedisError, OSError) as exc:
+            if is_outage(exc):
+                raise StoreUnavailable(str(exc)) from exc
+            raise
 
     def _session_key(self, session_id: str) -> str:
         return f"{self._p}s:{session_id}"
@@ -126,13 +151,16 @@ class RedisStore:
             return await pipe.execute()
 
     async def forget(self, owner: str) -> int:
+        """Every key of the user: their sessions, their session index and their round index (`:r`).
+
+        The round index is written by `save_round` for every member; the service takes the user
+        out of their rounds (or deletes the ones they started) before it calls this.
+        """
         index = self._user_sessions(owner)
         ids = await self._run(lambda: self._redis.zrange(index, 0, -1))
-        if not ids:
-            return 0
         keys = [self._session_key(i) for i in ids]
-        existing = await self._run(lambda: self._redis.exists(*keys))
-        await self._run(lambda: self._redis.delete(*keys, index))
+        existing = await self._run(lambda: self._redis.exists(*keys)) if keys else 0
+        await self._run(lambda: self._redis.delete(*keys, index, self._user_rounds(owner)))
         return int(existing)
 
     async def purge_expired(self) -> int:
@@ -195,11 +223,20 @@ class RedisStore:
                 text = await self._redis.hget(key, "d")
                 if text is not None:
                     yield Session.from_json(text)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        except (RedisError, OSError) as exc:
+            if is_outage(exc):
+                raise StoreUnavailable(str(exc)) from exc
+            raise
 
     async def ping(self) -> bool:
         return bool(await self._run(lambda: self._redis.ping()))
+
+    async def check(self) -> None:
+        try:
+            await self._redis.ping()
+        except (RedisError, OSError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise StoreUnavailable(f"cannot reach Redis at {self._shown} ({reason})") from exc
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -1,25 +1,37 @@
 """The embedded default store: one SQLite file, safe for several processes on one machine.
 
 Compare-and-set is a single `UPDATE ... WHERE version = ?`, so SQLite's own locking decides races
-between processes. A call runs inline while the file is free (well under a millisecond) and in a
-worker thread while another process holds a lock. The one slow thing SQLite does on its own, the
-WAL checkpoint (copying the log back into the file, with an fsync), would otherwise run inside
-whichever save crossed 1,000 log pages, stalling the adapter's event loop for 10-35 ms: here it
-runs in a worker thread, on a connection of its own, after every `CHECKPOINT_EVERY` changes.
+between processes. Each store has one connection, used only by one worker thread of its own:
+every call waits its turn there, so nothing SQLite does (waiting for another process's lock, an
+fsync) ever runs on the adapter's event loop.
+
+The write-ahead log stays bounded by SQLite itself: `wal_autocheckpoint` copies the log back
+into the file once it holds `WAL_AUTOCHECKPOINT_PAGES` pages (inside the commit that crossed it,
+so on the worker thread), the next write then starts the log over from its beginning, and
+`journal_size_limit` cuts the file back to `JOURNAL_SIZE_LIMIT` bytes when a burst (or another
+process's long read) made it larger. `python -m bench --only sqlite_log` measures the bound.
+
+Deleted rows are overwritten with zeros (`secure_delete`), and `forget` checkpoints and empties
+the log before it returns, so a forgotten user's answers are in none of the three files.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from bot.rounds import Round
 from bot.session import Session
 from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable, round_users
+
+T = TypeVar("T")
+log = logging.getLogger("outsource_check.store")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -49,104 +61,123 @@ CREATE TABLE IF NOT EXISTS seen (
 );
 """
 
+BUSY_TIMEOUT_MS = 10_000  # how long a call waits for another process's write lock before "try again"
+WAL_AUTOCHECKPOINT_PAGES = 1000  # SQLite's own default, said out loud: about 4 MB of log with 4 KiB pages
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes of log kept on disk once it starts over (one checkpoint's worth)
+HINT_WRITABLE = "SQLite must be able to write the file and create its -wal and -shm files beside it"
+HINT_RESTORE = "restore it from a backup, or move it aside to start with an empty store"
+
 
 def db_page(db: sqlite3.Connection, after: str, size: int = 1000) -> list[tuple[str, str]]:
     return db.execute("SELECT id, data FROM sessions WHERE id > ? ORDER BY id LIMIT ?", (after, size)).fetchall()
 
 
-BUSY_TIMEOUT_MS = 10_000
-CHECKPOINT_EVERY = 500  # rows changed between background checkpoints (SQLite's own default: 1,000 pages)
+# SQLite's primary result codes that say the file, the disk or another process is at fault
+OUTAGE_CODES = frozenset({
+    sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOTADB,
+})
+
+
+def is_outage(exc: sqlite3.Error) -> bool:
+    """Locked too long, disk full or failing, file read-only or damaged: "try again", not a bug in our SQL."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in OUTAGE_CODES
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+def describe(path: Path, exc: BaseException) -> str:
+    """One line a person running the bot can act on."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    lowered = reason.lower()
+    if "not a database" in lowered:
+        return f"the SQLite store {path} is not an SQLite database ({reason}): is OUTSOURCE_CHECK_STORE (or --store) the right file?"
+    if "malformed" in lowered or "corrupt" in lowered or lowered.startswith("*** in database"):
+        return f"the SQLite store {path} is damaged ({reason}): {HINT_RESTORE}"
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered or isinstance(exc, PermissionError):
+        return f"cannot write the SQLite store {path} ({reason}): {HINT_WRITABLE} (in {path.parent})"
+    return f"cannot use the SQLite store {path} ({reason})"
+
+
+def empty_log(db: sqlite3.Connection, *, budget: float = 1.0, pause: float = 0.02) -> bool:
+    """Copy the whole log into the file and truncate it to nothing; False if other processes kept it busy.
+
+    A checkpoint gives up at once while another process runs one of its own (it waits, up to the
+    busy timeout, only for readers and writers), so it is tried again for up to `budget` seconds.
+    """
+    deadline = time.monotonic() + budget
+    while True:
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(pause)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: an fsync per checkpoint, none per commit
+        db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros, not left in free space
+        db.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        db.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
+        db.executescript(SCHEMA)
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 class SqliteStore:
     def __init__(
         self, path: str | Path, *, ttl: float = DEFAULT_TTL_SECONDS, clock: Callable[[], float] = time.time
     ) -> None:
+        """Opens (or creates) the file; a file that cannot be used raises StoreUnavailable with one clear line."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._ttl = ttl
         self._clock = clock
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        # the inline path's own connection never waits for a lock: busy, the call moves to a thread
-        self._fast = sqlite3.connect(self.path, check_same_thread=False, timeout=0, isolation_level=None)
-        self._fast.execute("PRAGMA synchronous=NORMAL")
-        # checkpoints run in the background on a third connection, never inside a call
-        self._checkpointer = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        for db in (self._db, self._fast):
-            db.execute("PRAGMA wal_autocheckpoint=0")
-        self._checkpointed_at = 0  # changes (on both connections) when the last checkpoint was started
-        self._checkpointing: asyncio.Future | None = None
-        self._pause_inline = False  # set while a checkpoint's second pass runs
-        self.checkpoints = 0  # finished background checkpoints (the tests read it)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = connect(self.path)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(describe(self.path, exc)) from exc
+        # one thread, one connection: calls run in order, and SQLite's checkpoints run there too
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outsource-check-sqlite")
+        self._closed = False
 
-    async def _run(self, work: Callable[[sqlite3.Connection], object]) -> object:
-        """Run inline when the database is free (the common case, well under a millisecond);
-        only when a lock is held (another process writing, or our checkpoint finishing), wait for
-        it in a worker thread.
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` on the store's connection in its worker thread; the event loop only waits."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._worker, work, self._db)
+        except sqlite3.Error as exc:
+            if is_outage(exc):  # locked too long, disk full or gone, file damaged: the user is asked to try again
+                raise StoreUnavailable(str(exc)) from exc
+            raise
 
-        Handing every call to a thread cost a quarter of a Slack turn under load. The inline
-        connection is used only here, on the event loop's thread, and never across an await, so
-        it needs no lock of ours: a call waiting in a thread does not divert the calls after it
-        (it once did, and under load most calls ended up in threads, one keeping the next there).
-        """
-        if not self._pause_inline:
+    async def check(self) -> None:
+        """At start-up: the whole file reads back intact and can be written, or one clear line says why not."""
+
+        def work(db: sqlite3.Connection) -> str:
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(1)").fetchall()]
+            if problems != ["ok"]:
+                return describe(self.path, sqlite3.DatabaseError(f"database disk image is malformed: {problems[0]}"))
+            db.execute("BEGIN IMMEDIATE")  # a write, rolled back: a read-only file or folder fails here
             try:
-                return work(self._fast)
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise StoreUnavailable(str(exc)) from exc
+                db.execute("INSERT OR REPLACE INTO seen (key, until) VALUES ('outsource-check: start-up', 0)")
             finally:
-                self._maybe_checkpoint()
-
-        def locked() -> object:
-            with self._lock:
-                try:
-                    return work(self._db)
-                except sqlite3.OperationalError as exc:  # locked too long, disk gone, ...
-                    raise StoreUnavailable(str(exc)) from exc
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+            return ""
 
         try:
-            return await asyncio.to_thread(locked)
-        finally:
-            self._maybe_checkpoint()
-
-    def _maybe_checkpoint(self) -> None:
-        """Start a background checkpoint once enough has changed since the last one (one at a time)."""
-        changes = self._fast.total_changes + self._db.total_changes
-        if changes - self._checkpointed_at < CHECKPOINT_EVERY or self._checkpointing is not None:
-            return
-        self._checkpointed_at = changes
-        self._checkpointing = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
-        self._checkpointing.add_done_callback(self._checkpoint_done)
-
-    def _checkpoint(self) -> None:
-        """Two passes: the bulk alongside the store's own calls, then what they wrote meanwhile.
-
-        A checkpoint copies only the log as it was when it began; with writes going on, the log
-        would never be all copied, never start over, and grow without end. The second, short
-        pass holds the store's lock and pauses the inline path, so this process writes nothing
-        until it is done (calls in the meantime wait in a worker thread, never on the event loop);
-        the next write then starts the log from its beginning.
-        """
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        self._pause_inline = True  # a call already under way finishes; its pages wait for the next checkpoint
-        try:
-            with self._lock:
-                self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        finally:
-            self._pause_inline = False
-
-    def _checkpoint_done(self, done: asyncio.Future) -> None:
-        self._checkpointing = None
-        if done.cancelled():
-            return
-        if done.exception() is None:
-            self.checkpoints += 1
-        # a failed checkpoint (disk trouble) loses nothing: the log keeps every change, and the next one retries
+            problem = await asyncio.get_running_loop().run_in_executor(self._worker, work, self._db)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(describe(self.path, exc)) from exc
+        if problem:
+            raise StoreUnavailable(problem)
 
     def _idle_cutoff(self) -> float:
         return self._clock() - self._ttl
@@ -160,7 +191,7 @@ class SqliteStore:
             ).fetchone()
             return Session.from_json(row[0]) if row else None
 
-        return await self._run(work)  # type: ignore[return-value]
+        return await self._run(work)
 
     async def save(self, session: Session, *, expected_version: int) -> bool:
         if session.version <= expected_version:
@@ -182,7 +213,7 @@ class SqliteStore:
                 )
             return cursor.rowcount == 1
 
-        return await self._run(work)  # type: ignore[return-value]
+        return await self._run(work)
 
     async def sessions_of(self, owner: str) -> list[Session]:
         cutoff = self._idle_cutoff()
@@ -195,20 +226,38 @@ class SqliteStore:
             ).fetchall()
             return [Session.from_json(r[0]) for r in rows]
 
-        return await self._run(work)  # type: ignore[return-value]
+        return await self._run(work)
 
     async def forget(self, owner: str) -> int:
-        return await self._run(lambda db: db.execute("DELETE FROM sessions WHERE owner = ?", (owner,)).rowcount)  # type: ignore[return-value]
+        """Delete the user's sessions and round index rows, then empty the log of the pages that held them.
+
+        `secure_delete` zeroes the rows in the pages that held them; the checkpoint writes those
+        pages into the file and truncates the log, whose older frames still held the rows.
+        """
+
+        def work(db: sqlite3.Connection) -> int:
+            count = db.execute("DELETE FROM sessions WHERE owner = ?", (owner,)).rowcount
+            db.execute("DELETE FROM round_users WHERE user = ?", (owner,))
+            if not empty_log(db):  # the rows are gone; their old pages stay in the log until it starts over
+                log.warning("forget: other processes kept the SQLite log busy; it was not emptied this time")
+            return count
+
+        return await self._run(work)
+
+    async def checkpoint(self) -> tuple[int, int, int]:
+        """Copy the whole log into the file and truncate it (SQLite: busy, log pages, pages copied)."""
+        row = await self._run(lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+        return tuple(row)  # type: ignore[return-value]
 
     async def purge_expired(self) -> int:
         cutoff = self._idle_cutoff()
-        return await self._run(  # type: ignore[return-value]
+        return await self._run(
             lambda db: db.execute("DELETE FROM sessions WHERE finished = 0 AND updated_at < ?", (cutoff,)).rowcount
         )
 
     async def load_round(self, round_id: str) -> Round | None:
         row = await self._run(lambda db: db.execute("SELECT data FROM rounds WHERE id = ?", (round_id,)).fetchone())
-        return Round.from_json(row[0]) if row else None  # type: ignore[index]
+        return Round.from_json(row[0]) if row else None
 
     async def save_round(self, round_: Round, *, expected_version: int) -> bool:
         if round_.version <= expected_version:
@@ -235,10 +284,11 @@ class SqliteStore:
                 db.execute("COMMIT")
                 return cursor.rowcount == 1
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
 
-        return await self._run(work)  # type: ignore[return-value]
+        return await self._run(work)
 
     async def rounds_of(self, user: str) -> list[Round]:
         rows = await self._run(
@@ -246,7 +296,7 @@ class SqliteStore:
                 "SELECT data FROM rounds WHERE id IN (SELECT round_id FROM round_users WHERE user = ?)", (user,)
             ).fetchall()
         )
-        return [Round.from_json(r[0]) for r in rows]  # type: ignore[union-attr]
+        return [Round.from_json(r[0]) for r in rows]
 
     async def delete_round(self, round_id: str) -> None:
         def work(db: sqlite3.Connection) -> None:
@@ -262,7 +312,7 @@ class SqliteStore:
             db.execute("DELETE FROM seen WHERE until <= ?", (now,))
             return db.execute("INSERT OR IGNORE INTO seen (key, until) VALUES (?, ?)", (key, now + ttl)).rowcount == 1
 
-        return await self._run(work)  # type: ignore[return-value]
+        return await self._run(work)
 
     async def every_session(self) -> AsyncIterator[Session]:
         last = ""
@@ -270,7 +320,7 @@ class SqliteStore:
             rows = await self._run(lambda db, after=last: db_page(db, after))
             if not rows:
                 return
-            for session_id, data in rows:  # type: ignore[union-attr]
+            for session_id, data in rows:
                 yield Session.from_json(data)
                 last = session_id
 
@@ -278,9 +328,11 @@ class SqliteStore:
         return bool(await self._run(lambda db: db.execute("SELECT 1").fetchone()))
 
     async def close(self) -> None:
-        if self._checkpointing is not None:
-            await asyncio.wait([self._checkpointing])
-        with self._lock:
-            self._db.close()
-            self._fast.close()
-        self._checkpointer.close()  # the last connection to close checkpoints what is left
+        """The calls already queued finish first; closing the last connection to the file checkpoints it."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._worker, self._db.close)
+        finally:
+            self._worker.shutdown(wait=False)

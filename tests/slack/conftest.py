@@ -12,6 +12,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import build_app, make_client
+from adapters.slack.replay import SeenRequests
 from adapters.slack.server import EVENTS_PATH, serve
 from adapters.slack.settings import SlackSettings
 from bot.catalog import Catalog
@@ -77,7 +78,11 @@ class SlackUser:
         return self.h.fake.latest_in(self.dm)
 
     async def command(self, text: str = "", channel: str = "C0GENERAL") -> tuple[int, str]:
-        body = urlencode(
+        return await self.h.post(self.command_body(text, channel), "application/x-www-form-urlencoded")
+
+    def command_body(self, text: str = "", channel: str = "C0GENERAL") -> str:
+        """The form body Slack posts for `/outsource-check <text>` typed in `channel`."""
+        return urlencode(
             {
                 "token": "legacy", "team_id": TEAM, "team_domain": "acme", "channel_id": channel,
                 "channel_name": "directmessage" if channel.startswith("D") else "general", "user_id": self.id,
@@ -86,7 +91,6 @@ class SlackUser:
                 "trigger_id": f"trig.{next(self.h._trigger)}",
             }
         )
-        return await self.h.post(body, "application/x-www-form-urlencoded")
 
     def find(self, message: Message, label: str) -> tuple[dict, dict]:
         for block in message.blocks:
@@ -174,7 +178,7 @@ async def slack(tmp_path):
     settings = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, app_token="", api_url=fake.api_url, port=0)
     shared = aiohttp.ClientSession()  # one per process, as `outsource-check slack` runs it
     app = build_app(service=service, settings=settings, client=make_client(settings, shared))
-    runner = await serve(app, host="127.0.0.1", port=0)
+    runner = await serve(app, host="127.0.0.1", port=0, signing_secret=SECRET, seen=SeenRequests.for_store(store))
     host, port = runner.addresses[0][:2]
     yield Harness(fake, f"http://{host}:{port}{EVENTS_PATH}", service)
     await runner.cleanup()

@@ -12,8 +12,12 @@ from tests.slack.test_conversation import answer_buttons, answer_current
 
 
 async def started(user: SlackUser) -> None:
+    """The check is on screen and the command's "sent you a DM" reply has gone out: a fault a test
+    scripts next can only meet the click it is meant for."""
     await user.command()
-    await user.h.fake.wait_for(lambda: user.h.fake.named("chat.update"))
+    fake = user.h.fake
+    await fake.wait_for(lambda: fake.named("chat.update"))
+    await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))
 
 
 async def stored(slack, user: SlackUser):
