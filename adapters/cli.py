@@ -12,7 +12,7 @@ import asyncio
 import importlib
 import sys
 
-from bot.catalog import MAIN_DIALOG, Catalog
+from bot.catalog import MAIN_DIALOG, Catalog, NoDialogs
 from bot.cli import TOOL_COMMANDS, add_tool_commands, run_tool
 from bot.problems import DialogError
 
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_tool(args)
     try:
         catalog = Catalog.load()
+    except NoDialogs as exc:
+        print(f"outsource-check: {exc}", file=sys.stderr)
+        return 2
     except DialogError as exc:
         print(f"outsource-check: the dialogs have problems; run 'outsource-check validate':\n{exc}", file=sys.stderr)
         return 2
@@ -58,15 +61,16 @@ def main(argv: list[str] | None = None) -> int:
 async def _chat(catalog: Catalog, args: argparse.Namespace) -> int:
     from adapters.terminal.chat import TerminalChat, terminal_user
     from bot.service import ConversationService
-    from bot.stores import open_store
+    from bot.stores import StoreUnavailable, checked, open_store
 
     if catalog.get(args.dialog) is None:
         print(f"outsource-check: no dialog '{args.dialog}'; there are: {', '.join(sorted(catalog.dialogs))}", file=sys.stderr)
         return 2
     try:
-        store = open_store(args.store)
-    except ValueError as exc:
-        print(f"outsource-check: {exc}", file=sys.stderr)
+        store = await checked(open_store(args.store))
+        await store.purge_expired()  # the terminal's expiry: abandoned checks go at each start
+    except (ValueError, StoreUnavailable) as exc:
+        print(f"outsource-check chat: {exc}", file=sys.stderr)
         return 2
     prefill = (("agency_name", args.agency),) if args.agency else ()
     chat = TerminalChat(service=ConversationService(catalog=catalog, store=store), user=terminal_user())
@@ -79,13 +83,17 @@ async def _chat(catalog: Catalog, args: argparse.Namespace) -> int:
 
 async def _stats(catalog: Catalog, spec: str | None) -> int:
     from bot import stats
-    from bot.stores import StoreUnavailable, open_store
+    from bot.stores import StoreUnavailable, checked, open_store
 
-    store = open_store(spec)
+    try:
+        store = await checked(open_store(spec))
+    except (ValueError, StoreUnavailable) as exc:
+        print(f"outsource-check stats: {exc}", file=sys.stderr)
+        return 2
     try:
         print(stats.report(await stats.collect(store, catalog), catalog))
     except StoreUnavailable as exc:
-        print(f"outsource-check: the store is not reachable ({exc})", file=sys.stderr)
+        print(f"outsource-check stats: the store failed while reading ({exc})", file=sys.stderr)
         return 2
     finally:
         await store.close()

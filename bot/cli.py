@@ -1,4 +1,4 @@
-"""The dialog tools' half of the command line: `validate`, `paths`, `graph`.
+"""The dialog tools' half of the command line: `validate`, `paths`, `advice`, `graph`.
 
 Kept in the core so a dialog author can run them with nothing but the core installed
 (`python -m bot.cli validate dialogs/*.yaml`); `outsource-check` adds the adapters' commands.
@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from bot import tools
+from bot.catalog import seeds_dir
 
-TOOL_COMMANDS = ("validate", "paths", "graph")
-
-
-def seeds_dir() -> Path | None:
-    """The seed articles sit in ../shared/seeds beside a checkout; sources are checked there if present."""
-    candidate = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
-    return candidate if candidate.is_dir() else None
+TOOL_COMMANDS = ("validate", "paths", "graph", "advice")
 
 
 def add_tool_commands(commands: argparse._SubParsersAction) -> None:
@@ -26,6 +20,9 @@ def add_tool_commands(commands: argparse._SubParsersAction) -> None:
     validate.add_argument("files", nargs="*")
     paths = commands.add_parser("paths", help="count the paths through a dialog that end in each outcome")
     paths.add_argument("dialog")
+    advice = commands.add_parser("advice", help="figures on a dialog's advice over every path (docs/advice.md)")
+    advice.add_argument("dialogs", nargs="+")
+    advice.add_argument("--write", metavar="MARKDOWN", help="write the figures into this page between its markers")
     graph = commands.add_parser("graph", help="print a dialog as a diagram")
     graph.add_argument("dialog")
     graph.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
@@ -36,6 +33,8 @@ def run_tool(args: argparse.Namespace) -> int:
         text, code = tools.validate(args.files, seeds_dir=seeds_dir())
     elif args.command == "paths":
         text, code = tools.paths_report(args.dialog)
+    elif args.command == "advice":
+        text, code = tools.advice_report(args.dialogs, args.write)
     else:
         text, code = tools.graph(args.dialog, args.format)
     print(text, file=sys.stdout if code == 0 else sys.stderr)

@@ -8,30 +8,52 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 from pathlib import Path as FilePath
 from typing import Any
 
-from bot.model import Dialog, Dimension, Node, Outcome, Source
+from bot.model import Article, Dialog, Dimension, Node, Outcome, Point, Source
 from bot.node_loader import NodeBuilder
-from bot.problems import DialogError, Problem, did_you_mean
+from bot.problems import DialogError, Problem, UnreadableDialog, did_you_mean
 from bot.references import RESULT, References
 from bot.schema import Reader
-from bot.yaml_source import Located, Path, YamlProblem, parse
+from bot.yaml_source import MAX_BYTES, Located, Path, YamlProblem, decode, parse, too_big
 
-__all__ = ["RESULT", "load_dialog", "load_dialog_text"]
+__all__ = ["RESULT", "load_dialog", "load_dialog_text", "read_dialog_file"]
 
 TOP_KEYS = {"id", "title", "description", "sources", "dimensions", "start", "nodes", "outcomes"}
-OUTCOME_KEYS = {"id", "title", "summary", "source", "why", "when", "fallback", "next_steps", "follow_with"}
+OUTCOME_KEYS = {
+    "id", "title", "summary", "source", "why", "when", "fallback", "next_steps", "follow_with",
+    "reasons", "tensions", "rules_out", "open_points",
+}
+POINT_KEYS = {"text", "when", "source", "topic"}
+
+
+def read_dialog_file(path: str | FilePath) -> str:
+    """A dialog file's text; raise UnreadableDialog if it cannot be read, is too big or is not UTF-8.
+
+    Never reads more than the size limit (a dialog path may name a device or a huge file).
+    """
+    path = FilePath(path)
+    if path.exists() and not path.is_file():  # a folder, or a pipe or device that could block or never end
+        raise UnreadableDialog([Problem(str(path), 1, 1, "cannot read the file: not a regular file")])
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
+            size = os.fstat(file.fileno()).st_size if len(data) > MAX_BYTES else len(data)
+    except OSError as exc:
+        raise UnreadableDialog([Problem(str(path), 1, 1, f"cannot read the file: {exc.strerror or exc}")]) from None
+    if size > MAX_BYTES:
+        raise UnreadableDialog([Problem(str(path), 1, 1, too_big(size))])
+    try:
+        return decode(data)
+    except YamlProblem as exc:
+        raise UnreadableDialog([Problem(str(path), exc.line, exc.column, exc.message)]) from None
 
 
 def load_dialog(path: str | FilePath) -> Dialog:
     """Load and validate one dialog file; raise DialogError listing every problem."""
-    path = FilePath(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DialogError([Problem(str(path), 1, 1, f"cannot read the file: {exc}")]) from None
-    return load_dialog_text(text, str(path))
+    return load_dialog_text(read_dialog_file(path), str(path))
 
 
 def load_dialog_text(text: str, filename: str = "<dialog>") -> Dialog:
@@ -79,7 +101,8 @@ class _Builder:
             self.read.check_id(dialog_id, ("id",), "dialog")
         title = self.read.get(data, (), "title", str, required=True, default="")
         description = self.read.get(data, (), "description", str, default="")
-        sources = self.build_sources(data)
+        articles = self.build_sources(data)
+        sources = tuple(a.file for a in articles)
         dimensions = self.build_dimensions(data)
         raw_nodes = self.read.get(data, (), "nodes", list, required=True, default=[], describe="a list of nodes")
         raw_outcomes = self.read.get(
@@ -127,17 +150,27 @@ class _Builder:
             content_hash=self.content_hash,
             path=self.filename,
             sources=sources,
+            articles=articles,
         )
 
-    def build_sources(self, data: dict[str, Any]) -> tuple[str, ...]:
-        raw = self.read.get(data, (), "sources", list, required=True, default=[], describe="a list of seed file names")
-        names: list[str] = []
+    def build_sources(self, data: dict[str, Any]) -> tuple[Article, ...]:
+        """Seeds as {file, title}: authors cite the file, users see the title (a bare file name is
+        accepted, and the validator asks for its title)."""
+        raw = self.read.get(data, (), "sources", list, required=True, default=[], describe="a list of seed files")
+        articles: list[Article] = []
         for index, item in enumerate(raw):
-            if not isinstance(item, str) or not item.strip():
-                self.read.problem(("sources", index), "each source is a seed file name, e.g. 000_d221b9c26be84fb1.txt")
+            path = ("sources", index)
+            if isinstance(item, dict):
+                self.read.check_keys(item, path, {"file", "title"}, "a source")
+                file = self.read.get(item, path, "file", str, required=True, default="")
+                title = self.read.get(item, path, "title", str, required=True, default="", describe="the article's title, as users see it")
+                if file:
+                    articles.append(Article(file, title))
+            elif not isinstance(item, str) or not item.strip():
+                self.read.problem(path, "each source is {file: SEED_FILE, title: the article's title}, e.g. file: 000_d221b9c26be84fb1.txt")
             else:
-                names.append(item)
-        return tuple(names)
+                articles.append(Article(item, ""))
+        return tuple(articles)
 
     def build_dimensions(self, data: dict[str, Any]) -> tuple[Dimension, ...]:
         raw = self.read.get(data, (), "dimensions", list, required=True, default=[], describe="a list of dimensions")
@@ -189,19 +222,55 @@ class _Builder:
             self.read.problem((*path, "when"), "the fallback outcome has no 'when:' (it is chosen when no rule holds)", outcome_id)
         elif not fallback:
             when = self.refs.condition(raw, path, outcome_id)
-        steps = self.read.get(raw, path, "next_steps", list, required=True, default=[], node=outcome_id, describe="a list of next steps")
-        if any(not isinstance(s, str) for s in steps):
-            self.read.problem((*path, "next_steps"), "each next step is one line of text", outcome_id)
+        steps = self.points(raw, path, "next_steps", sources, outcome_id, required=True, cited=False)
         source = self.refs.build_source(raw, path, sources, outcome_id, required=True)
+        open_points = None
+        if raw.get("open_points") is not None:
+            listed = self.read.get(raw, path, "open_points", list, default=[], node=outcome_id, describe="a list of node ids")
+            for index, item in enumerate(listed):
+                if item not in self.refs.node_ids:
+                    hint = did_you_mean(str(item), self.refs.node_ids)
+                    self.read.problem((*path, "open_points", index), f"open_points: '{item}' is not a node{hint}", outcome_id)
+            open_points = tuple(str(i) for i in listed)
         return Outcome(
             id=outcome_id,
             title=self.read.get(raw, path, "title", str, required=True, default="", node=outcome_id),
             summary=self.read.get(raw, path, "summary", str, required=True, default="", node=outcome_id),
             source=source or Source(""),
-            next_steps=tuple(str(s) for s in steps),
+            next_steps=steps,
             when=when,
             fallback=fallback,
             why=self.read.get(raw, path, "why", str, default="", node=outcome_id),
             follow_with=self.read.get(raw, path, "follow_with", str, default="", node=outcome_id),
+            reasons=self.points(raw, path, "reasons", sources, outcome_id, required=False, cited=True),
+            tensions=self.points(raw, path, "tensions", sources, outcome_id, required=False, cited=True),
+            rules_out=self.refs.topic_list(raw, path, "rules_out", outcome_id),
+            open_points=open_points,
             line=self.read.located.where(path)[0],
         )
+
+    def points(
+        self, raw: dict[str, Any], path: Path, key: str, sources: tuple[str, ...], owner: str, *, required: bool, cited: bool
+    ) -> tuple[Point, ...]:
+        """Reasons, tensions and next steps: a line of text, or {text, when, source, topic}."""
+        items = self.read.get(raw, path, key, list, required=required, default=[], node=owner, describe=f"a list of {key.replace('_', ' ')}")
+        points: list[Point] = []
+        for index, item in enumerate(items):
+            ipath = (*path, key, index)
+            line = self.read.located.where(ipath)[0]
+            if isinstance(item, str) and not cited:
+                points.append(Point(item, line=line))
+                continue
+            if not isinstance(item, dict):
+                shape = "{text: ..., when: CONDITION, source: {file: ..., quote: ...}}" if cited else "a line of text or {text: ..., when: CONDITION}"
+                self.read.problem(ipath, f"each of {key} is {shape}", owner)
+                continue
+            self.read.check_keys(item, ipath, POINT_KEYS, f"one of {key}", owner)
+            text = self.read.get(item, ipath, "text", str, required=True, default="", node=owner)
+            when = self.refs.condition(item, ipath, owner) if "when" in item else None
+            source = self.refs.build_source(item, ipath, sources, owner, required=cited)
+            topic = self.read.get(item, ipath, "topic", str, default="", node=owner)
+            if topic:
+                self.read.check_id(topic, (*ipath, "topic"), "topic", owner)
+            points.append(Point(text, when, source, topic, line))
+        return tuple(points)

@@ -29,6 +29,13 @@ class DialogError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class UnreadableDialog(DialogError):
+    """A dialog file whose text cannot be had at all: unreadable, too big, or not UTF-8.
+
+    `validate` exits 2 for these (input it could not use), and 1 for problems in a file it read.
+    """
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """'; did you mean 'x'?' when something close exists, else a pointer to the valid words."""
     pool = sorted(set(candidates))

@@ -8,27 +8,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.catalog import check_across, check_file
 from bot.loader import RESULT, load_dialog
 from bot.model import Dialog
 from bot.paths import walk
-from bot.problems import DialogError
-from bot.validator import validate_file
+from bot.problems import DialogError, Problem, UnreadableDialog
 
 CLEAN, PROBLEMS, UNUSABLE = 0, 1, 2
 
 
 def validate(paths: list[str], *, seeds_dir: Path | None = None) -> tuple[str, int]:
+    """Each file checked as start-up checks it (`bot.catalog`), against the other dialogs of its folder."""
     if not paths:
         return "validate: name one or more dialog files, e.g. dialogs/*.yaml", UNUSABLE
-    lines: list[str] = []
     code = CLEAN
+    checked: list[tuple[str, Dialog | None, list[Problem], str]] = []  # name, dialog, problems, why not read
     for name in paths:
         path = Path(name)
-        if not path.is_file():
-            lines.append(f"{name}: no such file")
+        if not path.exists() and not path.is_symlink():
+            checked.append((name, None, [], f"{name}:1:1: error: no such file\n{name}: cannot be read"))
+            continue
+        try:
+            dialog, problems = check_file(path, seeds_dir=seeds_dir)
+        except UnreadableDialog as exc:
+            checked.append((name, None, [], "\n".join([*(str(p) for p in exc.problems), f"{name}: cannot be read"])))
+            continue
+        checked.append((name, dialog, problems, ""))
+    across = _across([dialog for _, dialog, _, _ in checked if dialog is not None])
+    lines: list[str] = []
+    for name, dialog, problems, unread in checked:
+        if unread:
+            lines.append(unread)
             code = UNUSABLE
             continue
-        dialog, problems = validate_file(path, seeds_dir=seeds_dir)
+        if dialog is not None:
+            problems = [*problems, *across.get(dialog.path, [])]
         errors = [p for p in problems if p.severity == "error"]
         lines.extend(str(p) for p in problems)
         if errors:
@@ -38,6 +52,28 @@ def validate(paths: list[str], *, seeds_dir: Path | None = None) -> tuple[str, i
             questions = sum(1 for n in dialog.nodes.values() if n.is_question)
             lines.append(f"{name}: ok ({questions} questions, {len(dialog.outcomes)} outcomes)")
     return "\n".join(lines), code
+
+
+def _across(named: list[Dialog]) -> dict[str, list[Problem]]:
+    """`check_across` for these dialogs, each with the other dialogs of its folder, as start-up sees them."""
+    found: dict[str, list[Problem]] = {}
+    folders: dict[Path, dict[Path, Dialog]] = {}
+    for dialog in named:
+        path = Path(dialog.path).resolve()
+        folders.setdefault(path.parent, {})[path] = dialog
+    for folder, chosen in folders.items():
+        dialogs = list(chosen.values())
+        for sibling in sorted(folder.glob("*.yaml")):
+            if sibling.resolve() not in chosen:
+                try:
+                    dialogs.append(load_dialog(sibling))
+                except DialogError:
+                    continue  # a broken neighbour is its own file's problem (validate it to see)
+        names = {d.path for d in chosen.values()}
+        for problem in check_across(dialogs):
+            if problem.file in names:
+                found.setdefault(problem.file, []).append(problem)
+    return found
 
 
 def _load(path: str) -> tuple[Dialog | None, str]:
@@ -64,6 +100,24 @@ def paths_report(path: str) -> tuple[str, int]:
         return "\n".join(lines), PROBLEMS
     lines.append("every path ends in an outcome" if report.exhaustive else "every sampled path ends in an outcome")
     return "\n".join(lines), CLEAN
+
+
+def advice_report(paths: list[str], write_to: str | None = None) -> tuple[str, int]:
+    """The advice figures of each dialog, printed, and written into a page when asked."""
+    from bot import advice_figures
+
+    found = []
+    for path in paths:
+        dialog, error = _load(path)
+        if dialog is None:
+            return error, UNUSABLE
+        found.append(advice_figures.figures(dialog))
+    text = advice_figures.markdown(found)
+    if write_to:
+        advice_figures.write(Path(write_to), found)
+        text += f"\n(written into {write_to})"
+    faults = any(f.without_reason or f.contradicting or f.repeating for f in found)
+    return text, PROBLEMS if faults else CLEAN
 
 
 def graph(path: str, fmt: str) -> tuple[str, int]:
