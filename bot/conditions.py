@@ -6,7 +6,8 @@ be written by a non-programmer and can never run anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,27 +144,52 @@ def compare(left: int, op: str, right: int) -> bool:
 
 def holds(condition: Condition, scores: Mapping[str, int], answers: Mapping[str, Any]) -> bool:
     """Evaluate against current scores and answers (node id -> choice id, tuple, int or text)."""
-    if isinstance(condition, AllOf):
-        return all(holds(c, scores, answers) for c in condition.items)
-    if isinstance(condition, AnyOf):
-        return any(holds(c, scores, answers) for c in condition.items)
+    entry = _by_identity.get(id(condition))
+    if entry is None or entry[0] is not condition:
+        if len(_by_identity) > 65536:
+            _by_identity.clear()
+        entry = _by_identity[id(condition)] = (condition, compiled(condition))
+    return entry[1](scores, answers)
+
+
+# A condition's closure by the object's identity (kept alive beside it): hashing a nested frozen
+# dataclass on every evaluation cost more than evaluating it.
+_by_identity: dict[int, tuple[Condition, Callable[..., bool]]] = {}
+
+
+Test = Callable[[Mapping[str, int], Mapping[str, Any]], bool]
+
+
+@functools.lru_cache(maxsize=16384)
+def compiled(condition: Condition) -> Test:
+    """A condition as a closure, built once: the validator evaluates each one at every ending of
+    every path, and walking the dataclasses again each time was most of its cost."""
+    if isinstance(condition, (AllOf, AnyOf)):
+        parts = tuple(compiled(c) for c in condition.items)
+        if isinstance(condition, AllOf):
+            return lambda scores, answers: all(part(scores, answers) for part in parts)
+        return lambda scores, answers: any(part(scores, answers) for part in parts)
     if isinstance(condition, Not):
-        return not holds(condition.item, scores, answers)
+        inner = compiled(condition.item)
+        return lambda scores, answers: not inner(scores, answers)
     if isinstance(condition, ScoreTest):
-        return compare(scores.get(condition.dimension, 0), condition.op, condition.value)
-    answered = condition.node in answers
-    if condition.op == "answered":
-        return answered == condition.value
-    if not answered:
-        return False
-    value = answers[condition.node]
-    if condition.op == "is":
-        return value == condition.value
-    if condition.op == "in":
-        return value in condition.value
-    if condition.op == "includes":
-        return condition.value in value
-    return isinstance(value, int) and compare(value, condition.op, condition.value)
+        dim, op, value = condition.dimension, condition.op, condition.value
+        return lambda scores, answers: compare(scores.get(dim, 0), op, value)
+    node, op, expected = condition.node, condition.op, condition.value
+    if op == "answered":
+        return lambda scores, answers: (node in answers) == expected
+    if op == "is":
+        return lambda scores, answers: node in answers and answers[node] == expected
+    if op == "in":
+        return lambda scores, answers: node in answers and answers[node] in expected  # type: ignore[operator]
+    if op == "includes":
+        return lambda scores, answers: node in answers and expected in answers[node]
+
+    def numeric(scores: Mapping[str, int], answers: Mapping[str, Any]) -> bool:
+        value = answers.get(node)
+        return isinstance(value, int) and compare(value, op, expected)  # type: ignore[arg-type]
+
+    return numeric
 
 
 def leaves(condition: Condition, negated: bool = False) -> Iterator[tuple[ScoreTest | AnswerTest, bool]]:

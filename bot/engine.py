@@ -7,14 +7,16 @@ session it was given, untouched, with a Notice saying why.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.analysis import facts
 from bot.answers import check_answer, clean_text, normalise
+from bot.commands import surface_of
 from bot.explain import result_card
-from bot.loader import RESULT
 from bot.model import SCALE_VALUES, Dialog, Node, Outcome
+from bot.references import RESULT
 from bot.replies import Notice, Option, Progress, Question, Reply
 from bot.scoring import choose_outcome, fill, next_after, record_answer, route
 from bot.session import AnswerRecord, AnswerValue, Session
@@ -101,9 +103,11 @@ def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -
     """Undo the last answer (as often as there are answers)."""
     if version is not None and version != session.version:
         return _refuse(session, "stale", "That button is from an earlier step; nothing changed.")
-    if not session.answers:
+    if not session.answers or session.answers == _prefilled(session):
         return _refuse(session, "invalid", "This is the first question; there is nothing to go back to.")
-    return _advance(dialog, session, session.answers[:-1], now)
+    undone = session.answers[-1]
+    value = list(undone.value) if isinstance(undone.value, tuple) else undone.value
+    return _advance(dialog, session, session.answers[:-1], now, went_back=json.dumps([undone.node, value]))
 
 
 def restart(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
@@ -215,11 +219,22 @@ def _prefilled(session: Session) -> tuple[AnswerRecord, ...]:
     return tuple(keep)
 
 
-def _advance(dialog: Dialog, session: Session, answers: tuple[AnswerRecord, ...], now: float, after: Position | None = None) -> Step:
+def _advance(
+    dialog: Dialog,
+    session: Session,
+    answers: tuple[AnswerRecord, ...],
+    now: float,
+    after: Position | None = None,
+    went_back: str = "",
+) -> Step:
     position = after if after is not None else replay(dialog, answers)
     if position.problem:
         return _refuse(session, "invalid", f"That does not fit this dialog: {position.problem}.")
+    context = tuple((k, v) for k, v in session.context if k != WENT_BACK)
+    if went_back:
+        context = tuple(sorted((*context, (WENT_BACK, went_back))))
     changes = dict(
+        context=context,
         answers=answers,
         node=position.node.id if position.node else None,
         node_signature=facts(dialog).signatures[position.node.id] if position.node else "",
@@ -230,6 +245,20 @@ def _advance(dialog: Dialog, session: Session, answers: tuple[AnswerRecord, ...]
     )
     new = session.bump(**changes)
     return Step(new, _replies(dialog, new, position))
+
+
+WENT_BACK = "went_back"  # context key: the answer a Back just undid, shown as the earlier choice
+
+
+def _previous(session: Session, node: Node) -> tuple[str, ...]:
+    """What the user answered here before going back, so they see their earlier choice."""
+    raw = session.context_value(WENT_BACK)
+    if not raw:
+        return ()
+    undone_node, value = json.loads(raw)
+    if undone_node != node.id:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
 def _replies(dialog: Dialog, session: Session, position: Position) -> tuple[Reply, ...]:
@@ -243,12 +272,14 @@ def question(dialog: Dialog, session: Session, position: Position) -> Question:
     node = position.node
     assert node is not None
     low, high = facts(dialog).remaining[node.id]
-    number = position.questions_answered + 1
+    asked = position.questions_answered - len(_prefilled(session))  # a name given with the command was not asked
+    number = asked + 1
+    where = surface_of(session.owner)
     options: tuple[Option, ...]
     if node.kind == "scale":
         options = tuple(Option(str(v), _scale_label(node, v)) for v in SCALE_VALUES)
     else:
-        options = tuple(Option(c.id, fill(dialog, c.label, position.answers)) for c in node.choices)
+        options = tuple(Option(c.id, fill(dialog, c.label, position.answers, where)) for c in node.choices)
     return Question(
         session_id=session.id,
         version=session.version,
@@ -256,19 +287,21 @@ def question(dialog: Dialog, session: Session, position: Position) -> Question:
         dialog_title=dialog.title,
         node=node.id,
         kind=node.kind,
-        text=fill(dialog, node.text, position.answers),
+        text=fill(dialog, node.text, position.answers, where),
         options=options,
-        progress=Progress(number, max(number, position.questions_answered + round((low + high) / 2))),
-        why=fill(dialog, node.why or (node.source.quote if node.source else ""), position.answers),
-        source=node.source.file if node.source else "",
-        preface=tuple(position.preface),
+        progress=Progress(number, asked + high),  # the longest way from here: "about" never grows
+        why=fill(dialog, node.why, position.answers, where),
+        source=dialog.article_title(node.source.file) if node.source else "",
+        preface=tuple(fill(dialog, p, position.answers, where) for p in position.preface),
         min_picks=node.min_picks,
         max_picks=node.max_picks or 0,
         scale_low=node.scale_low,
         scale_high=node.scale_high,
         max_length=node.max_length if node.kind == "text" else 0,
-        can_go_back=bool(session.answers),
+        can_go_back=len(session.answers) > len(_prefilled(session)),
         surface=session.surface,
+        previous=_previous(session, node),
+        description=dialog.description if asked == 0 else "",
     )
 
 

@@ -17,10 +17,22 @@ SCALE_MIDPOINT = 3
 
 @dataclass(frozen=True)
 class Source:
-    """Where a question or outcome comes from: a seed file and an optional quote."""
+    """Where a question or outcome comes from: a seed file and an optional quote.
+
+    Users never see `file`: they see the article's title (the dialog's `sources:` maps one to the
+    other) and the quote.
+    """
 
     file: str
     quote: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    """A seed the dialog is built from: its file (for authors) and its title (for users)."""
+
+    file: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,8 @@ class Choice:
     scores: tuple[tuple[str, int], ...] = ()
     next: str | None = None
     follow_up: bool = False
+    against: tuple[str, ...] = ()  # outcomes this answer pulls away from: a tension must name it
+    settles: tuple[str, ...] = ()  # topics this answer settles: no advice may raise them again
 
 
 # --- conditions: a tiny structured language, evaluated by bot.conditions, never eval() ---
@@ -101,6 +115,7 @@ class Node:
     max_length: int = 200
     save_as: str = ""
     follow_up: str = ""
+    follow_up_topic: str = ""
     routes: tuple[Route, ...] = ()
     otherwise: str | None = None
     line: int = 0
@@ -127,16 +142,37 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Point:
+    """One authored piece of advice: a sentence, when it applies, and the article behind it.
+
+    Reasons say why an outcome fits the answers; tensions name the answers that pull the other
+    way and what to do about them; next steps say what to do. A point without `when` always
+    applies. `topic` lets the validator hold next steps to what the outcome and the answers
+    already settled (docs/advice.md).
+    """
+
+    text: str
+    when: Condition | None = None
+    source: Source | None = None
+    topic: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Outcome:
     id: str
     title: str
     summary: str
     source: Source
-    next_steps: tuple[str, ...]
+    next_steps: tuple[Point, ...]
     when: Condition | None = None
     fallback: bool = False
     why: str = ""
     follow_with: str = ""  # a dialog to suggest next (e.g. vetting the agency this outcome recommends)
+    reasons: tuple[Point, ...] = ()
+    tensions: tuple[Point, ...] = ()
+    rules_out: tuple[str, ...] = ()  # topics this outcome settles: no step or open point may raise them
+    open_points: tuple[str, ...] | None = None  # nodes whose open follow-ups this card lists (None: all)
     line: int = 0
 
 
@@ -152,6 +188,11 @@ class Dialog:
     content_hash: str
     path: str = ""
     sources: tuple[str, ...] = field(default=())
+    articles: tuple[Article, ...] = field(default=())
+
+    def article_title(self, file: str) -> str:
+        """The title users see for a seed file; never the file name itself."""
+        return next((a.title for a in self.articles if a.file == file and a.title), "the article")
 
     def outcome(self, outcome_id: str) -> Outcome | None:
         return next((o for o in self.outcomes if o.id == outcome_id), None)

@@ -27,7 +27,7 @@ NODE_KEYS = {
     "text": COMMON_NODE_KEYS | {"max_length", "save_as"},
     "branch": {"id", "kind", "routes", "otherwise"},
 }
-CHOICE_KEYS = {"id", "label", "scores", "next", "follow_up"}
+CHOICE_KEYS = {"id", "label", "scores", "next", "follow_up", "against", "settles"}
 
 
 @dataclass
@@ -57,9 +57,9 @@ class NodeBuilder:
             source=self.refs.build_source(raw, path, sources, node_id, required=is_question),
             why=self.read.get(raw, path, "why", str, default="", node=node_id),
             short=self.read.get(raw, path, "short", str, default="", node=node_id),
-            follow_up=self.read.get(raw, path, "follow_up", str, default="", node=node_id),
             line=self.read.located.where(path)[0],
         )
+        fields["follow_up"], fields["follow_up_topic"] = self.follow_up(raw, path, node_id)
         builders: dict[str, Callable[..., dict[str, Any]]] = {
             "choice": self.choice_fields,
             "multi": self.multi_fields,
@@ -100,9 +100,26 @@ class NodeBuilder:
                     scores=self.refs.scores(item.get("scores"), (*cpath, "scores"), node_id),
                     next=self.refs.target(item, cpath, "next", node_id, required=False) if allow_next else None,
                     follow_up=bool(self.read.get(item, cpath, "follow_up", bool, default=False, node=node_id)),
+                    against=self.refs.outcome_list(item, cpath, "against", node_id),
+                    settles=self.refs.topic_list(item, cpath, "settles", node_id),
                 )
             )
         return tuple(choices)
+
+    def follow_up(self, raw: dict[str, Any], path: Path, node_id: str) -> tuple[str, str]:
+        """`follow_up:` is the open point's text, or {text: ..., topic: ...} so the validator can check it."""
+        value = raw.get("follow_up")
+        if value is None:
+            return "", ""
+        if isinstance(value, dict):
+            fpath = (*path, "follow_up")
+            self.read.check_keys(value, fpath, {"text", "topic"}, "a follow_up", node_id)
+            text = self.read.get(value, fpath, "text", str, required=True, default="", node=node_id)
+            topic = self.read.get(value, fpath, "topic", str, default="", node=node_id)
+            if topic:
+                self.read.check_id(topic, (*fpath, "topic"), "topic", node_id)
+            return text, topic
+        return self.read.get(raw, path, "follow_up", str, default="", node=node_id, describe="text or {text, topic}"), ""
 
     def choice_fields(self, raw: dict[str, Any], path: Path, node_id: str) -> dict[str, Any]:
         return {"choices": self.build_choices(raw, path, node_id, allow_next=True)}

@@ -17,8 +17,8 @@ from operator import add, sub
 
 from bot import conditions
 from bot.graph import topological_order
-from bot.loader import RESULT
-from bot.model import SCALE_VALUES, AllOf, AnswerTest, Dialog, Node
+from bot.model import SCALE_VALUES, AllOf, AnswerTest, Condition, Dialog, Node
+from bot.references import RESULT
 from bot.scoring import answer_scores, choose_outcome, next_after, route
 from bot.session import AnswerRecord, AnswerValue
 
@@ -37,6 +37,24 @@ class PathReport:
     # one answer sequence per outcome, per distinct ending state: replayable through the engine
     examples: list[tuple[str, tuple[AnswerRecord, ...]]] = field(default_factory=list)
     note: str = ""
+    # every distinct ending: (outcome id, the answers rules can tell apart, scores, paths, one example)
+    endings: list[Ending] = field(default_factory=list)
+    questions: Counter[int] = field(default_factory=Counter)  # questions asked -> paths (detail only)
+    after_settled: Counter[str] = field(default_factory=Counter)  # node -> paths asking it once the outcome is certain
+    detailed: bool = False
+
+
+@dataclass(frozen=True)
+class Ending:
+    outcome: str
+    answers: dict[str, AnswerValue]
+    scores: dict[str, int]
+    paths: int
+    trail: tuple | None  # one path here, as the walk's (earlier, node, value) links: see `example`
+
+    @property
+    def example(self) -> tuple[AnswerRecord, ...]:
+        return _unwind(self.trail)
 
 
 class _TooBig(Exception):
@@ -67,9 +85,26 @@ def _combinations(n: int, k: int) -> int:
     return comb(n, k)
 
 
-def referenced_answers(dialog: Dialog) -> tuple[str, ...]:
-    tests = [r.when for n in dialog.nodes.values() for r in n.routes]
+def all_conditions(dialog: Dialog, advice: bool = True) -> list[Condition]:
+    """Every condition whose truth can differ between paths: routes and outcome rules, and (for
+    the advice checks) each reason, tension and next step, each answer marked `against` an outcome
+    or `settles` a topic, and each open point the validator must hold to its topic."""
+    tests: list[Condition] = [r.when for n in dialog.nodes.values() for r in n.routes]
     tests += [o.when for o in dialog.outcomes if o.when is not None]
+    if advice:
+        for outcome in dialog.outcomes:
+            tests += [p.when for p in (*outcome.reasons, *outcome.tensions, *outcome.next_steps) if p.when is not None]
+        for node in dialog.nodes.values():
+            op = "includes" if node.kind == "multi" else "is"
+            tests += [AnswerTest(node.id, op, c.id) for c in node.choices if c.against or c.settles]
+            open_ids = tuple(c.id for c in node.choices if c.follow_up)
+            if node.follow_up_topic and open_ids:  # one test: which open choice was picked never matters
+                tests += [AnswerTest(node.id, "in", open_ids)] if op == "is" else [AnswerTest(node.id, op, c) for c in open_ids]
+    return tests
+
+
+def referenced_answers(dialog: Dialog, advice: bool = True) -> tuple[str, ...]:
+    tests = all_conditions(dialog, advice)
     found = {t.node for t, _ in conditions.leaves(AllOf(tuple(tests))) if isinstance(t, AnswerTest)} if tests else set()
     return tuple(sorted(found))
 
@@ -81,21 +116,24 @@ def walk(
     max_examples: int = 25,
     seed: int = 0,
     sample_steps: int = SAMPLE_STEPS,
+    detail: bool = False,
 ) -> PathReport:
     """Every path, exactly, when the state space fits in `max_states`; else a stated random sample.
 
     `examples` keeps up to `max_examples` answer sequences per outcome, each ending in a different
     state, for tests to replay through the real engine.
     """
-    key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps)
+    key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps, detail)
     if key not in _reports:
+        if len(_reports) >= MAX_REPORTS:
+            _reports.clear()
         # The walk makes tens of thousands of small tuples that live until it ends and never form
         # cycles; the cyclic garbage collector would rescan them (and the whole dialog) over and
         # over, which cost a third of a big dialog's validation. Reference counting frees them.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            _reports[key] = _exhaustive(dialog, max_states, max_examples)
+            _reports[key] = _exhaustive(dialog, max_states, max_examples, detail)
         except _TooBig:
             _reports[key] = _sample(dialog, seed, sample_steps)
         finally:
@@ -105,13 +143,16 @@ def walk(
 
 
 _reports: dict[tuple, PathReport] = {}  # a dialog file's paths never change: walk each version once
+MAX_REPORTS = 32
 
 
-def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathReport:
+def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool = False) -> PathReport:
     """Forward over the nodes in order, carrying (scores, answers rules read) -> number of paths.
 
     Every distinct state that arrives at a node is walked once, so the walk gives up as soon as
     more than `max_states` have arrived (the count it would reach anyway), not after walking them.
+    With `detail`, it also counts questions per path and, walking the states back from the
+    endings, which questions are asked once the outcome can no longer change.
     """
     order = topological_order(dialog)
     if order is None:
@@ -124,10 +165,12 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathRepor
     unbounded = ((-math.inf,) * len(dims), (math.inf,) * len(dims))
     # state: (score tuple, referenced answers tuple) -> (paths, one example answer sequence)
     waiting: dict[str, dict[tuple, tuple[int, tuple | None]]] = {n: {} for n in dialog.nodes}
-    waiting[dialog.start][(tuple(0 for _ in dims), tuple(None for _ in referenced))] = (1, None)
+    start_key = (tuple(0 for _ in dims), tuple(None for _ in referenced))
+    waiting[dialog.start][start_key] = (1, None)
     arrived = 1  # distinct states that reached a node: every one of them will be walked
-    report = PathReport(dialog.id, exhaustive=True)
+    report = PathReport(dialog.id, exhaustive=True, detailed=detail)
     ends: dict[tuple, tuple[int, tuple | None]] = {}
+    tally = _Tally(dialog.start, start_key) if detail else None
     walked = 0
     for node_id in order:
         node = dialog.nodes[node_id]
@@ -135,6 +178,8 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathRepor
         walked += len(states)
         if walked > max_states:
             raise _TooBig
+        if tally is not None:
+            tally.visit(node_id, states)
         if node.kind in ("message", "branch"):
             for (scores, seen), (count, example) in states.items():
                 target = node.next
@@ -148,6 +193,8 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathRepor
                     full_key: tuple = (target, (scores, seen))
                     known = ends.get(full_key)
                     ends[full_key] = (count, example) if known is None else (known[0] + count, known[1])
+                    if tally is not None:
+                        tally.edge(node_id, (scores, seen), None, full_key, asked=False)
                     continue
                 bucket = waiting[target]
                 known = bucket.get((scores, seen))
@@ -156,6 +203,8 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathRepor
                     arrived += 1
                 else:
                     bucket[(scores, seen)] = (known[0] + count, known[1])
+                if tally is not None:
+                    tally.edge(node_id, (scores, seen), target, (scores, seen), asked=False)
             if arrived > max_states:
                 raise _TooBig
             continue
@@ -173,7 +222,8 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathRepor
             bucket = None if target is None else ends if target in endings else waiting[target]
             moves.append((value, target, deltas, low, high, kept, bucket))
         node_ref = node.id
-        for (scores, seen), (count, example) in states.items():
+        for state, (count, example) in states.items():
+            scores, seen = state
             for value, target, deltas, low, high, kept, bucket in moves:
                 if bucket is None:
                     report.stuck += count
@@ -190,20 +240,73 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int) -> PathRepor
                         arrived += 1
                 else:
                     bucket[key] = (known[0] + count, known[1])
+                if tally is not None:
+                    tally.edge(node_id, state, None if bucket is ends else target, key, asked=True)
         if arrived > max_states:
             raise _TooBig  # more states are waiting than the walk may take: it would stop later anyway
     per_outcome: Counter[str] = Counter()
-    for (target, (scores, seen)), (count, example) in ends.items():
+    outcome_of: dict[tuple, str] = {}
+    for full_key, (count, example) in ends.items():
+        target, (scores, seen) = full_key
         answers = {n: v for n, v in zip(referenced, seen, strict=True) if v is not None}
-        outcome = choose_outcome(dialog, answers, dict(zip(dims, scores, strict=True))) if target == RESULT else dialog.outcome(target)
+        score_map = dict(zip(dims, scores, strict=True))
+        outcome = choose_outcome(dialog, answers, score_map) if target == RESULT else dialog.outcome(target)
         assert outcome is not None
+        outcome_of[full_key] = outcome.id
         report.by_outcome[outcome.id] += count
+        report.endings.append(Ending(outcome.id, answers, score_map, count, example))
         if per_outcome[outcome.id] < max_examples:
             per_outcome[outcome.id] += 1
             report.examples.append((outcome.id, _unwind(example)))
+    if tally is not None:
+        tally.finish(dialog, order, outcome_of, report)
     report.total = sum(report.by_outcome.values()) + report.stuck
     report.note = f"{walked + len(ends):,} distinct states walked" + ("" if report.exhaustive else "; some multi-choice answers sampled")
     return report
+
+
+class _Tally:
+    """The detail of a walk: questions per path, and questions asked once the outcome is certain.
+
+    It keeps the walk's states and the edges between them: forward, each state's paths by how many
+    questions they asked on the way; backward from the endings, the outcomes each state can still
+    reach. A question asked in a state that can reach only one outcome changes nothing.
+    """
+
+    def __init__(self, start: str, start_key: tuple) -> None:
+        self.lengths: dict[tuple, Counter[int]] = {(start, start_key): Counter({0: 1})}
+        self.edges: dict[tuple, list[tuple[tuple, bool]]] = {}
+        self.states: dict[str, dict[tuple, tuple[int, tuple | None]]] = {}
+
+    def visit(self, node_id: str, states: dict[tuple, tuple[int, tuple | None]]) -> None:
+        self.states[node_id] = states
+
+    def edge(self, node_id: str, key: tuple, target: str | None, target_key: tuple, *, asked: bool) -> None:
+        here = (node_id, key)
+        there = ("", target_key) if target is None else (target, target_key)
+        self.edges.setdefault(here, []).append((there, asked))
+        into = self.lengths.setdefault(there, Counter())
+        for length, paths in self.lengths.get(here, Counter()).items():
+            into[length + asked] += paths
+
+    def finish(self, dialog: Dialog, order: list[str], outcome_of: dict[tuple, str], report: PathReport) -> None:
+        reach: dict[tuple, frozenset[str]] = {("", k): frozenset((o,)) for k, o in outcome_of.items()}
+        for full_key in outcome_of:
+            report.questions.update(self.lengths.get(("", full_key), Counter()))
+        ahead: dict[tuple, int] = {("", k): 1 for k in outcome_of}  # whole paths from a state to an ending
+        for node_id in reversed(order):
+            node = dialog.nodes[node_id]
+            for key, (count, _) in self.states.get(node_id, {}).items():
+                here = (node_id, key)
+                found: frozenset[str] = frozenset()
+                onward = 0
+                for there, _ in self.edges.get(here, []):
+                    found |= reach.get(there, frozenset())
+                    onward += ahead.get(there, 0)
+                reach[here] = found
+                ahead[here] = onward
+                if node.is_question and len(found) == 1:
+                    report.after_settled[node_id] += count * onward  # every whole path through here asks it
 
 
 def _endings(dialog: Dialog) -> frozenset[str]:
@@ -226,7 +329,7 @@ def _answer_classes(dialog: Dialog, referenced: tuple[str, ...]) -> dict[str, di
     A rule that asks `is: yes` splits five answers into two kinds; carrying the kind instead of
     the answer stops four equivalent paths from being walked four times.
     """
-    tests = [r.when for n in dialog.nodes.values() for r in n.routes] + [o.when for o in dialog.outcomes if o.when]
+    tests = all_conditions(dialog)
     leaves = [t for t, _ in conditions.leaves(AllOf(tuple(tests)))] if tests else []
     classes: dict[str, dict[object, AnswerValue]] = {}
     for node_id in referenced:
@@ -249,7 +352,7 @@ def _clamps(dialog: Dialog, order: list[str], dims: list[str]) -> dict[str, tupl
     """
     from bot.model import ScoreTest
 
-    tests = [r.when for n in dialog.nodes.values() for r in n.routes] + [o.when for o in dialog.outcomes if o.when]
+    tests = all_conditions(dialog)
     thresholds: dict[str, list[int]] = {d: [] for d in dims}
     for test, _ in conditions.leaves(AllOf(tuple(tests))) if tests else ():
         if isinstance(test, ScoreTest):

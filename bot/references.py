@@ -27,6 +27,7 @@ class References:
     dimension_ids: set[str] = field(default_factory=set)
     question_kinds: dict[str, str] = field(default_factory=dict)
     choice_ids: dict[str, set[str]] = field(default_factory=dict)
+
     def build_source(self, data: dict[str, Any], path: Path, sources: tuple[str, ...], node: str, required: bool) -> Source | None:
         raw = data.get("source")
         if raw is None:
@@ -45,6 +46,28 @@ class References:
         if file and sources and file not in sources:
             self.read.problem((*path, "source"), f"source '{file}' is not listed under 'sources:'{did_you_mean(file, sources)}", node)
         return Source(file, quote)
+
+    def outcome_list(self, data: dict[str, Any], path: Path, key: str, node: str) -> tuple[str, ...]:
+        items = self.read.get(data, path, key, list, default=[], node=node, describe="a list of outcome ids")
+        found: list[str] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, str) or item not in self.outcome_ids:
+                hint = did_you_mean(str(item), self.outcome_ids)
+                self.read.problem((*path, key, index), f"{key}: '{item}' is not an outcome{hint}", node)
+            else:
+                found.append(item)
+        return tuple(found)
+
+    def topic_list(self, data: dict[str, Any], path: Path, key: str, node: str) -> tuple[str, ...]:
+        items = self.read.get(data, path, key, list, default=[], node=node, describe="a list of topic ids")
+        found: list[str] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, str):
+                self.read.problem((*path, key, index), f"{key}: each topic is a lowercase word such as agency_deal", node)
+                continue
+            self.read.check_id(item, (*path, key, index), "topic", node)
+            found.append(item)
+        return tuple(found)
 
     def target(self, data: dict[str, Any], path: Path, key: str, node: str, required: bool) -> str | None:
         value = self.read.get(data, path, key, str, required=required, node=node, describe="a node id, an outcome id or 'result'")

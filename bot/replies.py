@@ -49,6 +49,8 @@ class Question:
     max_length: int = 0
     can_go_back: bool = False
     surface: str = ""  # the adapter's message this conversation lives in, if it told the core
+    previous: tuple[str, ...] = ()  # option ids (or the text) answered here before going back
+    description: str = ""  # the dialog's description, on its first question only
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,12 @@ class ScoreLine:
 
 
 @dataclass(frozen=True)
-class Driver:
-    """An answer that pushed the recommendation, with the article's reason behind the question."""
+class Advice:
+    """One reason or tension on a result card: a sentence, and the article's words behind it."""
 
-    node: str
-    question: str
-    answer: str
-    why: str = ""
+    text: str
+    quote: str = ""
+    article: str = ""  # the article's title, never a file name
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ class ResultCard:
     summary: str
     why: str
     scores: tuple[ScoreLine, ...]
-    drivers: tuple[Driver, ...]
+    reasons: tuple[Advice, ...]
+    tensions: tuple[Advice, ...]
     next_steps: tuple[str, ...]
     still_to_settle: tuple[str, ...]
     sources: tuple[str, ...]

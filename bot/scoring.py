@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from bot import conditions
 from bot.analysis import facts
+from bot.commands import fill_commands
 from bot.model import SCALE_MIDPOINT, Dialog, Node, Outcome
 from bot.session import AnswerValue
 
@@ -58,11 +59,14 @@ def answer_scores(node: Node, value: AnswerValue) -> list[tuple[str, int]]:
     return [pair for choice in node.choices if choice.id in picked for pair in choice.scores]
 
 
-def fill(dialog: Dialog, text: str, answers: Mapping[str, AnswerValue]) -> str:
-    """Replace {name} with the saved text answer of that name; unknown braces stay as written."""
+def fill(dialog: Dialog, text: str, answers: Mapping[str, AnswerValue], surface: str = "") -> str:
+    """Replace {name} with the saved text answer of that name and {run:DIALOG} with the surface's
+    command for it; unknown braces stay as written."""
     if "{" not in text:
         return text
     saved = facts(dialog).saved_names
+    if "{run:" in text:
+        text = fill_commands(text, surface, {name: str(answers[n]) for name, n in saved.items() if n in answers})
 
     def sub(match: re.Match[str]) -> str:
         node_id = saved.get(match.group(1))

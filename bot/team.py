@@ -13,13 +13,13 @@ import statistics
 import time
 from collections import Counter
 
-from bot import conditions
+from bot import advice, conditions
 from bot.analysis import facts
-from bot.explain import answer_label, drivers
-from bot.model import Dialog
+from bot.explain import answer_label
+from bot.model import Dialog, Outcome
 from bot.replies import DecisionRecord, Disagreement, MemberResult, Option, RoundCard, Spread, TeamSummary
 from bot.rounds import Member, Round
-from bot.scoring import fill
+from bot.scoring import fill, score
 from bot.session import AnswerValue
 
 MAX_PROMPTS = 3
@@ -118,7 +118,7 @@ def disagreements(round_: Round, dialog: Dialog) -> tuple[Disagreement, ...]:
             scored.append((-distance, order, node, tuple(split.most_common())))
     scored.sort(key=lambda item: (item[0], item[1]))
     return tuple(
-        Disagreement(node.short or node.text, split, node.why, node.source.file if node.source else "")
+        Disagreement(node.short or node.text, split, node.why, dialog.article_title(node.source.file) if node.source else "")
         for _, _, node, split in scored[:MAX_PROMPTS]
     )
 
@@ -164,7 +164,7 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
     date = time.strftime("%Y-%m-%d", time.gmtime(now if now is not None else round_.updated_at))
     participants = tuple(round_.display_name(m) for m in round_.members)
     votes = tuple((round_.display_name(m), _title(dialog, m.vote, round_)) for m in round_.members if m.vote)
-    reasons = [outcome.summary, *(_common_drivers(round_, dialog, outcome.id))]
+    reasons = [outcome.summary, *(_common_reasons(round_, dialog, outcome))]
     record = DecisionRecord(
         round_id=round_.id,
         topic=round_.topic,
@@ -173,7 +173,7 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
         decision=_title(dialog, outcome.id, round_),
         votes=votes,
         reasons=tuple(reasons),
-        next_steps=outcome.next_steps,
+        next_steps=_team_steps(round_, dialog, outcome),
         follow_with=outcome.follow_with,
         markdown="",
         surface=round_.surface,
@@ -182,15 +182,29 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
     return _with_markdown(record, outcome.why)
 
 
-def _common_drivers(round_: Round, dialog: Dialog, outcome_id: str) -> list[str]:
-    """What pushed the members who got this outcome, most shared first."""
+def _backers_answers(round_: Round, outcome_id: str) -> list[dict]:
+    return [{a.node: a.value for a in m.answers} for m in round_.finished_members if m.outcome == outcome_id]
+
+
+def _common_reasons(round_: Round, dialog: Dialog, outcome: Outcome) -> list[str]:
+    """The outcome's reasons that hold for the members who got it, most shared first."""
     counts: Counter[str] = Counter()
-    backers = [m for m in round_.finished_members if m.outcome == outcome_id]
-    for member in backers:
-        answers = {a.node: a.value for a in member.answers}
-        for driver in drivers(dialog, dialog.outcome(outcome_id), answers):
-            counts[f"{driver.question}: {driver.answer}"] += 1
+    backers = _backers_answers(round_, outcome.id)
+    for answers in backers:
+        for point in advice.applying(outcome.reasons, score(dialog, answers), answers):
+            counts[fill(dialog, point.text, answers)] += 1
     return [f"{text} ({n} of {len(backers)})" for text, n in counts.most_common(3)]
+
+
+def _team_steps(round_: Round, dialog: Dialog, outcome: Outcome) -> tuple[str, ...]:
+    """Next steps that apply to most of the members who got this outcome (all unconditional ones)."""
+    backers = _backers_answers(round_, outcome.id)
+    steps = []
+    for point in outcome.next_steps:
+        holding = sum(1 for answers in backers if advice.holds(point, score(dialog, answers), answers))
+        if point.when is None or (backers and holding * 2 >= len(backers)):
+            steps.append(fill(dialog, point.text, backers[0] if backers else {}))
+    return tuple(steps)
 
 
 def _title(dialog: Dialog, outcome_id: str, round_: Round | None = None, member: Member | None = None) -> str:
@@ -223,5 +237,5 @@ def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
         *[f"- [ ] {step}" for step in record.next_steps],
     ]
     if record.follow_with:
-        lines += ["", f"Before anyone signs: vet each agency with `/outsource-check agency <name>` ({record.follow_with})."]
+        lines += ["", "Before anyone signs: vet each agency you meet with the agency check, one agency at a time."]
     return DecisionRecord(**{**record.__dict__, "markdown": "\n".join(lines) + "\n"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from bot.advice_check import check_endings, repeated_sentences
 from bot.graph import can_finish, reachable
 from bot.loader import load_dialog
 from bot.model import Dialog, Node
@@ -37,6 +38,7 @@ def check(dialog: Dialog, *, seeds_dir: Path | None = None) -> list[Problem]:
     problems += _dead_ends(dialog)
     problems += _limits(dialog)
     problems += _sources(dialog, seeds_dir)
+    problems += repeated_sentences(dialog)
     if not any(p.message.startswith(("dead end", "loop")) for p in problems):
         problems += _outcomes(dialog)
     return problems
@@ -97,15 +99,20 @@ def _limits(dialog: Dialog) -> list[Problem]:
 
 
 def _sources(dialog: Dialog, seeds_dir: Path | None) -> list[Problem]:
+    untitled = [
+        replace(_at(dialog, 1, f"source '{a.file}' has no title: write {{file: {a.file}, title: ...}}; users see the title, never the file"), severity="warning")
+        for a in dialog.articles
+        if not a.title
+    ]
     if seeds_dir is None or not seeds_dir.is_dir():
-        return []
+        return untitled
     present = {p.name for p in seeds_dir.iterdir()}
-    return [_at(dialog, 1, f"source '{name}' is not a file in {seeds_dir}") for name in dialog.sources if name not in present]
+    return untitled + [_at(dialog, 1, f"source '{name}' is not a file in {seeds_dir}") for name in dialog.sources if name not in present]
 
 
 # Validation must stay quick on big dialogs: an exact walk within this many states, else a sample.
 # `outsource-check paths` walks with the larger default budget.
-VALIDATE_STATES = 60_000
+VALIDATE_STATES = 250_000
 VALIDATE_SAMPLE_STEPS = 60_000
 
 
@@ -115,7 +122,9 @@ def _outcomes(dialog: Dialog) -> list[Problem]:
     if report.stuck:
         problems.append(_at(dialog, 1, f"{report.stuck} path(s) end without an outcome"))
     if not report.exhaustive:
-        return problems  # a sample cannot prove an outcome unreachable
+        note = f"the advice checks need every path walked, and this dialog has loops or more states than {VALIDATE_STATES:,}"
+        return [*problems, replace(_at(dialog, 1, note), severity="warning")]  # a sample proves nothing
+    problems += check_endings(dialog, report).problems(dialog)
     for outcome in dialog.outcomes:
         if report.by_outcome[outcome.id] == 0:
             what = "the fallback is never needed: some rule always holds" if outcome.fallback else "its rule never holds on any path, or an earlier outcome's rule always wins"

@@ -13,7 +13,7 @@ SEED = "000_d221b9c26be84fb1.txt"
 SMALL = f"""
 id: small
 title: Small
-sources: [{SEED}]
+sources: [{{file: {SEED}, title: Should small businesses outsource their social media?}}]
 dimensions:
   - {{id: time, label: Time, why: Hours matter.}}
   - {{id: trust, label: Trust, why: Trust matters.}}
@@ -72,18 +72,27 @@ outcomes:
     summary: Try an agency.
     source: {SEED}
     when: {{all: [{{score: trust, at_least: 2}}, {{answer: hours, is: two}}]}}
+    reasons:
+      - text: You trust an outsider and have two hours.
+        source: {{file: {SEED}, quote: "After all, that’s all it takes."}}
     next_steps: ["Vet the agency {{shop}} picks."]
   - id: in_house
     title: In-house
     summary: Do it yourself.
     source: {SEED}
     when: {{score: time, at_least: 3}}
+    reasons:
+      - text: You have the time.
+        source: {{file: {SEED}, quote: "After all, that’s all it takes."}}
     next_steps: [Block two hours.]
   - id: consultant
     title: Consultant
     summary: A week of consulting.
     source: {SEED}
     fallback: true
+    reasons:
+      - text: Nothing else fits yet.
+        source: {{file: {SEED}, quote: "hire a consultant for a week"}}
     next_steps: [Hire a consultant for a week.]
 """
 

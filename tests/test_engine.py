@@ -34,7 +34,7 @@ def test_start_shows_the_message_then_the_first_question() -> None:
     assert (question.node, question.kind, question.version) == ("hours", "choice", 1)
     assert [o.id for o in question.options] == ["two", "none", "unsure"]
     assert question.why == "A couple of hours a week is all it takes."
-    assert question.source == "000_d221b9c26be84fb1.txt"
+    assert question.source == "Should small businesses outsource their social media?"  # the title, never the file
     assert question.progress.number == 1 and question.progress.text.startswith("question 1 of about ")
     assert not question.can_go_back
     assert step.session.node == "hours" and step.session.version == 1 and not step.session.finished
@@ -57,18 +57,18 @@ def test_a_full_path_ends_in_the_rule_chosen_outcome_with_an_explanation() -> No
     assert step.session.finished and step.session.node is None
     assert dict(step.session.scores) == {"time": 4, "trust": 2}
     assert {s.dimension: s.score for s in card.scores} == {"time": 4, "trust": 2}
-    assert [d.node for d in card.drivers][:2] == ["hours", "trust"]  # named by the rule, then its score
-    assert card.drivers[0].answer == "Two hours"
+    assert [r.text for r in card.reasons] == ["You trust an outsider and have two hours."]
+    assert card.reasons[0].quote and card.reasons[0].article == "Should small businesses outsource their social media?"
     assert card.next_steps == ("Vet the agency Corner Cafe picks.",)
     assert card.subject == "Corner Cafe"
-    assert card.sources == ("000_d221b9c26be84fb1.txt",)
+    assert card.sources == ("Should small businesses outsource their social media?",)
 
 
 def test_branch_skips_a_question_and_the_fallback_explains_itself() -> None:
     step = walk("none", "Shop", ("blog",))
     card = step.replies[0]
     assert isinstance(card, ResultCard) and card.outcome == "consultant"
-    assert card.drivers and card.drivers[0].node == "hours"
+    assert [r.text for r in card.reasons] == ["Nothing else fits yet."]
 
 
 def test_follow_up_answers_are_listed_as_still_to_settle() -> None:
@@ -83,6 +83,7 @@ def test_back_undoes_one_answer_at_a_time_down_to_the_first_question() -> None:
         step = engine.back(DIALOG, step.session, version=step.session.version, now=102.0)
         assert step.accepted and step.session.node == expected
     assert step.session.answers == ()
+    assert step.replies[0].previous == ("two",)  # the answer given before is shown, not lost
     refused = engine.back(DIALOG, step.session, version=step.session.version, now=103.0)
     assert not refused.accepted and refused.session == step.session
 

@@ -93,7 +93,7 @@ async def test_five_members_with_a_majority_disagreements_and_unfinished(service
     assert [m.name for m in summary.members] == ["U001", "U002", "U003", "U004", "U005"]
     hours = next(d for d in summary.disagreements if d.question == "Hours")
     assert dict(hours.split) == {"Two hours": 3, "None": 1}
-    assert hours.why and hours.source == "000_d221b9c26be84fb1.txt"
+    assert hours.why and hours.source == "Should small businesses outsource their social media?"
     time_spread = next(s for s in summary.spreads if s.label == "Time")
     assert (time_spread.low, time_spread.high) == (-2, 3)
 

@@ -64,7 +64,7 @@ def test_the_engine_agrees_with_the_walk_and_each_outcomes_rule_holds(dialog_id)
         else:
             assert conditions.holds(outcome.when, scores, answered)
         assert choose_outcome(dialog, answered) is outcome
-        assert card.next_steps and card.sources and card.drivers
+        assert card.next_steps and card.sources and card.reasons
 
 
 def seed_text(name: str) -> str:
@@ -129,3 +129,41 @@ def test_the_main_check_carries_the_articles_key_points() -> None:
     kinds = {n.kind for n in dialog.nodes.values()}
     assert {"message", "choice", "multi", "scale", "branch"} <= kinds
     assert len(dialog.outcomes) >= 4
+
+
+def _shown_along(dialog, answers) -> str:
+    """Every sentence a user reads on one path: prefaces, questions, their whys, and the card."""
+    from bot.replies import Question
+
+    step = engine.start(dialog, session_id="s", owner="terminal:t", now=0.0)
+    texts: list[str] = []
+
+    def collect(replies) -> None:
+        for r in replies:
+            if isinstance(r, Question):
+                texts.extend([r.description, *r.preface, r.text, r.why, *(o.label for o in r.options)])
+            elif isinstance(r, ResultCard):
+                texts.extend([*r.preface, r.title, r.summary, *(a.text for a in r.reasons + r.tensions), *r.next_steps, *r.still_to_settle])
+
+    collect(step.replies)
+    for record in answers:
+        step = engine.answer(dialog, step.session, node=record.node, value=record.value, version=step.session.version, now=1.0)
+        collect(step.replies)
+    return " ".join(texts)
+
+
+@pytest.mark.parametrize("dialog_id", [MAIN_DIALOG, AGENCY_DIALOG])
+def test_users_read_articles_and_their_own_commands_never_files_or_other_platforms(dialog_id) -> None:
+    dialog = Catalog.load(DIALOGS).get(dialog_id)
+    for _, answers in walk(dialog, max_examples=60).examples:
+        shown = _shown_along(dialog, answers)
+        assert not re.search(r"\b00[01]\b|\.txt|_[0-9a-f]{16}", shown), "a seed's file name or number reached the user"
+        assert "/outsource-check" not in shown  # the terminal gets its own command line
+        assert "One of the five questions" not in shown  # a label of the question is not a reason for it
+
+
+def test_the_time_it_takes_is_said_at_most_twice_on_any_path() -> None:
+    """'A couple of hours a week' once in the question, at most once more where it matters."""
+    dialog = Catalog.load(DIALOGS).get(MAIN_DIALOG)
+    for _, answers in walk(dialog, max_examples=200).examples:
+        assert len(re.findall(r"couple (?:of )?hours", _shown_along(dialog, answers))) <= 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,12 +38,15 @@ def test_a_whole_check_in_the_terminal(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "[question 1 of about" in out
-    assert "Why we ask:" in out and "(000_d221b9c26be84fb1.txt)" in out
+    flat = " ".join(out.split())
+    assert "Why it matters:" in out and '(from "Should small businesses outsource their social media?")' in flat
+    assert "_d221b9c26be84fb1" not in out and "001" not in out  # users see articles, never files
     assert "RECOMMENDATION:" in out
-    assert "Scores:" in out and ("[#" in out or "[-" in out)
-    assert "Why this recommendation:" in out
+    assert "Your answers at a glance:" in out and ("[#" in out or "[-" in out)
+    assert "Why this fits your answers:" in out
     assert "Next steps:" in out and "[ ]" in out
-    assert "Sources: " in out
+    assert 'Based on: "Should small businesses outsource their social media?"' in flat
+    assert "/outsource-check" not in out  # a Slack or Discord command means nothing here
     assert "Traceback" not in out + result.stderr
 
 
@@ -68,15 +72,51 @@ def test_end_of_input_keeps_the_answers(tmp_path: Path) -> None:
     assert "[question 2 of about" in run(["chat"], ["q"], tmp_path).stdout
 
 
-def test_restart_from_the_middle(tmp_path: Path) -> None:
-    result = run(["chat"], ["1", "1", "r", "q"], tmp_path)
-    assert result.stdout.count("[question 1 of about") == 2
+def test_restart_from_the_middle_asks_first(tmp_path: Path) -> None:
+    result = run(["chat"], ["1", "1", "r", "n", "r", "y", "q"], tmp_path)
+    assert result.stdout.count("Start over and clear your answers?") == 2
+    assert "Kept your answers." in result.stdout
+    assert result.stdout.count("[question 1 of about") == 2  # the start, and the confirmed restart
+
+
+def test_a_check_never_answered_does_not_welcome_you_back(tmp_path: Path) -> None:
+    run(["chat"], ["q"], tmp_path)
+    assert "Welcome back" not in run(["chat"], ["q"], tmp_path).stdout
+
+
+def test_going_back_shows_the_answer_given_before(tmp_path: Path) -> None:
+    result = run(["chat"], ["2", "b", "q"], tmp_path)
+    assert "2. Someone to run it for a while, then teach us to take over   <- your answer before" in result.stdout
+
+
+def test_scale_options_read_once_and_the_description_is_shown(tmp_path: Path) -> None:
+    out = run(["chat"], ["q"], tmp_path).stdout
+    assert "responsible for, well," in out  # the dialog's description, from the second article
+    from bot import engine
+    from bot.catalog import Catalog
+    from tests.conftest import DIALOGS
+
+    dialog = Catalog.load(DIALOGS).get("outsource_check")
+    from adapters.terminal.render import render_question
+
+    step = engine.start(dialog, session_id="s", owner="terminal:t", now=0.0)
+    for value in ("advice_setup", "confident", "yes_easily", "yes_learn", "yes_have", "nobody", ()):
+        step = engine.answer(dialog, step.session, node=step.session.node, value=value, version=step.session.version, now=1.0)
+    text = render_question(step.replies[0])
+    assert "  1 - They'd never notice" in text and "1. 1 -" not in text
 
 
 def test_the_agency_check_with_a_name(tmp_path: Path) -> None:
     result = run(["chat", "--dialog", "agency_vetting", "--agency", "Buzz Social"], ["1"] * 30, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Buzz Social" in result.stdout and "RECOMMENDATION:" in result.stdout
+    assert "[question 1 of about 9]" in result.stdout  # the name given with the command is not a question asked
+    abouts = {int(n) for n in re.findall(r"question \d+ of about (\d+)", result.stdout)}
+    assert max(abouts) == 9  # the estimate never grows
+    walk_away = run(["chat", "--dialog", "agency_vetting", "--agency", "Buzz Social"], ["r", "y", "4", "q"], tmp_path).stdout
+    assert "Turn around and run" in walk_away and "[question 2 of about" not in walk_away.split("> r")[-1]
+    assert 'outsource-check chat --dialog agency_vetting --agency "<agency name>"' in walk_away  # this surface's command, whole
+    assert "/outsource-check" not in walk_away
 
 
 def test_unknown_dialog_is_one_clear_line(tmp_path: Path) -> None:

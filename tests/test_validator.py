@@ -37,11 +37,12 @@ def test_a_loop_with_a_way_out_is_fine() -> None:
         "      - {id: unsure, label: Unsure, follow_up: true}\n",
         "      - {id: unsure, label: Unsure, follow_up: true}\n      - {id: explain, label: Explain first, next: explain}\n",
     ).replace("  - id: name\n", "  - id: explain\n    kind: message\n    text: It takes two hours.\n    next: hours\n  - id: name\n")
-    assert messages(text) == []
+    # a dialog with a loop is sampled, not walked: fine, but the advice checks say they could not run
+    assert messages(text) == [": the advice checks need every path walked, and this dialog has loops or more states than 250,000"]
 
 
 def test_outcome_whose_rule_never_holds() -> None:
-    text = SMALL.replace("{score: time, at_least: 3}\n    next_steps", "{score: time, at_least: 30}\n    next_steps")
+    text = SMALL.replace("{score: time, at_least: 3}\n    reasons", "{score: time, at_least: 30}\n    reasons")
     assert messages(text) == ["in_house: outcome can never be chosen: its rule never holds on any path, or an earlier outcome's rule always wins"]
 
 

@@ -16,7 +16,7 @@ from adapters.discord import components as c
 from adapters.discord import ids
 from adapters.discord.text import clip, safe
 from bot.bars import score_bar
-from bot.replies import History, Notice, Question, ResultCard
+from bot.replies import Advice, History, Notice, Question, ResultCard
 
 MAX_BUTTON_ROWS = 4  # one choice per row (long labels stay readable); the fifth row is Back / Start over
 COLOUR = discord.Colour.blurple()
@@ -49,7 +49,8 @@ def new_view() -> discord.ui.View:
 
 
 def question(q: Question, *, content: str | None = None, in_dm: bool = True) -> Rendered:
-    lines = [safe(p, 600) for p in q.preface]
+    lines = [safe(q.description, 600)] if q.description else []
+    lines += [safe(p, 600) for p in q.preface]
     lines.append(f"**{safe(q.text, 1000)}**")
     if q.kind == "text":
         hint = "Press **Type your answer**" + (", or simply reply here in this DM." if in_dm else ".")
@@ -57,8 +58,12 @@ def question(q: Question, *, content: str | None = None, in_dm: bool = True) -> 
     elif q.kind == "multi":
         lines.append("Pick all that apply in the menu." if q.min_picks == 0 else f"Pick at least {q.min_picks} in the menu.")
     embed = discord.Embed(title=safe(q.dialog_title, 256), description="\n\n".join(lines), colour=COLOUR)
+    if q.previous:
+        before = ", ".join(o.label for o in q.options if o.id in q.previous) or q.previous[0]
+        embed.add_field(name="Before, you answered", value=safe(before, 1024), inline=False)
     if q.why:
-        embed.add_field(name="Why we ask", value=safe(f"{q.why} ({q.source})", 1024), inline=False)
+        cited = f" (from {q.source})" if q.source else ""
+        embed.add_field(name="Why it matters", value=safe(f"{q.why}{cited}", 1024), inline=False)
     embed.set_footer(text=q.progress.text)
     return Rendered(content, fit(embed), _question_view(q))
 
@@ -95,21 +100,33 @@ def _bullets(items: tuple[str, ...], mark: str, limit: int = 1024) -> str:
     return safe("\n".join(f"{mark} {item}" for item in items), limit)
 
 
+def _advice(items: tuple[Advice, ...], mark: str) -> str:
+    """Each point with the article's words under it, kept inside a field's 1024 characters."""
+    budget = 1000 // max(1, len(items))
+    lines = []
+    for item in items:
+        quote = ""
+        if item.quote:
+            source = f" ({safe(item.article, 120)})" if item.article else ""
+            quote = f"\n> *“{safe(item.quote, budget // 2)}”*{source}"
+        lines.append(f"{mark} {safe(item.text, budget // 2)}{quote}")
+    return "\n".join(lines)[:1024]
+
+
 def result(card: ResultCard, *, content: str | None = None) -> Rendered:
     """Field budgets keep the whole embed under Discord's 6000 characters, whatever the dialog says."""
     description = [safe(p, 300) for p in card.preface]
     description.append(safe(card.summary, 1200))
-    if card.why:
-        description.append("*From the article:* " + safe(card.why, 300))
     embed = discord.Embed(title=safe(f"Recommendation: {card.title}", 256), description="\n\n".join(description), colour=COLOUR)
-    embed.add_field(name="Scores", value=score_lines(card)[:1024] or "-", inline=False)
-    if card.drivers:
-        drivers = tuple(f"{d.question}: {d.answer}" + (f" ({d.why})" if d.why else "") for d in card.drivers)
-        embed.add_field(name="Why this recommendation", value=_bullets(drivers, "•", 900), inline=False)
+    if card.reasons:
+        embed.add_field(name="Why this fits your answers", value=_advice(card.reasons, "✅"), inline=False)
+    if card.tensions:
+        embed.add_field(name="What pulls the other way", value=_advice(card.tensions, "⚠️"), inline=False)
+    embed.add_field(name="Your answers at a glance", value=score_lines(card)[:1024] or "-", inline=False)
     embed.add_field(name="Next steps", value=_bullets(card.next_steps, "☐", 900) or "-", inline=False)
     if card.still_to_settle:
         embed.add_field(name="Still to settle", value=_bullets(card.still_to_settle, "?", 600), inline=False)
-    embed.set_footer(text=("Sources: " + ", ".join(card.sources))[:300])
+    embed.set_footer(text=("Based on: " + "; ".join(card.sources))[:300])
     view = new_view()
     view.add_item(c.Share(card.session_id, card.version))
     view.add_item(c.Vet(card.session_id, card.version))
@@ -124,7 +141,7 @@ def shared(card: ResultCard, user_id: int) -> discord.Embed:
     embed = discord.Embed(title=safe(f"Recommendation: {card.title}", 256), description="\n\n".join(lines), colour=COLOUR)
     embed.add_field(name="Scores", value=score_lines(card)[:1024] or "-", inline=False)
     embed.add_field(name="Next steps", value=_bullets(card.next_steps, "☐", 1000) or "-", inline=False)
-    embed.set_footer(text=("Sources: " + ", ".join(card.sources))[:300])
+    embed.set_footer(text=("Based on: " + "; ".join(card.sources))[:300])
     return fit(embed)
 
 

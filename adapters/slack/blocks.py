@@ -11,18 +11,23 @@ import time
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
 from bot.bars import score_bar
-from bot.replies import History, Notice, Question, ResultCard
+from bot.replies import Advice, History, Notice, Question, ResultCard
 
 MAX_CHECKBOXES = 10  # Slack's limit for a checkboxes element; more options use a multi-select
 
 
 def question_blocks(q: Question) -> list[dict]:
-    blocks: list[dict] = [{"type": "section", "text": plain(p)} for p in q.preface]
+    blocks: list[dict] = [{"type": "section", "text": plain(q.description)}] if q.description else []
+    blocks += [{"type": "section", "text": plain(p)} for p in q.preface]
     blocks.append({"type": "context", "elements": [plain(f"{q.dialog_title} · {q.progress.text}", 150)]})
     blocks.append({"type": "section", "block_id": "question", "text": plain(q.text)})
     blocks.extend(_answer_blocks(q))
+    if q.previous:
+        before = ", ".join(o.label for o in q.options if o.id in q.previous) or q.previous[0]
+        blocks.append({"type": "context", "elements": [plain(f"Before, you answered: {before}")]})
     if q.why:
-        blocks.append({"type": "context", "elements": [mrkdwn(f"_Why we ask:_ {escape(q.why)} ({escape(q.source)})")]})
+        cited = f" (from _{escape(q.source)}_)" if q.source else ""
+        blocks.append({"type": "context", "elements": [mrkdwn(f"_Why it matters:_ {escape(q.why)}{cited}")]})
     blocks.append({"type": "actions", "block_id": "nav", "elements": _nav_buttons(q.session_id, q.version, q.can_go_back)})
     return blocks
 
@@ -60,14 +65,25 @@ def _answer_blocks(q: Question) -> list[dict]:
 def _nav_buttons(session: str, version: int, can_go_back: bool) -> list[dict]:
     value = ButtonValue(session, version).encode()
     buttons = [button("Back", "oc.back", value)] if can_go_back else []
-    buttons.append(button("Start over", "oc.restart", value))
+    buttons.append(button("Start over", "oc.restart", value, confirm=RESTART_CONFIRM if can_go_back else None))
     return buttons
 
 
-def button(label: str, action_id: str, value: str, style: str = "") -> dict:
+# Slack asks before a click that throws answers away (its own confirmation dialog, no round trip)
+RESTART_CONFIRM = {
+    "title": {"type": "plain_text", "text": "Start over?"},
+    "text": {"type": "plain_text", "text": "This clears your answers to this check."},
+    "confirm": {"type": "plain_text", "text": "Start over"},
+    "deny": {"type": "plain_text", "text": "Keep my answers"},
+}
+
+
+def button(label: str, action_id: str, value: str, style: str = "", confirm: dict | None = None) -> dict:
     element = {"type": "button", "text": plain(label, 75), "action_id": action_id, "value": value}
     if style:
         element["style"] = style
+    if confirm:
+        element["confirm"] = confirm
     return element
 
 
@@ -83,16 +99,15 @@ def result_blocks(card: ResultCard) -> list[dict]:
         {"type": "header", "text": plain(f"Recommendation: {card.title}", 150)},
         {"type": "section", "text": plain(card.summary)},
     ]
-    if card.why:
-        blocks.append({"type": "context", "elements": [plain(f"From the article: {card.why}")]})
-    blocks.append({"type": "section", "text": mrkdwn("*Scores*\n" + score_lines(card))})
-    if card.drivers:
-        lines = [f"• *{escape(d.question)}:* {escape(d.answer)}" + (f"\n   _{escape(d.why)}_" if d.why else "") for d in card.drivers]
-        blocks.append({"type": "section", "text": mrkdwn("*Why this recommendation*\n" + "\n".join(lines))})
+    if card.reasons:
+        blocks.append({"type": "section", "text": mrkdwn(clip("*Why this fits your answers*\n" + _advice_lines(card.reasons, "✅"), 3000))})
+    if card.tensions:
+        blocks.append({"type": "section", "text": mrkdwn(clip("*What pulls the other way*\n" + _advice_lines(card.tensions, "⚠️"), 3000))})
+    blocks.append({"type": "section", "text": mrkdwn("*Your answers at a glance*\n" + score_lines(card))})
     blocks.append({"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))})
     if card.still_to_settle:
         blocks.append({"type": "section", "text": mrkdwn("*Still to settle*\n" + "\n".join(f"❓ {escape(s)}" for s in card.still_to_settle))})
-    blocks.append({"type": "context", "elements": [plain("Sources: " + ", ".join(card.sources))]})
+    blocks.append({"type": "context", "elements": [plain(clip("Based on: " + "; ".join(card.sources), 2000))]})
     value = ButtonValue(card.session_id, card.version).encode()
     blocks.append(
         {
@@ -102,7 +117,7 @@ def result_blocks(card: ResultCard) -> list[dict]:
                 button("Share to a channel", "oc.share", value, style="primary"),
                 button("Vet an agency", "oc.vet", value),
                 button("Back", "oc.back", value),
-                button("Start over", "oc.restart", value),
+                button("Start over", "oc.restart", value, confirm=RESTART_CONFIRM),
             ],
         }
     )
@@ -118,8 +133,16 @@ def shared_summary_blocks(card: ResultCard, user_id: str) -> list[dict]:
         {"type": "section", "text": plain(card.summary)},
         {"type": "section", "text": mrkdwn(score_lines(card))},
         {"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))},
-        {"type": "context", "elements": [plain("Sources: " + ", ".join(card.sources))]},
+        {"type": "context", "elements": [plain(clip("Based on: " + "; ".join(card.sources), 2000))]},
     ]
+
+
+def _advice_lines(items: tuple[Advice, ...], mark: str) -> str:
+    lines = []
+    for item in items:
+        quote = f"\n>_“{escape(item.quote)}”_" + (f" ({escape(item.article)})" if item.article else "") if item.quote else ""
+        lines.append(f"{mark} {escape(item.text)}{quote}")
+    return "\n".join(lines)
 
 
 def notice_text(notice: Notice) -> str:

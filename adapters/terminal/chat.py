@@ -19,6 +19,13 @@ from bot.service import ConversationService
 from bot.typed import read_answer
 
 QUIT, BACK, RESTART = {"q", "quit", "exit"}, {"b", "back"}, {"r", "restart"}
+YES = {"y", "yes"}
+
+
+def _answered_something(replies: list[Reply]) -> bool:
+    """Only a check with answers in it is worth a "welcome back"; an untouched one simply starts."""
+    first = next((r for r in replies if isinstance(r, (Question, ResultCard))), None)
+    return isinstance(first, ResultCard) or (isinstance(first, Question) and first.can_go_back)
 
 
 def terminal_user() -> str:
@@ -35,6 +42,7 @@ class TerminalChat:
         self.user = user
         self.out = out
         self.current: Question | ResultCard | None = None
+        self.confirming_restart = False
 
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
@@ -46,7 +54,8 @@ class TerminalChat:
         if not prefill:
             replies = await self.service.handle(Event(self.user, Resume(dialog)))
             if replies and not (isinstance(replies[0], Notice) and replies[0].kind == "nothing_to_resume"):
-                print("Welcome back: picking up where you left off.\n", file=self.out)
+                if _answered_something(replies):
+                    print("Welcome back: picking up where you left off.\n", file=self.out)
                 self.show(replies)
                 return
         self.show(await self.service.handle(Event(self.user, Start(dialog, prefill))))
@@ -60,8 +69,17 @@ class TerminalChat:
         current = self.current
         if current is None:
             return False
+        if self.confirming_restart:
+            self.confirming_restart = False
+            if command in YES:
+                self.show(await self.service.handle(Event(self.user, Restart(current.session_id))))
+            else:
+                print("Kept your answers.\n", file=self.out)
+                self.show([current])
+            return True
         if command in RESTART:
-            self.show(await self.service.handle(Event(self.user, Restart(current.session_id))))
+            self.confirming_restart = True
+            print("! Start over and clear your answers? (y = yes, anything else = no)\n", file=self.out)
         elif command in BACK:
             self.show(await self.service.handle(Event(self.user, Back(current.session_id))))
         elif isinstance(current, ResultCard):

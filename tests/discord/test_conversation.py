@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from adapters.discord import words
 from tests.discord.conftest import GENERAL, GUILD, Harness, text_channel
 from tests.discord.helpers import answer_by_clicking, first_select, is_result, kind_of
@@ -38,9 +40,11 @@ async def test_a_whole_dm_conversation_from_hi_to_a_shared_result(bot: Harness) 
         assert steps < 40
     assert steps >= 5
     card = living.embeds[0]
-    assert [f["name"] for f in card["fields"]][:1] == ["Scores"] and "Next steps" in [f["name"] for f in card["fields"]]
-    assert "█" in card["fields"][0]["value"] or "░" in card["fields"][0]["value"]
-    assert card["footer"]["text"].startswith("Sources: ")
+    names = [f["name"] for f in card["fields"]]
+    assert names[0] == "Why this fits your answers" and "Next steps" in names
+    glance = card["fields"][names.index("Your answers at a glance")]["value"]
+    assert "█" in glance or "░" in glance
+    assert card["footer"]["text"].startswith("Based on: Should") and ".txt" not in json.dumps(card)
     assert [c["label"] for row in living.components for c in row["components"]] == ["Share to channel", "Vet an agency", "Start over"]
 
     await ann.click("Share to channel", living)

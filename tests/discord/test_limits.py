@@ -9,7 +9,7 @@ import pytest
 from adapters.discord import ids, render
 from bot.catalog import Catalog
 from bot.model import SCALE_VALUES, Node
-from bot.replies import Driver, Option, Progress, Question, ResultCard, ScoreLine
+from bot.replies import Advice, Option, Progress, Question, ResultCard, ScoreLine
 from tests.conftest import DIALOGS
 
 SESSION = "S" * 16  # longer than the core's 12-character ids
@@ -69,6 +69,7 @@ def test_a_dialog_at_and_past_the_limits_renders_clipped() -> None:
             session_id=SESSION, version=VERSION, dialog_id="d", dialog_title="T" * 300, node="n" * 32, kind=kind,
             text="Q" * 5000, options=options, progress=Progress(1, 2), why="W" * 3000, source="s" * 100,
             preface=("P" * 3000,) * 5, min_picks=25 if kind == "multi" else 0, max_picks=25, can_go_back=True,
+            description="D" * 3000, previous=(options[0].id,) if options else ("x" * 600,),
         )
         check_limits(render.question(question))
     small = Question(session_id=SESSION, version=VERSION, dialog_id="d", dialog_title="T", node="n", kind="choice", text="?",
@@ -81,7 +82,8 @@ def test_a_huge_result_card_stays_inside_the_embed_limits() -> None:
         session_id=SESSION, version=VERSION, dialog_id="d", dialog_title="D" * 300, outcome="o", title="T" * 400,
         summary="S" * 5000, why="W" * 2000,
         scores=tuple(ScoreLine(f"d{i}", "L" * 200, i, -10, 10) for i in range(12)),
-        drivers=tuple(Driver(f"n{i}", "Q" * 300, "A" * 300, "Y" * 300) for i in range(10)),
+        reasons=tuple(Advice("R" * 600, "Q" * 600, "A" * 300) for _ in range(10)),
+        tensions=tuple(Advice("T" * 600, "Q" * 600, "A" * 300) for _ in range(10)),
         next_steps=tuple("N" * 300 for _ in range(20)), still_to_settle=tuple("U" * 300 for _ in range(10)),
         sources=tuple("s" * 100 for _ in range(10)), preface=("P" * 2000,) * 3, subject="B" * 200,
     )

@@ -141,3 +141,17 @@ def test_the_manifest_matches_what_the_app_handles() -> None:
     docs = (ROOT / "docs" / "slack.md").read_text()
     for scope in manifest["oauth_config"]["scopes"]["bot"]:
         assert f"`{scope}`" in docs, f"docs/slack.md must say why {scope} is needed"
+
+
+def test_start_over_asks_first_and_going_back_shows_the_earlier_answer() -> None:
+    dialog = Catalog.load(DIALOGS).get("outsource_check")
+    step = engine.start(dialog, session_id="sess12345678", owner="slack:T1:U1", now=0.0)
+    step = engine.answer(dialog, step.session, node="goal", value="temp_help", version=None, now=1.0)
+    step = engine.answer(dialog, step.session, node="know_how", value="some", version=None, now=1.0)
+    step = engine.back(dialog, step.session, version=None, now=2.0)
+    blocks = question_blocks(step.replies[0])
+    validated(blocks)
+    text = json.dumps(blocks)
+    assert "Before, you answered: Some, we've tried it on and off" in text
+    restart = next(e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "oc.restart")
+    assert restart["confirm"]["deny"]["text"] == "Keep my answers"

@@ -49,7 +49,9 @@ async def test_a_whole_check_from_the_command_to_a_shared_result(slack) -> None:
     first = ann.living()
     assert first.channel == ann.dm
     assert "question 1 of about" in json.dumps(first.blocks)
-    assert "Why we ask" in json.dumps(first.blocks)
+    first_text = json.dumps(first.blocks, ensure_ascii=False)
+    assert "Why it matters" in first_text and "_d221b9c26be84fb1" not in first_text
+    assert "responsible for, well, everything" in first_text  # the dialog's description opens the check
     for _ in range(40):
         if is_result(ann.living()):
             break
@@ -60,8 +62,9 @@ async def test_a_whole_check_from_the_command_to_a_shared_result(slack) -> None:
     assert len(dm_posts) == 1, "one living message per conversation, updated in place"
     assert fake.named("response_url"), "clicks update in place through response_url"
     text = json.dumps(card.blocks, ensure_ascii=False)
-    for part in ("*Scores*", "*Why this recommendation*", "*Next steps*", "Sources: ", "█"):
+    for part in ("*Why this fits your answers*", "*Your answers at a glance*", "*Next steps*", "Based on: Should", "█"):
         assert part in text
+    assert ".txt" not in text and "outsource-check chat" not in text  # articles, not files; Slack's own command
     assert ann.labels(card) == ["Share to a channel", "Vet an agency", "Back", "Start over"]
 
     await ann.click("Share to a channel", card)
