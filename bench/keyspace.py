@@ -6,8 +6,8 @@ opens gets a prefix of its own (`oc-bench-crowd-3f9a...:`), and afterwards the k
 prefix, and nothing else, are deleted (SCAN by the prefix, then UNLINK).
 
 `python -m bench.keyspace PREFIX ARGS...` runs `outsource-check ARGS...` with its Redis store's
-keys under PREFIX instead of `oc:`: how a benchmark or a test starts real bot processes on keys
-of its own. Nothing else about the process changes.
+keys under PREFIX instead of `oc:` (the `OUTSOURCE_CHECK_REDIS_PREFIX` setting): how a benchmark or
+a test starts real bot processes on keys of its own. Nothing else about the process changes.
 
 A run killed outright (SIGKILL) leaves its keys behind; find them with
 `redis-cli -n DB --scan --pattern 'oc-bench-*'` (tests: `'oc-test-*'`).
@@ -15,6 +15,7 @@ A run killed outright (SIGKILL) leaves its keys behind; find them with
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import uuid
@@ -70,10 +71,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m bench.keyspace PREFIX OUTSOURCE-CHECK-ARGS...", file=sys.stderr)
         return 2
     prefix, rest = argv[0], argv[1:]
-    defaults = RedisStore.__init__.__kwdefaults__
-    if not defaults or "prefix" not in defaults:
-        raise RuntimeError("RedisStore no longer takes prefix=: bench.keyspace needs updating")
-    defaults["prefix"] = prefix  # every RedisStore this process opens (open_store passes no prefix)
+    os.environ["OUTSOURCE_CHECK_REDIS_PREFIX"] = prefix  # the setting every RedisStore of the process reads
     from adapters.cli import main as cli
 
     return cli(rest)

@@ -22,7 +22,8 @@ def open_store(spec: str | None = None) -> SessionStore:
     if spec.startswith(("redis://", "rediss://", "unix://")):
         from bot.stores.redis import RedisStore
 
-        return RedisStore(spec, ttl=ttl_seconds())
+        # several deployments (or test runs) may share one Redis: each keeps to its own prefix
+        return RedisStore(spec, ttl=ttl_seconds(), prefix=os.environ.get("OUTSOURCE_CHECK_REDIS_PREFIX") or "oc:")
     return SqliteStore(spec or data_dir() / "sessions.sqlite3", ttl=ttl_seconds())
 
 
