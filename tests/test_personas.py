@@ -114,6 +114,15 @@ OWNERS = [
              control=4),
         "in_house", "passionate about your products", tension="hand it over entirely", step_absent="agency",
     ),
+    Persona(
+        "stretched owner who trusts an agency but hates giving up control",
+        dict(goal="temp_help", know_how="some", hours="with_effort", learn_time="yes_learn", tools_people="no_have",
+             staff="me", outsider_gaps=("priorities",), audience_notice=3, personal_touch="partly", trust=4,
+             finances="short_term", agency_view="temp_train", agency_candidate="first_one", part_time="no_pt",
+             business_state="stretched", control=1),
+        "agency_temporary", "only for a while", tension="not comfortable giving up control",
+        step_present="don't hire the first one",
+    ),
 ]
 
 AGENCY_YES = dict(learns_business="yes_all", mission_vision="yes_passionate", tour_meet="all_met",
@@ -136,6 +145,17 @@ AGENCIES = [
         dict(learns_business="yes_all", mission_vision="yes_passionate", tour_meet="no_interest"),
         "walk_away", "isn't keen to tour", tension="did well on some requirements", step_absent="Ask Buzz",
         skipped=("product_experts", "temporary", "trains_you", "retainer"),
+    ),
+    Persona(
+        "an agency to whom you're just another account",
+        dict(learns_business="yes_all", mission_vision="no_interest"),
+        "walk_away", "just another account", tension="did well on some requirements",
+        skipped=("tour_meet", "product_experts", "love_business"),
+    ),
+    Persona(
+        "an agency that would rather keep it general than learn your products",
+        dict(learns_business="partly", mission_vision="unsure", tour_meet="not_asked", product_experts="no_interest"),
+        "walk_away", "keep it general", skipped=("love_business",),
     ),
     Persona(
         "an agency that is just another job to them",
