@@ -73,11 +73,16 @@ class ShowHistory:
 
 
 @dataclass(frozen=True)
+class LatestResult:
+    """The newest finished check's result card, or no reply at all when there is none (e.g. for a home tab)."""
+
+
+@dataclass(frozen=True)
 class Forget:
     confirmed: bool = False
 
 
-Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | Forget | MoveTo | TypedReply
+Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | LatestResult | Forget | MoveTo | TypedReply
 
 
 # --- team rounds -----------------------------------------------------------------------------
@@ -133,6 +138,17 @@ class ShowRound:
 
 
 @dataclass(frozen=True)
+class LatestRound:
+    """The user's newest round (started or joined) whose card's surface starts with `where`, as ShowRound shows it.
+
+    Adapters write surfaces channel first, so `where` set to a channel's prefix finds "this channel's round".
+    """
+
+    where: str
+    record: bool = False
+
+
+@dataclass(frozen=True)
 class RoundThread:
     """The adapter opened the discussion thread: remember where, for the decision record."""
 
@@ -140,7 +156,7 @@ class RoundThread:
     thread: str
 
 
-RoundAction = OpenRound | TakeRoundCheck | RevealRound | VoteRound | CloseRound | ShowRound | RoundThread
+RoundAction = OpenRound | TakeRoundCheck | RevealRound | VoteRound | CloseRound | ShowRound | LatestRound | RoundThread
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.answers import clean_text
 from bot.catalog import Catalog
 from bot.events import (
     CloseRound,
+    LatestRound,
     OpenRound,
     RevealRound,
     RoundAction,
@@ -41,6 +42,8 @@ class Rounds:
     async def handle(self, user: str, action: RoundAction) -> list[Reply]:
         if isinstance(action, OpenRound):
             return await self._open(user, action)
+        if isinstance(action, LatestRound):
+            return await self._latest(user, action)
         current = await self.store.load_round(action.round)
         if current is None:
             return [Notice("stale", "That team round no longer exists.")]
@@ -76,6 +79,14 @@ class Rounds:
         if not isinstance(changed, Round):
             return [changed]
         return [team.decision_record(changed, dialog, self.clock()), team.round_card(changed)]
+
+    async def _latest(self, user: str, action: LatestRound) -> list[Reply]:
+        found = [r for r in await self.store.rounds_of(user) if r.surface.startswith(action.where)]
+        if not found:
+            text = "There is no team round of yours in this channel" + (" to export." if action.record else ".")
+            return [Notice("no_round", text)]
+        newest = max(found, key=lambda r: (r.created_at, r.id))
+        return await self.handle(user, ShowRound(newest.id, record=action.record))
 
     def _views(self, round_: Round) -> list[Reply]:
         dialog = self.catalog.dialogs[round_.dialog_id]

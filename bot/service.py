@@ -18,6 +18,7 @@ from bot.events import (
     Back,
     Event,
     Forget,
+    LatestResult,
     MoveTo,
     Restart,
     Resume,
@@ -83,6 +84,8 @@ class ConversationService:
             return await self._resume(event.user, action.dialog)
         if isinstance(action, ShowHistory):
             return [await self.history(event.user, action.limit)]
+        if isinstance(action, LatestResult):
+            return await self.latest_result(event.user)
         if isinstance(action, Forget):
             return await self._forget(event.user, action.confirmed)
         if isinstance(action, TypedReply):

@@ -10,13 +10,13 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from adapters.discord import components, render, words
+from adapters.discord import render, words
 from adapters.discord.delivery import Delivery, Place
-from adapters.discord.flow import Flow, rendering, user_key
+from adapters.discord.flow import Flow, rendering
 from adapters.discord.text import safe
 from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
 from bot.events import Forget, MoveTo, Resume, ShowHistory, Start
-from bot.replies import History, Notice
+from bot.replies import History, Notice, Question, ResultCard
 
 
 def build_group(flow: Flow) -> app_commands.Group:
@@ -79,8 +79,7 @@ def build_group(flow: Flow) -> app_commands.Group:
         async with flow.turn(delivery):
             await delivery.acknowledge(thinking=True)
             (reply, *_) = await flow.ask(interaction.user, Forget(confirmed=False))
-            view = render.new_view().add_item(components.ForgetAnswer("yes")).add_item(components.ForgetAnswer("no"))
-            await delivery.say(safe(getattr(reply, "text", ""), 2000), view=view)
+            await delivery.say(safe(getattr(reply, "text", ""), 2000), view=render.forget_view())
 
     @group.command(name="help", description="What this bot can do")
     async def help_(interaction: discord.Interaction) -> None:
@@ -101,18 +100,21 @@ async def resume_check(flow: Flow, interaction: discord.Interaction) -> None:
     delivery = Delivery.of(interaction)
     async with flow.turn(delivery):
         await delivery.acknowledge(thinking=True)
-        running = await flow.service.running(user_key(interaction.user))
-        if running is None:
-            (reply, *_) = await flow.ask(interaction.user, Resume())
-            text = reply.text if isinstance(reply, Notice) else ""
-            await delivery.say(safe(text, 1500) + f" Use `{words.COMMAND} check` to start one.")
+        (found, *_) = await flow.ask(interaction.user, Resume())
+        if not isinstance(found, (Question, ResultCard)):
+            text = safe(found.text, 1500) if isinstance(found, Notice) else words.NOT_STARTED
+            if isinstance(found, Notice) and found.kind == "nothing_to_resume":
+                text += f" Use `{words.COMMAND} check` to start one."
+            await delivery.say(text)  # none to resume, or the store is down: "try again"
             return
         try:
-            message = await flow.relocate(delivery, running.id, content=words.RESUMED)
+            message = await flow.relocate(delivery, found.session_id, content=words.RESUMED)
         except discord.Forbidden:
-            replies = await flow.ask(interaction.user, MoveTo(running.id, ""))
+            replies = await flow.ask(interaction.user, MoveTo(found.session_id, ""))
             rendered = rendering(replies[0], content=words.DMS_CLOSED, in_dm=False)
             await delivery.say(rendered.content, embed=rendered.embed, view=rendered.view)
             return
-        await delivery.retire(Place.parse(running.surface), words.MOVED_ON)
+        if message is None:  # it could not move (the store is down): the user was told
+            return
+        await delivery.retire(Place.parse(found.surface), words.MOVED_ON)
         await delivery.say(f"Your check is in our DM: {message.jump_url}" if delivery.in_guild else "Your check is below.")

@@ -192,6 +192,13 @@ class Delivery:
     def message_at(self, place: Place) -> discord.PartialMessage:
         return self.client.get_partial_messageable(place.channel).get_partial_message(place.message)
 
+    async def delete(self, message: discord.Message) -> None:
+        """A placeholder whose conversation never came: remove it. Best effort: it may be gone."""
+        try:
+            await message.delete()
+        except discord.HTTPException as exc:
+            log.info("could not remove the placeholder %s (%s)", message.id, exc.status)
+
     async def retire(self, place: Place | None, text: str) -> None:
         """An old living message: keep its embed, drop its buttons. Best effort: it may be gone."""
         if place is None:

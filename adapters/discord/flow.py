@@ -21,7 +21,7 @@ from adapters.discord.delivery import ANSWER_WITHIN, Delivery, Place
 from adapters.discord.text import safe
 from adapters.logs import new_turn
 from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
-from bot.events import Action, Answer, Back, Event, Forget, MoveTo, Restart, Start, TypedReply
+from bot.events import Action, Answer, Back, Event, Forget, MoveTo, Restart, Resume, Start, TypedReply
 from bot.replies import DecisionRecord, History, Notice, Question, Reply, ResultCard, RoundCard, TeamSummary
 from bot.service import ConversationService
 
@@ -102,8 +102,11 @@ class Flow:
             await delivery.acknowledge()
             replies = await self.ask(interaction.user, Forget(confirmed=True)) if confirmed else []
             text = replies[0].text if replies and isinstance(replies[0], Notice) else "Nothing was deleted."
-            if not await delivery.edit_here(render.Rendered(safe(text, 2000), None, None)):
-                await delivery.say(safe(text, 2000))
+            view = None
+            if replies and isinstance(replies[0], Notice) and replies[0].kind == "unavailable":
+                view = render.forget_view()  # nothing was deleted: the confirmation stays, for another try
+            if not await delivery.edit_here(render.Rendered(safe(text, 2000), None, view)):
+                await delivery.say(safe(text, 2000), view=view)
 
     async def open_text_modal(self, interaction: discord.Interaction, session: str, version: int, node: str) -> None:
         """A modal must be the first response, so it opens without asking the core; the answer is checked on submit."""
@@ -135,12 +138,14 @@ class Flow:
                 await self.show(delivery, replies)
 
     async def welcome(self, delivery: Delivery) -> None:
-        running = await self.service.running(user_key(delivery.user))
-        if running is None:
-            await self.start(delivery, Start(MAIN_DIALOG), greeting=words.WELCOME)
+        (found, *_) = await self.ask(delivery.user, Resume())
+        if isinstance(found, (Question, ResultCard)):
+            if await self.relocate(delivery, found.session_id, content=words.WELCOME_BACK) is not None:
+                await delivery.retire(Place.parse(found.surface), words.MOVED_ON)
+        elif isinstance(found, Notice) and found.kind != "nothing_to_resume":
+            await delivery.say(safe(found.text, 2000))  # the store is down: "try again", and nothing started
         else:
-            await self.relocate(delivery, running.id, content=words.WELCOME_BACK)
-            await delivery.retire(Place.parse(running.surface), words.MOVED_ON)
+            await self.start(delivery, Start(MAIN_DIALOG), greeting=words.WELCOME)
 
     # --- showing replies ------------------------------------------------------------------------
 
@@ -170,16 +175,30 @@ class Flow:
             except discord.NotFound:
                 log.info("living message %s is gone; continuing in a fresh one", place.message)
         session = getattr(reply, "session_id", "")
-        if session:
-            await self.relocate(delivery, session, content=words.FRESH)
+        if session and await self.relocate(delivery, session, content=words.FRESH) is not None:
             await delivery.retire(place, words.MOVED_ON)
 
-    async def relocate(self, delivery: Delivery, session: str, content: str) -> discord.Message:
-        """Continue a check in a new DM message: old buttons go stale, later replies name the new one."""
+    async def relocate(self, delivery: Delivery, session: str, content: str) -> discord.Message | None:
+        """Continue a check in a new DM message: old buttons go stale, later replies name the new one.
+
+        None when it could not move (the store is down, say): the new message is deleted again and
+        the user told why, so nothing in the DM is left waiting for a check that never comes.
+        """
         message = await delivery.post_dm(content)
         replies = await self.ask(delivery.user, MoveTo(session, Place.of(message).surface))
+        if not await self.landed(delivery, replies, message):
+            return None
         await message.edit(**rendering(replies[0], content=content).as_kwargs())
         return message
+
+    async def landed(self, delivery: Delivery, replies: list[Reply], placeholder: discord.Message) -> bool:
+        """Whether the core put the conversation in `placeholder`; if not, it goes and the user hears why."""
+        first = replies[0] if replies else None
+        if isinstance(first, (Question, ResultCard)) or isinstance(first, Notice) and first.kind == "changed":
+            return True
+        await delivery.delete(placeholder)
+        await delivery.say(safe(first.text, 2000) if isinstance(first, Notice) else words.NOT_STARTED)
+        return False
 
     async def start(self, delivery: Delivery, action: Start, greeting: str | None = None) -> None:
         """A new check in its own DM message, or (DMs closed) as ephemeral replies that say why."""
@@ -191,6 +210,8 @@ class Flow:
             await delivery.say(rendered.content, embed=rendered.embed, view=rendered.view)
             return
         replies = await self.ask(delivery.user, replace(action, surface=Place.of(message).surface))
+        if not await self.landed(delivery, replies, message):
+            return
         await message.edit(**rendering(replies[0], content=greeting).as_kwargs())
         if delivery.in_guild:
             await delivery.say(f"I've sent your check to our DM: {message.jump_url}")

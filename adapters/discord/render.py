@@ -48,6 +48,11 @@ def new_view() -> discord.ui.View:
     return discord.ui.View(timeout=None)
 
 
+def forget_view() -> discord.ui.View:
+    """The confirmation's two buttons: delete everything, or keep it."""
+    return new_view().add_item(c.ForgetAnswer("yes")).add_item(c.ForgetAnswer("no"))
+
+
 def question(q: Question, *, content: str | None = None, in_dm: bool = True) -> Rendered:
     lines = [safe(q.description, 600)] if q.description else []
     lines += [safe(p, 600) for p in q.preface]

@@ -24,6 +24,7 @@ from bot import team
 from bot.events import (
     CloseRound,
     Event,
+    LatestRound,
     OpenRound,
     RevealRound,
     RoundAction,
@@ -32,7 +33,7 @@ from bot.events import (
     TakeRoundCheck,
     VoteRound,
 )
-from bot.replies import DecisionRecord, Question, Reply, RoundCard, TeamSummary
+from bot.replies import DecisionRecord, Notice, Question, Reply, RoundCard, TeamSummary
 
 log = logging.getLogger("outsource_check.discord")
 THREAD_ARCHIVE_MINUTES = 10080  # a week of quiet before Discord archives the discussion
@@ -109,25 +110,18 @@ class DiscordTeam:
             )
             replies = await self.ask(interaction.user, opened)
             if not any(isinstance(r, RoundCard) for r in replies):
-                await self._drop(posted)
+                await delivery.delete(posted)
             await self.show(delivery, replies)
             if any(isinstance(r, RoundCard) for r in replies):
                 await delivery.say(words.ROUND_STARTED)
 
-    async def _drop(self, message: discord.Message) -> None:
-        try:
-            await message.delete()
-        except discord.HTTPException as exc:
-            log.info("could not remove the placeholder %s (%s)", message.id, exc.status)
-
     async def export_latest(self, interaction: discord.Interaction, delivery: Delivery) -> None:
         """The newest round of yours in this channel (one you started or joined), as Markdown."""
-        channel = f"{interaction.channel_id}:"
-        cards = [c for c in await self.flow.service.rounds_of(f"discord:{interaction.user.id}") if c.surface.startswith(channel)]
-        if not cards:
+        replies = await self.ask(interaction.user, LatestRound(f"{interaction.channel_id}:", record=True))
+        if any(isinstance(r, Notice) and r.kind == "no_round" for r in replies):
             await delivery.say(words.NO_ROUND_HERE)
             return
-        await self._export(interaction, delivery, cards[-1].round_id)
+        await self._show_record(delivery, replies)
 
     # --- the buttons -------------------------------------------------------------------------
 
@@ -150,7 +144,8 @@ class DiscordTeam:
             rendered = rendering(question, content=words.DMS_CLOSED, in_dm=False)
             await delivery.say(rendered.content, embed=rendered.embed, view=rendered.view)
             return
-        await delivery.say(words.ROUND_CHECK_SENT.format(link=message.jump_url))
+        if message is not None:  # None: it could not move into the DM (the store is down), and the user was told
+            await delivery.say(words.ROUND_CHECK_SENT.format(link=message.jump_url))
 
     async def reveal(self, interaction: discord.Interaction, round_id: str) -> None:
         delivery = Delivery.of(interaction)
@@ -194,7 +189,10 @@ class DiscordTeam:
             await self._export(interaction, delivery, round_id)
 
     async def _export(self, interaction: discord.Interaction, delivery: Delivery, round_id: str) -> None:
-        replies = await self.ask(interaction.user, ShowRound(round_id, record=True))
+        await self._show_record(delivery, await self.ask(interaction.user, ShowRound(round_id, record=True)))
+
+    async def _show_record(self, delivery: Delivery, replies: list[Reply]) -> None:
+        """The decision record as Markdown, only for the asker; else what the core said (e.g. try again)."""
         record = next((r for r in replies if isinstance(r, DecisionRecord)), None)
         if record is None:
             await self.show(delivery, replies)

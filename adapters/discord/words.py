@@ -14,6 +14,7 @@ WELCOME = (
 )
 WELCOME_BACK = "Welcome back! Here is the check you were in the middle of (use **Start over** for a fresh one)."
 STARTING = "Starting your check…"
+NOT_STARTED = "That didn't start; please try again in a moment."
 FRESH = "Continuing here: I could not update the earlier message."
 RESUMED = "Picking up where you left off."
 MOVED_ON = "This check continues in a newer message below."

@@ -28,7 +28,20 @@ from adapters.slack.team import SlackTeam
 from adapters.slack.text import escape
 from adapters.slack.values import ForgedValue, decode
 from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
-from bot.events import Answer, Back, Event, Forget, MoveTo, Restart, Resume, Show, ShowHistory, Start, TypedReply
+from bot.events import (
+    Answer,
+    Back,
+    Event,
+    Forget,
+    LatestResult,
+    MoveTo,
+    Restart,
+    Resume,
+    Show,
+    ShowHistory,
+    Start,
+    TypedReply,
+)
 from bot.replies import Notice, Question, ResultCard
 from bot.service import ConversationService
 
@@ -36,6 +49,7 @@ log = logging.getLogger("outsource_check.slack")
 COMMAND = "/outsource-check"
 FORGED = "That button didn't come from me, so I ignored it. Nothing changed."
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
+NOT_STARTED = "That didn't start; please try again in a moment."
 
 
 def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
@@ -133,23 +147,36 @@ class Listeners:
         """Open the DM, put a placeholder there, and let the conversation live in that message."""
         place = await delivery.new_dm_message("Starting your check…")
         replies = await self.ask(user, replace(action, surface=place.surface))
+        if not await self.landed(delivery, replies, place):
+            return
         await delivery.show(replies, place)
         if origin and origin != place.channel:
             await delivery.ephemeral("I've sent you a DM with your check.")
 
     async def resume(self, delivery: Delivery, user: str, origin: str) -> None:
-        session = await self.service.running(user)
-        if session is None:
-            await delivery.show_ephemeral(await self.ask(user, Resume()))
+        (found, *_) = await self.ask(user, Resume())
+        if not isinstance(found, (Question, ResultCard)):
+            await delivery.show_ephemeral([found])  # none to resume, or the store is down: "try again"
             return
-        old = Place.parse(session.surface)
+        old = Place.parse(found.surface)
         place = await delivery.new_dm_message("Picking up where you left off…")
-        replies = await self.ask(user, MoveTo(session.id, place.surface))
+        replies = await self.ask(user, MoveTo(found.session_id, place.surface))
+        if not await self.landed(delivery, replies, place):
+            return
         await delivery.show(replies, place)
         if old is not None:
             await delivery.retire(old, "This check continues further down.")
         if origin != place.channel:
             await delivery.ephemeral("I've sent your check to our DM.")
+
+    async def landed(self, delivery: Delivery, replies: list, placeholder: Place) -> bool:
+        """Whether the conversation now lives in `placeholder`; if not (the store is down, say), the
+        placeholder goes, so nothing in the DM still claims to be starting, and the user hears why."""
+        if any(isinstance(r, (Question, ResultCard)) or isinstance(r, Notice) and r.kind == "changed" for r in replies):
+            return True
+        await delivery.remove(placeholder)
+        await delivery.show_ephemeral(replies or [Notice("unavailable", NOT_STARTED)])
+        return False
 
     # --- button clicks ----------------------------------------------------------------------
 
@@ -168,7 +195,11 @@ class Listeners:
             if action_id in {"oc.forget.yes", "oc.forget.no"}:
                 confirmed = action_id == "oc.forget.yes"
                 replies = await self.ask(user, Forget(confirmed=True)) if confirmed else []
-                await delivery.replace_original(replies[0].text if replies else "Nothing was deleted.")
+                notice = replies[0] if replies and isinstance(replies[0], Notice) else None
+                if notice is not None and notice.kind == "unavailable":  # nothing was deleted: keep the buttons for another try
+                    await delivery.replace_original(notice.text, blocks=views.forget_blocks(notice.text))
+                    return
+                await delivery.replace_original(notice.text if notice is not None else "Nothing was deleted.")
                 return
             if action_id in {"oc.home.start", "oc.home.vet"}:
                 dialog = MAIN_DIALOG if action_id == "oc.home.start" else AGENCY_DIALOG
@@ -231,7 +262,8 @@ class Listeners:
             return
         typed = (view["state"]["values"].get("answer", {}).get("text", {}) or {}).get("value") or ""
         replies = await self.ask(user, Answer(value.session, value.node, typed, value.version))
-        if replies and isinstance(replies[0], Notice) and replies[0].kind == "invalid":
+        if replies and isinstance(replies[0], Notice) and replies[0].kind in {"invalid", "unavailable"}:
+            # shown in the form, which stays open with the typed words: "try again" is one more press of Answer
             await ack(response_action="errors", errors={"answer": replies[0].text[:150]})
             return
         await ack()
@@ -267,11 +299,12 @@ class Listeners:
         if event.get("tab", "home") != "home":
             return
         user_id = event["user"]
-        latest = await self.service.latest_result(user_key(body.get("team_id", ""), user_id))
-        card = latest[0] if latest and isinstance(latest[0], ResultCard) else None
+        latest = await self.ask(user_key(body.get("team_id", ""), user_id), LatestResult())
+        card = next((r for r in latest if isinstance(r, ResultCard)), None)
+        unavailable = any(isinstance(r, Notice) for r in latest)  # the store is down: say so, never a blank tab
         delivery = Delivery(client=client, user_id=user_id)
         async with delivery.apologising(quiet=True):
-            await client.views_publish(user_id=user_id, view=views.home_view(card))
+            await client.views_publish(user_id=user_id, view=views.home_view(card, unavailable=unavailable))
 
     async def message(self, event: dict, body: dict, client: AsyncWebClient) -> None:
         """A typed DM: the answer to a text question (or a choice typed as a number or word)."""

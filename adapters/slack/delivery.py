@@ -153,6 +153,15 @@ class Delivery:
         """An old living message: keep its words, drop its buttons."""
         await self.client.chat_update(channel=place.channel, ts=place.ts, text=text, blocks=[{"type": "section", "text": plain(text)}])
 
+    async def remove(self, place: Place) -> None:
+        """A placeholder that never got its conversation ("Starting your check…"): delete it, so nothing
+        stale is left in the chat; where Slack refuses, at least it stops claiming to start anything."""
+        try:
+            await self.client.chat_delete(channel=place.channel, ts=place.ts)
+        except SlackApiError as exc:
+            log.info("could not delete placeholder %s (%s); retiring it instead", place.surface, _error_of(exc))
+            await self.retire(place, "Nothing here: that didn't start.")
+
     async def ephemeral(self, text: str, blocks: list[dict] | None = None) -> None:
         if self.response_url:
             status = await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
@@ -163,11 +172,11 @@ class Delivery:
         else:
             await self.dm(text, blocks)
 
-    async def replace_original(self, text: str) -> None:
+    async def replace_original(self, text: str, blocks: list[dict] | None = None) -> None:
         if self.response_url:
-            await self.respond(text=escape(text), replace_original=True)
+            await self.respond(text=escape(text), blocks=blocks, replace_original=True)
         else:
-            await self.dm(escape(text))
+            await self.dm(escape(text), blocks)
 
     async def dm(self, text: str, blocks: list[dict] | None = None) -> None:
         """`text` is mrkdwn: callers escape anything that came from the core or a user."""

@@ -21,7 +21,17 @@ from adapters.slack.team_blocks import (
 )
 from adapters.slack.text import escape
 from adapters.slack.values import ButtonValue
-from bot.events import CloseRound, Event, OpenRound, RevealRound, RoundThread, ShowRound, TakeRoundCheck, VoteRound
+from bot.events import (
+    CloseRound,
+    Event,
+    LatestRound,
+    OpenRound,
+    RevealRound,
+    RoundThread,
+    ShowRound,
+    TakeRoundCheck,
+    VoteRound,
+)
 from bot.replies import DecisionRecord, Question, Reply, RoundCard, TeamSummary
 from bot.service import ConversationService
 from bot.team import parse_deadline
@@ -86,16 +96,20 @@ class SlackTeam:
             user,
             OpenRound(name=name, surface=place.surface, topic=topic, expected=expected, anonymous=anonymous, deadline=deadline),
         )
+        if not any(isinstance(r, RoundCard) for r in replies):  # no round (the store is down, say): no card either
+            await delivery.remove(place)
         await self.show(delivery, user, replies)
 
     async def export_latest(self, delivery: Delivery, user: str, channel: str) -> None:
-        cards = [c for c in await self.service.rounds_of(user) if c.surface.startswith(f"{channel}:")]
-        if not cards:
-            await delivery.ephemeral("There is no team round of yours in this channel to export.")
+        await self.export(delivery, await self.ask(user, LatestRound(f"{channel}:", record=True)))
+
+    async def export(self, delivery: Delivery, replies: list[Reply]) -> None:
+        """The decision record as Markdown, only for the asker; else what the core said (none here, try again)."""
+        record = next((r for r in replies if isinstance(r, DecisionRecord)), None)
+        if record is None:
+            await delivery.show_ephemeral(replies)
             return
-        (record, *_) = await self.ask(user, ShowRound(cards[-1].round_id, record=True))
-        if isinstance(record, DecisionRecord):
-            await delivery.ephemeral(escape(record.markdown), blocks=markdown_blocks(record))
+        await delivery.ephemeral(escape(record.markdown), blocks=markdown_blocks(record))
 
     async def click(self, delivery: Delivery, user: str, name: str, action_id: str, value: ButtonValue, clicked: Place) -> None:
         round_id = value.session
@@ -106,8 +120,10 @@ class SlackTeam:
                 return
             dm = await delivery.new_dm_message("Starting your check for the team round…")
             replies = await self.ask(user, TakeRoundCheck(round_id, name=name, surface=dm.surface))
-            if not any(isinstance(r, Question) for r in replies):
-                await delivery.retire(dm, "This team round is not taking answers any more.")
+            if not any(isinstance(r, Question) for r in replies):  # refused, or the store is down: the placeholder goes
+                await delivery.remove(dm)
+                await self.show(delivery, user, replies)
+                return
             await self.show(delivery, user, replies, private=dm)
         elif action_id == "oc.round.reveal":
             is_admin = await is_workspace_admin(delivery.client, delivery.user_id)
@@ -118,11 +134,7 @@ class SlackTeam:
             is_admin = await is_workspace_admin(delivery.client, delivery.user_id)
             await self.show(delivery, user, await self.ask(user, CloseRound(round_id, is_admin=is_admin)))
         elif action_id == "oc.round.export":
-            (record, *_) = await self.ask(user, ShowRound(round_id, record=True))
-            if isinstance(record, DecisionRecord):
-                await delivery.ephemeral(escape(record.markdown), blocks=markdown_blocks(record))
-            else:
-                await delivery.show_ephemeral([record])
+            await self.export(delivery, await self.ask(user, ShowRound(round_id, record=True)))
 
     async def show(
         self, delivery: Delivery, user: str, replies: list[Reply], private: Place | None = None, summary_at: Place | None = None

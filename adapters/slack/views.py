@@ -24,12 +24,14 @@ def help_blocks(prefix: str = "") -> list[dict]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-def forget_blocks() -> list[dict]:
+FORGET_WARNING = "This deletes every check and answer stored about you, finished or not. It cannot be undone."
+HOME_UNAVAILABLE = "I can't load your results right now. Please try again in a moment (open this tab again)."
+
+
+def forget_blocks(note: str = "") -> list[dict]:
+    """The confirmation; `note` (e.g. "try again") goes above the warning when it is shown once more."""
     return [
-        {
-            "type": "section",
-            "text": plain("This deletes every check and answer stored about you, finished or not. It cannot be undone."),
-        },
+        {"type": "section", "text": plain(f"{note}\n\n{FORGET_WARNING}" if note else FORGET_WARNING)},
         {
             "type": "actions",
             "block_id": "forget",
@@ -100,7 +102,8 @@ def share_modal(card: ResultCard) -> dict:
     }
 
 
-def home_view(latest: ResultCard | None) -> dict:
+def home_view(latest: ResultCard | None, unavailable: bool = False) -> dict:
+    """The Home tab: Start buttons, then the last result; `unavailable` when it could not be read (store down)."""
     blocks: list[dict] = [
         {"type": "header", "text": plain("Outsource Check", 150)},
         {"type": "section", "text": plain("Should you outsource your social media? A few questions, an answer that explains itself.")},
@@ -114,7 +117,9 @@ def home_view(latest: ResultCard | None) -> dict:
         },
         {"type": "divider"},
     ]
-    if latest is None:
+    if unavailable:
+        blocks.append({"type": "section", "block_id": "unavailable", "text": plain(HOME_UNAVAILABLE)})
+    elif latest is None:
         blocks.append({"type": "section", "text": plain("You have no finished check yet.")})
     else:
         card = [b for b in result_blocks(latest) if b.get("block_id") != "result"]  # no live buttons on Home

@@ -240,6 +240,9 @@ class FakeDiscord:
         message = self.messages.get(message_id or "")
         if message is None or message.channel != channel:
             return jresp({"message": "Unknown Message", "code": 10008}, 404)
+        if method == "DELETE":
+            del self.messages[message.id]
+            return web.Response(status=204)
         if method == "PATCH":
             message.apply(body)
         return jresp(message.payload())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import time
+from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
 import aiohttp
@@ -18,6 +20,7 @@ from adapters.slack.settings import SlackSettings
 from bot.catalog import Catalog
 from bot.service import ConversationService
 from bot.stores import SqliteStore
+from bot.stores.base import SessionStore
 from tests.conftest import DIALOGS
 from tests.slack.fake_slack import FakeSlack, Message
 
@@ -170,18 +173,26 @@ class SlackUser:
         return fake.messages[(before.channel, before.ts)]
 
 
-@pytest.fixture
-async def slack(tmp_path):
+@contextlib.asynccontextmanager
+async def serving(store: SessionStore) -> AsyncIterator[Harness]:
+    """The real app over HTTP on `store`, talking to a fresh fake Slack; the store is closed afterwards."""
     fake = await FakeSlack().start()
-    store = SqliteStore(tmp_path / "slack.sqlite3")
     service = ConversationService(catalog=Catalog.load(DIALOGS), store=store)
     settings = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, app_token="", api_url=fake.api_url, port=0)
     shared = aiohttp.ClientSession()  # one per process, as `outsource-check slack` runs it
     app = build_app(service=service, settings=settings, client=make_client(settings, shared))
     runner = await serve(app, host="127.0.0.1", port=0, signing_secret=SECRET, seen=SeenRequests.for_store(store))
     host, port = runner.addresses[0][:2]
-    yield Harness(fake, f"http://{host}:{port}{EVENTS_PATH}", service)
-    await runner.cleanup()
-    await shared.close()
-    await fake.stop()
-    await store.close()
+    try:
+        yield Harness(fake, f"http://{host}:{port}{EVENTS_PATH}", service)
+    finally:
+        await runner.cleanup()
+        await shared.close()
+        await fake.stop()
+        await store.close()
+
+
+@pytest.fixture
+async def slack(tmp_path):
+    async with serving(SqliteStore(tmp_path / "slack.sqlite3")) as harness:
+        yield harness

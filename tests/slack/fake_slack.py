@@ -163,6 +163,8 @@ class FakeSlack:
             return {"ok": True, "channel": self._channel(body), "ts": body["_ts"], "message": {"text": body.get("text", "")}}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
+        if method == "chat.delete":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws{self.root[4:]}/socket"}
         if method == "users.info":
@@ -193,6 +195,8 @@ class FakeSlack:
         elif method == "chat.update":
             key = (body.get("channel", ""), body.get("ts", ""))
             self.messages[key] = Message(key[0], key[1], body.get("text", ""), blocks)
+        elif method == "chat.delete":
+            self.messages.pop((body.get("channel", ""), body.get("ts", "")), None)
         elif method == "chat.postEphemeral":
             self.ephemerals.append(body)
         elif method == "response_url":

@@ -66,7 +66,9 @@ def test_every_node_renders_to_valid_block_kit(dialog_id: str) -> None:
 def test_the_small_cards_are_valid() -> None:
     validated(help_blocks())
     validated(forget_blocks())
+    validated(forget_blocks("I can't reach my memory right now; please try again."))  # shown again after an outage
     View(**home_view(None)).to_dict()
+    View(**home_view(None, unavailable=True)).to_dict()
 
 
 def test_a_question_at_the_limits_still_renders() -> None:
