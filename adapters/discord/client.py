@@ -8,7 +8,6 @@ REST instead of through `members`. Mentions are off for every message the bot se
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any, cast
@@ -22,7 +21,6 @@ from adapters.discord.flow import Flow
 from bot.service import ConversationService
 
 log = logging.getLogger("outsource_check.discord")
-TURN_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-")  # the names discord.py gives its handler tasks
 DRAIN_SECONDS = 20.0
 MAX_SHARDS = 65536
 
@@ -58,7 +56,6 @@ class _OutsourceBotMixin:
         self.tree.add_command(build_group(self.flow))
         self.guild_id = guild_id
         self.sync_commands = sync_commands
-        self.serving_since: set[asyncio.Task] | None = None  # the tasks that existed when serving began
         self.drain_timeout = DRAIN_SECONDS
 
     async def setup_hook(self) -> None:
@@ -96,43 +93,15 @@ class _OutsourceBotMixin:
         if not interaction.response.is_done():
             await interaction.response.send_message(words.FORGED, ephemeral=True)
 
-    def start_serving(self) -> None:
-        """Mark now: on shutdown, turns started after this are waited for (nothing from before)."""
-        self.serving_since = set(asyncio.all_tasks())
-
     async def close(self) -> None:
-        """Graceful: gateway first (no new events), then the turns in flight, then REST.
+        """Graceful, with discord.py's public `close()` alone: no new turns, the turns in flight
+        finish (they still need REST for their replies), then gateway and REST close together.
 
-        discord.py's `close()` closes the gateway connection(s) and then the HTTP session; a turn
-        still running needs that session for its replies, so the HTTP close is made to wait for
-        the turns in flight (at most `drain_timeout` seconds) before it runs.
+        Turns are the flow's own (`Flow.turn` tracks its task), so nothing here depends on the names
+        discord.py gives its tasks or replaces its HTTP client's methods.
         """
-        client = cast(discord.Client, self)
-        http = client.http
-        if not getattr(http, "_waits_for_turns", False):
-            close_http = http.close
-
-            async def close_after_turns() -> None:
-                await self.finish_turns_in_flight()
-                await close_http()
-
-            http.close = close_after_turns  # type: ignore[method-assign]
-            http._waits_for_turns = True  # type: ignore[attr-defined]
+        await self.flow.finish_turns(timeout=self.drain_timeout)
         await super().close()  # type: ignore[misc]
-
-    async def finish_turns_in_flight(self) -> None:
-        """Wait for the event handlers discord.py started while serving (named by discord.py itself)."""
-        already = self.serving_since or set()
-        me = asyncio.current_task()
-        pending = [
-            t for t in asyncio.all_tasks()
-            if t not in already and t is not me and not t.done() and t.get_name().startswith(TURN_TASKS)
-        ]
-        if pending:
-            log.info("finishing %d turn(s) in flight", len(pending))
-            _, late = await asyncio.wait(pending, timeout=self.drain_timeout)
-            if late:
-                log.warning("%d turn(s) still running after %ss; closing anyway", len(late), self.drain_timeout)
 
 
 class OutsourceBot(_OutsourceBotMixin, discord.Client):

@@ -8,6 +8,7 @@ untouched) the session by then, so a failed send never corrupts it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -48,17 +49,47 @@ class Flow:
         self.service = service
         self.client = client
         self.answer_within = ANSWER_WITHIN  # seconds a click waits for the core before deferring
+        self.in_flight: set[asyncio.Task] = set()  # turns still running: shutdown waits for them
+        self.late: set[asyncio.Task] = set()  # turns begun once shutdown had started: refused
+        self.closing = False
         from adapters.discord.team import DiscordTeam  # team.py builds on this module: imported here, not at the top
 
         self.team = DiscordTeam(self)
 
     async def ask(self, user: discord.abc.User, action: Action) -> list[Reply]:
+        if asyncio.current_task() in self.late:  # begun during shutdown: say so rather than start what may not finish
+            return [Notice("unavailable", words.RESTARTING)]
         return await self.service.handle(Event(user_key(user), action))
+
+    async def finish_turns(self, *, timeout: float) -> None:
+        """Refuse new turns, then wait (at most `timeout` seconds) for the ones in flight."""
+        self.closing = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        announced = False
+        while True:  # turns that began just before `closing` was set are waited for too
+            pending = [t for t in self.in_flight if t is not asyncio.current_task() and not t.done()]
+            if not pending:
+                return
+            if not announced:
+                log.info("finishing %d turn(s) in flight", len(pending))
+                announced = True
+            left = deadline - loop.time()
+            if left <= 0:
+                log.warning("%d turn(s) still running after %ss; closing anyway", len(pending), timeout)
+                return
+            await asyncio.wait(pending, timeout=left)
 
     @asynccontextmanager
     async def turn(self, delivery: Delivery) -> AsyncIterator[None]:
-        """One user's turn: a correlation id for the logs, and an apology instead of silence."""
+        """One user's turn: a correlation id for the logs, tracked for a graceful shutdown, and an
+        apology instead of silence."""
         new_turn()
+        task = asyncio.current_task()
+        if task is not None:
+            self.in_flight.add(task)
+            if self.closing:
+                self.late.add(task)
         try:
             yield
         except (discord.HTTPException, aiohttp.ClientError) as exc:
@@ -68,6 +99,9 @@ class Flow:
                 await delivery.say(words.APOLOGY)
             except (discord.HTTPException, aiohttp.ClientError) as again:
                 log.warning("could not deliver the apology to %s either: %s", delivery.user.id, getattr(again, "status", again))
+        finally:
+            self.in_flight.discard(task)  # type: ignore[arg-type]
+            self.late.discard(task)  # type: ignore[arg-type]
 
     # --- clicks ---------------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 A missing or rejected token, an unreachable Discord, or a malformed `--shards` / `--shard-ids`
 ends start-up with one line and a non-zero exit, never a traceback. SIGTERM (or Ctrl-C) stops
-the bot gracefully: the gateway closes first, so no new events arrive; the turns in flight
-finish (they still need REST for their replies); then REST, the ops server and the store close.
+the bot gracefully: the turns in flight finish (a turn that begins meanwhile is told the bot is
+restarting); then discord.py's own `close()` shuts the gateway and REST; then the ops server and
+the store close.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ async def serve(
         print(f"{PREFIX}: Discord refused the gateway intents (this bot needs no privileged ones)", file=sys.stderr)
         return 2
     finally:
-        await client.close()  # the gateway, then the turns in flight, then REST (a no-op when already closed)
+        await client.close()  # the turns in flight, then gateway and REST (a no-op when already closed)
         if ops is not None:
             await ops.cleanup()
         await store.close()
@@ -113,7 +114,6 @@ def stop_on_signals() -> asyncio.Event:
 
 async def serve_until_stopped(client: OutsourceBot | ShardedOutsourceBot, stop: asyncio.Event) -> None:
     """Hold the gateway connection(s) until `stop`; then close gracefully (see `client.close`)."""
-    client.start_serving()
     connection = asyncio.create_task(client.connect(reconnect=True), name="outsource-check: gateway")
     stopping = asyncio.create_task(stop.wait(), name="outsource-check: waiting for SIGTERM")
     done, _ = await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -121,7 +121,7 @@ async def serve_until_stopped(client: OutsourceBot | ShardedOutsourceBot, stop: 
         stopping.cancel()
         connection.result()  # the gateway gave up: its error ends the run
         return
-    log.info("stopping: closing the gateway, finishing the turns in flight, then closing the store")
+    log.info("stopping: finishing the turns in flight, then closing the gateway and REST, then the store")
     await client.close()
     if not connection.done():
         connection.cancel()  # e.g. a shard still retrying its first connection: nothing it does matters now

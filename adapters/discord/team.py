@@ -23,7 +23,6 @@ from adapters.discord.text import safe
 from bot import team
 from bot.events import (
     CloseRound,
-    Event,
     LatestRound,
     OpenRound,
     RevealRound,
@@ -78,7 +77,7 @@ class DiscordTeam:
         return self.flow.client
 
     async def ask(self, user: discord.abc.User, action: RoundAction) -> list[Reply]:
-        return await self.flow.service.handle(Event(f"discord:{user.id}", action))
+        return await self.flow.ask(user, action)
 
     # --- the command -------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ DMS_CLOSED = (
     "I can't send you a direct message (your DMs are closed for this server), so your check runs here, "
     "visible only to you. Allow DMs from server members to get it as a normal DM next time."
 )
+RESTARTING = "I'm restarting right now; nothing was changed. Please try again in a minute."
 APOLOGY = "Sorry, Discord didn't accept my last update. Your answers are safe: use `/outsource-check resume` to carry on."
 FORGED = "That button didn't come from me, so I ignored it. Nothing changed."
 NOTHING_TO_SHARE = "There is no result to share yet."

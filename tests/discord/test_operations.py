@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -107,7 +108,6 @@ class Heard(logging.Handler):
 async def test_close_waits_for_turns_in_flight_and_closes_rest_last(bot: Harness, shards: int | None) -> None:
     client = await bot.boot(shards=shards)
     ann = bot.user()
-    client.start_serving()
     gate = bot.fake.hold(rf"POST /channels/{ann.dm}/messages")
     ann.state.parse_message_create(
         {"id": snowflake(), "channel_id": ann.dm, "type": 0, "content": "hi", "author": user_payload(ann.id, ann.name),
@@ -123,7 +123,7 @@ async def test_close_waits_for_turns_in_flight_and_closes_rest_last(bot: Harness
     try:
         closing = asyncio.create_task(client.close())
         await asyncio.wait_for(heard.event.wait(), timeout=60)  # a guard against a hung run, not a limit tested
-        assert client.is_closed() and not closing.done(), "close is waiting for the turn"
+        assert not client.is_closed() and not closing.done(), "close is waiting for the turn, REST still open"
         gate.set()
         await closing
     finally:
@@ -135,12 +135,19 @@ async def test_close_waits_for_turns_in_flight_and_closes_rest_last(bot: Harness
     bot.client = None
 
 
-async def test_close_does_not_wait_for_tasks_from_before_serving(bot: Harness) -> None:
+async def test_a_turn_that_starts_while_closing_is_told_the_bot_is_restarting(bot: Harness) -> None:
+    client = await bot.boot()
+    bob = bot.user("3001", "bob")
+    await client.flow.finish_turns(timeout=1)  # nothing in flight: returns at once, and refuses what comes next
+    await bob.say("hi")
+    assert "restarting" in json.dumps([c.body for c in bot.fake.named("POST", rf"/channels/{bob.dm}/messages")])
+
+
+async def test_close_waits_only_for_turns_not_for_other_tasks(bot: Harness) -> None:
     client = bot.client
     forever = asyncio.Event()
     older = asyncio.create_task(forever.wait(), name="discord.py: on_something_long_ago")
-    client.start_serving()
-    client.drain_timeout = 600  # if close waited for the older task, this test would hang (the runner's guard)
+    client.drain_timeout = 600  # if close waited for a task that is not a turn, this test would hang (the runner's guard)
     await client.close()
     assert not older.done()
     older.cancel()
@@ -202,17 +209,22 @@ async def test_sigterm_stops_events_finishes_the_turn_then_closes_the_store(
             "tts": False, "timestamp": "2024-01-01T00:00:00+00:00", "edited_timestamp": None, "flags": 0, "components": []})
         await discord_env.heard(lambda: discord_env.named("POST", rf"/channels/{dm}/messages"))
 
-        os.kill(os.getpid(), signal.SIGTERM)
-        await gateway.until(lambda: gateway.close_codes)  # no new events: the gateway closed first …
-        assert len(gateway.close_codes) == 1 and not serving.done() and "store closed" not in order
-        gate.set()  # … the turn in flight finishes …
+        heard = Heard("finishing 1 turn(s) in flight")
+        logging.getLogger("outsource_check.discord").addHandler(heard)
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(heard.event.wait(), timeout=60)  # a guard against a hung run, not a limit tested
+        finally:
+            logging.getLogger("outsource_check.discord").removeHandler(heard)
+        assert not gateway.close_codes and not serving.done() and "store closed" not in order
+        gate.set()  # the turn in flight finishes, with REST still open for its reply …
         assert await serving == 0
     finally:
         if not serving.done():
             serving.cancel()
         await gateway.stop()
-    # … and only then the store closes
-    assert order == ["gateway closed", "session saved", "store closed"]
+    # … then discord.py's own close() shuts the gateway and REST, and only then the store closes
+    assert order == ["session saved", "gateway closed", "store closed"]
     (edit,) = discord_env.named("PATCH", rf"/channels/{dm}/messages/\d+")
     assert "question 1 of about" in str(edit.body["embeds"][0]["footer"])
     with pytest.raises(aiohttp.ClientConnectionError):
