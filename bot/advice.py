@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot import conditions
-from bot.model import AnswerTest, Dialog, Node, Outcome, Point
+from bot.model import AnswerTest, Condition, Dialog, Node, Outcome, Point
 from bot.session import AnswerValue
 
 
@@ -61,22 +61,22 @@ def cited(point: Point, answers: Mapping[str, AnswerValue]) -> list[tuple[str, s
     for test in _answer_leaves(point.when):
         if conditions.holds(test, {}, answers):
             value = answers[test.node]
-            picked = value if isinstance(value, tuple) else (value,)
+            picked: tuple[object, ...] = value if isinstance(value, tuple) else (value,)
             if test.op == "includes":
                 picked = (test.value,)
             found += [(test.node, str(v)) for v in picked]
     return found
 
 
-_leaves: dict[int, tuple[object, tuple[AnswerTest, ...]]] = {}
+_leaves: dict[int, tuple[Condition, tuple[AnswerTest, ...]]] = {}
 
 
-def _answer_leaves(condition: object) -> tuple[AnswerTest, ...]:
+def _answer_leaves(condition: Condition) -> tuple[AnswerTest, ...]:
     """The answer tests a condition makes outside any `not` (by identity: asked at every ending)."""
     entry = _leaves.get(id(condition))
     if entry is None or entry[0] is not condition:
         tests = tuple(
-            t for t, negated in conditions.leaves(condition)  # type: ignore[arg-type]
+            t for t, negated in conditions.leaves(condition)
             if not negated and isinstance(t, AnswerTest) and t.op != "answered"
         )
         entry = _leaves[id(condition)] = (condition, tests)

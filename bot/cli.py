@@ -15,7 +15,7 @@ from bot.catalog import seeds_dir
 TOOL_COMMANDS = ("validate", "paths", "graph", "advice")
 
 
-def add_tool_commands(commands: argparse._SubParsersAction) -> None:
+def add_tool_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate = commands.add_parser("validate", help="check dialog files (exit 0 clean, 1 problems, 2 unusable)")
     validate.add_argument("files", nargs="*")
     paths = commands.add_parser("paths", help="count the paths through a dialog that end in each outcome")

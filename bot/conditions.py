@@ -16,12 +16,13 @@ from bot.problems import did_you_mean
 
 ANSWER_OPS = NUMERIC_OPS | {"is", "in", "includes", "answered"}
 Path = tuple[object, ...]
+Problems = list[tuple[Path, str]]
 
 
 @dataclass
 class Parsed:
     condition: Condition | None
-    problems: list[tuple[Path, str]] = field(default_factory=list)
+    problems: Problems = field(default_factory=list)
 
 
 def parse(
@@ -37,7 +38,14 @@ def parse(
     return result
 
 
-def _parse(raw, path, dimensions, node_kinds, choice_ids, problems) -> Condition | None:
+def _parse(
+    raw: Any,
+    path: Path,
+    dimensions: set[str],
+    node_kinds: Mapping[str, str],
+    choice_ids: Mapping[str, set[str]],
+    problems: Problems,
+) -> Condition | None:
     if not isinstance(raw, dict) or len(raw) == 0:
         problems.append((path, "a condition is a mapping such as {score: DIM, at_least: 2} or {all: [...]}"))
         return None
@@ -47,10 +55,11 @@ def _parse(raw, path, dimensions, node_kinds, choice_ids, problems) -> Condition
         if len(raw) != 1 or not isinstance(items, list) or not items:
             problems.append((path, f"'{key}:' takes a non-empty list of conditions and nothing beside it"))
             return None
-        parsed = [_parse(item, (*path, key, i), dimensions, node_kinds, choice_ids, problems) for i, item in enumerate(items)]
-        if any(p is None for p in parsed):
+        found = [_parse(item, (*path, key, i), dimensions, node_kinds, choice_ids, problems) for i, item in enumerate(items)]
+        parsed = tuple(p for p in found if p is not None)
+        if len(parsed) != len(found):
             return None
-        return AllOf(tuple(parsed)) if key == "all" else AnyOf(tuple(parsed))
+        return AllOf(parsed) if key == "all" else AnyOf(parsed)
     if "not" in raw:
         if len(raw) != 1:
             problems.append((path, "'not:' takes one condition and nothing beside it"))
@@ -65,7 +74,7 @@ def _parse(raw, path, dimensions, node_kinds, choice_ids, problems) -> Condition
     return None
 
 
-def _single_op(raw: dict, path: Path, subject: str, allowed: set[str], problems) -> tuple[str, Any] | None:
+def _single_op(raw: dict[Any, Any], path: Path, subject: str, allowed: set[str], problems: Problems) -> tuple[str, Any] | None:
     ops = [k for k in raw if k != subject]
     if len(ops) != 1:
         problems.append((path, f"a {subject} test takes exactly one comparison ({', '.join(sorted(allowed))}); found {ops or 'none'}"))
@@ -77,7 +86,7 @@ def _single_op(raw: dict, path: Path, subject: str, allowed: set[str], problems)
     return op, raw[op]
 
 
-def _parse_score(raw: dict, path: Path, dimensions: set[str], problems) -> Condition | None:
+def _parse_score(raw: dict[Any, Any], path: Path, dimensions: set[str], problems: Problems) -> Condition | None:
     dim = raw["score"]
     if dim not in dimensions:
         problems.append(((*path, "score"), f"score: '{dim}' is not a dimension{did_you_mean(str(dim), dimensions)}"))
@@ -92,7 +101,13 @@ def _parse_score(raw: dict, path: Path, dimensions: set[str], problems) -> Condi
     return ScoreTest(dim, op, value)
 
 
-def _parse_answer(raw: dict, path: Path, node_kinds, choice_ids, problems) -> Condition | None:
+def _parse_answer(
+    raw: dict[Any, Any],
+    path: Path,
+    node_kinds: Mapping[str, str],
+    choice_ids: Mapping[str, set[str]],
+    problems: Problems,
+) -> Condition | None:
     node = raw["answer"]
     kind = node_kinds.get(node)
     if kind is None:
@@ -181,13 +196,16 @@ def compiled(condition: Condition) -> Test:
     if op == "is":
         return lambda scores, answers: node in answers and answers[node] == expected
     if op == "in":
-        return lambda scores, answers: node in answers and answers[node] in expected  # type: ignore[operator]
+        assert isinstance(expected, tuple), "the parser keeps an 'in:' list as a tuple"
+        return lambda scores, answers: node in answers and answers[node] in expected
     if op == "includes":
         return lambda scores, answers: node in answers and expected in answers[node]
 
+    assert isinstance(expected, int), "the parser takes only a whole number for a scale comparison"
+
     def numeric(scores: Mapping[str, int], answers: Mapping[str, Any]) -> bool:
         value = answers.get(node)
-        return isinstance(value, int) and compare(value, op, expected)  # type: ignore[arg-type]
+        return isinstance(value, int) and compare(value, op, expected)
 
     return numeric
 

@@ -17,7 +17,7 @@ from bot.commands import surface_of
 from bot.explain import result_card
 from bot.model import SCALE_VALUES, Dialog, Node, Outcome
 from bot.references import RESULT
-from bot.replies import Notice, Option, Progress, Question, Reply
+from bot.replies import Notice, NoticeKind, Option, Progress, Question, Reply
 from bot.scoring import choose_outcome, fill, next_after, record_answer, route
 from bot.session import AnswerRecord, AnswerValue, Session
 
@@ -87,14 +87,14 @@ def answer(dialog: Dialog, session: Session, *, node: str, value: object, versio
         return Step(session, show(dialog, session), accepted=False)  # the "questions changed" notice, with a restart
     refusal = _check_fresh(dialog, session, node, version)
     if refusal:
-        return _refuse(session, "stale", refusal)
+        return _refuse(session, NoticeKind.STALE, refusal)
     position = replay(dialog, session.answers)
     if position.node is None:
-        return _refuse(session, "stale", "This check is already finished.")
+        return _refuse(session, NoticeKind.STALE, "This check is already finished.")
     normalised = normalise(position.node, value)
     problem = check_answer(position.node, normalised)
     if problem:
-        return _refuse(session, "invalid", problem)
+        return _refuse(session, NoticeKind.INVALID, problem)
     record = AnswerRecord(node, normalised)
     return _advance(dialog, session, (*session.answers, record), now, after=_continue(dialog, position, record))
 
@@ -102,9 +102,9 @@ def answer(dialog: Dialog, session: Session, *, node: str, value: object, versio
 def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
     """Undo the last answer (as often as there are answers)."""
     if version is not None and version != session.version:
-        return _refuse(session, "stale", "That button is from an earlier step; nothing changed.")
+        return _refuse(session, NoticeKind.STALE, "That button is from an earlier step; nothing changed.")
     if not session.answers or session.answers == _prefilled(session):
-        return _refuse(session, "invalid", "This is the first question; there is nothing to go back to.")
+        return _refuse(session, NoticeKind.INVALID, "This is the first question; there is nothing to go back to.")
     undone = session.answers[-1]
     value = list(undone.value) if isinstance(undone.value, tuple) else undone.value
     return _advance(dialog, session, session.answers[:-1], now, went_back=json.dumps([undone.node, value]))
@@ -112,7 +112,7 @@ def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -
 
 def restart(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
     if version is not None and version != session.version:
-        return _refuse(session, "stale", "That button is from an earlier step; nothing changed.")
+        return _refuse(session, NoticeKind.STALE, "That button is from an earlier step; nothing changed.")
     return _advance(dialog, session, _prefilled(session), now)
 
 
@@ -121,7 +121,7 @@ def show(dialog: Dialog, session: Session) -> tuple[Reply, ...]:
     if session.dialog_hash != dialog.content_hash and not fits(dialog, session):
         return (
             Notice(
-                "changed",
+                NoticeKind.CHANGED,
                 f"The questions of '{dialog.title}' changed since you started, so your answers no"
                 " longer fit. Start over to take the new version.",
                 session.id,
@@ -204,7 +204,7 @@ def _check_fresh(dialog: Dialog, session: Session, node: str, version: int | Non
     return ""
 
 
-def _refuse(session: Session, kind: str, text: str) -> Step:
+def _refuse(session: Session, kind: NoticeKind, text: str) -> Step:
     return Step(session, (Notice(kind, text, session.id),), accepted=False)
 
 
@@ -229,7 +229,7 @@ def _advance(
 ) -> Step:
     position = after if after is not None else replay(dialog, answers)
     if position.problem:
-        return _refuse(session, "invalid", f"That does not fit this dialog: {position.problem}.")
+        return _refuse(session, NoticeKind.INVALID, f"That does not fit this dialog: {position.problem}.")
     context = tuple((k, v) for k, v in session.context if k != WENT_BACK)
     if went_back:
         context = tuple(sorted((*context, (WENT_BACK, went_back))))
@@ -271,6 +271,8 @@ def _replies(dialog: Dialog, session: Session, position: Position) -> tuple[Repl
 def question(dialog: Dialog, session: Session, position: Position) -> Question:
     node = position.node
     assert node is not None
+    kind = node.kind
+    assert kind != "message" and kind != "branch", "replaying answers stops only at a question"
     low, high = facts(dialog).remaining[node.id]
     asked = position.questions_answered - len(_prefilled(session))  # a name given with the command was not asked
     number = asked + 1
@@ -286,7 +288,7 @@ def question(dialog: Dialog, session: Session, position: Position) -> Question:
         dialog_id=dialog.id,
         dialog_title=dialog.title,
         node=node.id,
-        kind=node.kind,
+        kind=kind,
         text=fill(dialog, node.text, position.answers, where),
         options=options,
         progress=Progress(number, asked + high),  # the longest way from here: "about" never grows

@@ -113,12 +113,14 @@ class _Builder:
         self.refs.outcome_ids = set(self.collect_ids(raw_outcomes, ("outcomes",), "outcome"))
         for clash in sorted(set(self.refs.node_ids) & set(self.refs.outcome_ids)):
             self.read.problem(("outcomes",), f"'{clash}' is both a node and an outcome id: rename one")
-        self.refs.question_kinds: dict[str, str] = {}
-        self.refs.choice_ids: dict[str, set[str]] = {}
+        self.refs.question_kinds = {}
+        self.refs.choice_ids = {}
         for raw in raw_nodes:
             if isinstance(raw, dict) and isinstance(raw.get("id"), str):
                 self.refs.question_kinds[raw["id"]] = str(raw.get("kind", ""))
-                choices = raw.get("choices") if isinstance(raw.get("choices"), list) else []
+                choices = raw.get("choices")
+                if not isinstance(choices, list):
+                    choices = []
                 self.refs.choice_ids[raw["id"]] = {c["id"] for c in choices if isinstance(c, dict) and isinstance(c.get("id"), str)}
         nodes: dict[str, Node] = {}
         for index, raw in enumerate(raw_nodes):

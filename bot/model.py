@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-NodeKind = Literal["message", "choice", "multi", "scale", "text", "branch"]
+QuestionKind = Literal["choice", "multi", "scale", "text"]
+NodeKind = Literal["message", QuestionKind, "branch"]
 QUESTION_KINDS: frozenset[str] = frozenset({"choice", "multi", "scale", "text"})
 SCALE_VALUES: tuple[int, ...] = (1, 2, 3, 4, 5)
 SCALE_MIDPOINT = 3

@@ -14,6 +14,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import add, sub
+from typing import Any, TypeAlias
 
 from bot import conditions
 from bot.graph import topological_order
@@ -25,6 +26,15 @@ from bot.session import AnswerRecord, AnswerValue
 MAX_STATES = 600_000
 MAX_SUBSETS = 4096
 SAMPLE_STEPS = 200_000  # node visits the sampler may spend in all
+
+# The walk's states are plain tuples (dictionary keys by the hundred thousand), named here:
+Scores = tuple[int, ...]  # one score per dimension, in the dialog's order
+Seen = tuple[AnswerValue | None, ...]  # per answer some rule reads: the first answer of its kind, or None
+State = tuple[Scores, Seen]
+EndKey = tuple[str, State]  # where a path ends: (`result` or an outcome id, its state)
+Trail: TypeAlias = tuple["Trail | None", str, AnswerValue]  # one path, as (earlier, node, value) links
+Reached = tuple[int, Trail | None]  # how many paths arrived in a state, and one of them
+Bound = tuple[float, ...]  # per dimension, the lowest (or highest) score worth telling apart; may be infinite
 
 
 @dataclass
@@ -50,7 +60,7 @@ class Ending:
     answers: dict[str, AnswerValue]
     scores: dict[str, int]
     paths: int
-    trail: tuple | None  # one path here, as the walk's (earlier, node, value) links: see `example`
+    trail: Trail | None  # one path here, as the walk's (earlier, node, value) links: see `example`
 
     @property
     def example(self) -> tuple[AnswerRecord, ...]:
@@ -142,7 +152,7 @@ def walk(
     return _reports[key]
 
 
-_reports: dict[tuple, PathReport] = {}  # a dialog file's paths never change: walk each version once
+_reports: dict[tuple[object, ...], PathReport] = {}  # a dialog file's paths never change: walk each version once
 MAX_REPORTS = 32
 
 
@@ -164,12 +174,12 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool
     endings = _endings(dialog)
     unbounded = ((-math.inf,) * len(dims), (math.inf,) * len(dims))
     # state: (score tuple, referenced answers tuple) -> (paths, one example answer sequence)
-    waiting: dict[str, dict[tuple, tuple[int, tuple | None]]] = {n: {} for n in dialog.nodes}
-    start_key = (tuple(0 for _ in dims), tuple(None for _ in referenced))
+    waiting: dict[str, dict[State, Reached]] = {n: {} for n in dialog.nodes}
+    start_key: State = (tuple(0 for _ in dims), tuple(None for _ in referenced))
     waiting[dialog.start][start_key] = (1, None)
     arrived = 1  # distinct states that reached a node: every one of them will be walked
     report = PathReport(dialog.id, exhaustive=True, detailed=detail)
-    ends: dict[tuple, tuple[int, tuple | None]] = {}
+    ends: dict[EndKey, Reached] = {}
     tally = _Tally(dialog.start, start_key) if detail else None
     walked = 0
     for node_id in order:
@@ -190,7 +200,7 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool
                     report.stuck += count
                     continue
                 if target in endings:
-                    full_key: tuple = (target, (scores, seen))
+                    full_key: EndKey = (target, (scores, seen))
                     known = ends.get(full_key)
                     ends[full_key] = (count, example) if known is None else (known[0] + count, known[1])
                     if tally is not None:
@@ -211,41 +221,43 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool
         options, full = answer_options(node)
         report.exhaustive = report.exhaustive and full
         slot = referenced.index(node.id) if node.id in referenced else -1
-        # per answer: where it leads, what it adds, and the range each score is held to on arrival
-        # (no range, when the path ends without a target: its scores no longer matter)
-        moves = []
+        # per answer: where it leads, what it adds, and the range each score is held to on arrival;
+        # then the answer as rules tell it apart, and the states it arrives among: `waiting[target]`
+        # (keyed by state) or `ends` (keyed by target and state). An answer that leads nowhere
+        # ends its paths stuck: only counted.
+        moves: list[tuple[AnswerValue, str, Scores, Bound, Bound, AnswerValue, dict[Any, Reached]]] = []
+        stops = 0
         for value in options:
             target = next_after(node, value)
+            if target is None:
+                stops += 1
+                continue
             deltas = tuple(_sum(node, value, d) for d in dims)
-            low, high = clamps.get(target, unbounded) if target is not None else unbounded
+            low, high = clamps.get(target, unbounded)
             kept = canon[node.id].get(value, value) if node.id in canon else value
-            bucket = None if target is None else ends if target in endings else waiting[target]
-            moves.append((value, target, deltas, low, high, kept, bucket))
+            moves.append((value, target, deltas, low, high, kept, ends if target in endings else waiting[target]))
         node_ref = node.id
         for state, (count, example) in states.items():
+            report.stuck += count * stops
             scores, seen = state
-            for value, target, deltas, low, high, kept, bucket in moves:
-                if bucket is None:
-                    report.stuck += count
-                    continue
+            for value, target, deltas, low, high, kept, arrivals in moves:
                 # max(low, min(high, score + delta)) per dimension, without a Python-level loop
-                key = (tuple(map(max, low, map(min, high, map(add, scores, deltas)))),
-                       seen if slot < 0 else (*seen[:slot], kept, *seen[slot + 1 :]))
-                if bucket is ends:
-                    key = (target, key)
-                known = bucket.get(key)
+                arrival: State = (tuple(map(max, low, map(min, high, map(add, scores, deltas)))),
+                                  seen if slot < 0 else (*seen[:slot], kept, *seen[slot + 1 :]))
+                key: State | EndKey = (target, arrival) if arrivals is ends else arrival
+                known = arrivals.get(key)
                 if known is None:
-                    bucket[key] = (count, (example, node_ref, value))
-                    if bucket is not ends:
+                    arrivals[key] = (count, (example, node_ref, value))
+                    if arrivals is not ends:
                         arrived += 1
                 else:
-                    bucket[key] = (known[0] + count, known[1])
+                    arrivals[key] = (known[0] + count, known[1])
                 if tally is not None:
-                    tally.edge(node_id, state, None if bucket is ends else target, key, asked=True)
+                    tally.edge(node_id, state, None if arrivals is ends else target, key, asked=True)
         if arrived > max_states:
             raise _TooBig  # more states are waiting than the walk may take: it would stop later anyway
     per_outcome: Counter[str] = Counter()
-    outcome_of: dict[tuple, str] = {}
+    outcome_of: dict[EndKey, str] = {}
     for full_key, (count, example) in ends.items():
         target, (scores, seen) = full_key
         answers = {n: v for n, v in zip(referenced, seen, strict=True) if v is not None}
@@ -265,6 +277,9 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool
     return report
 
 
+Visit = tuple[str, State | EndKey]  # a state at a node, or ("", an ending)
+
+
 class _Tally:
     """The detail of a walk: questions per path, and questions asked once the outcome is certain.
 
@@ -273,15 +288,15 @@ class _Tally:
     reach. A question asked in a state that can reach only one outcome changes nothing.
     """
 
-    def __init__(self, start: str, start_key: tuple) -> None:
-        self.lengths: dict[tuple, Counter[int]] = {(start, start_key): Counter({0: 1})}
-        self.edges: dict[tuple, list[tuple[tuple, bool]]] = {}
-        self.states: dict[str, dict[tuple, tuple[int, tuple | None]]] = {}
+    def __init__(self, start: str, start_key: State) -> None:
+        self.lengths: dict[Visit, Counter[int]] = {(start, start_key): Counter({0: 1})}
+        self.edges: dict[Visit, list[tuple[Visit, bool]]] = {}
+        self.states: dict[str, dict[State, Reached]] = {}
 
-    def visit(self, node_id: str, states: dict[tuple, tuple[int, tuple | None]]) -> None:
+    def visit(self, node_id: str, states: dict[State, Reached]) -> None:
         self.states[node_id] = states
 
-    def edge(self, node_id: str, key: tuple, target: str | None, target_key: tuple, *, asked: bool) -> None:
+    def edge(self, node_id: str, key: State, target: str | None, target_key: State | EndKey, *, asked: bool) -> None:
         here = (node_id, key)
         there = ("", target_key) if target is None else (target, target_key)
         self.edges.setdefault(here, []).append((there, asked))
@@ -289,11 +304,11 @@ class _Tally:
         for length, paths in self.lengths.get(here, Counter()).items():
             into[length + asked] += paths
 
-    def finish(self, dialog: Dialog, order: list[str], outcome_of: dict[tuple, str], report: PathReport) -> None:
-        reach: dict[tuple, frozenset[str]] = {("", k): frozenset((o,)) for k, o in outcome_of.items()}
+    def finish(self, dialog: Dialog, order: list[str], outcome_of: dict[EndKey, str], report: PathReport) -> None:
+        reach: dict[Visit, frozenset[str]] = {("", k): frozenset((o,)) for k, o in outcome_of.items()}
         for full_key in outcome_of:
             report.questions.update(self.lengths.get(("", full_key), Counter()))
-        ahead: dict[tuple, int] = {("", k): 1 for k in outcome_of}  # whole paths from a state to an ending
+        ahead: dict[Visit, int] = {("", k): 1 for k in outcome_of}  # whole paths from a state to an ending
         for node_id in reversed(order):
             node = dialog.nodes[node_id]
             for key, (count, _) in self.states.get(node_id, {}).items():
@@ -314,7 +329,7 @@ def _endings(dialog: Dialog) -> frozenset[str]:
     return frozenset((RESULT, *(o.id for o in dialog.outcomes)))
 
 
-def _unwind(example: tuple | None) -> tuple[AnswerRecord, ...]:
+def _unwind(example: Trail | None) -> tuple[AnswerRecord, ...]:
     """Examples are kept as (earlier, node, value) links while walking: one tuple per step, not a copy."""
     records: list[AnswerRecord] = []
     while example is not None:
@@ -384,7 +399,8 @@ def _clamps(dialog: Dialog, order: list[str], dims: list[str]) -> dict[str, tupl
         gain[node_id] = (low_gain, high_gain)
         bounds = (tuple(map(sub, below, high_gain)), tuple(map(sub, above, low_gain)))
         if not all(read):  # a dimension no rule reads is held at 0: its value never matters
-            bounds = tuple(tuple(b if r else 0 for b, r in zip(side, read, strict=True)) for side in bounds)  # type: ignore[assignment]
+            lowest, highest = (tuple(b if r else 0 for b, r in zip(side, read, strict=True)) for side in bounds)
+            bounds = (lowest, highest)
         result[node_id] = bounds
     for outcome_id in [RESULT, *(o.id for o in dialog.outcomes)]:
         result[outcome_id] = (below, above)

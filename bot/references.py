@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import conditions
-from bot.model import Source
+from bot.model import Condition, Source
 from bot.problems import did_you_mean
 from bot.schema import Reader
 from bot.yaml_source import Path
@@ -70,7 +70,7 @@ class References:
         return tuple(found)
 
     def target(self, data: dict[str, Any], path: Path, key: str, node: str, required: bool) -> str | None:
-        value = self.read.get(data, path, key, str, required=required, node=node, describe="a node id, an outcome id or 'result'")
+        value: str | None = self.read.get(data, path, key, str, required=required, node=node, describe="a node id, an outcome id or 'result'")
         if value is None:
             return None
         if value != RESULT and value not in self.node_ids and value not in self.outcome_ids:
@@ -96,7 +96,7 @@ class References:
                 result.append((str(dim), points))
         return tuple(result)
 
-    def condition(self, data: dict[str, Any], path: Path, owner: str):
+    def condition(self, data: dict[str, Any], path: Path, owner: str) -> Condition | None:
         if "when" not in data:
             self.read.problem(path, "missing 'when:' (a condition, see docs/dialogs.md#conditions)", owner)
             return None

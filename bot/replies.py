@@ -6,7 +6,31 @@ so nothing a user typed can turn into a mention or a formatting trick.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from typing import Literal
+
+from bot.model import QuestionKind
+
+RoundStatus = Literal["open", "revealed", "closed"]
+Strength = Literal["strong", "moderate", "weak"]  # how many of the finished members back the team's outcome
+
+
+class NoticeKind(enum.StrEnum):
+    """Every kind of Notice the core sends. A StrEnum: each member equals its string, so adapters
+    may compare `notice.kind == "stale"` as well as `notice.kind is NoticeKind.STALE`."""
+
+    STALE = "stale"  # a button from an earlier step, a check or round that is gone, a race lost: nothing changed
+    INVALID = "invalid"  # an answer that does not fit, or an unknown dialog: a hint beside the same question
+    CHANGED = "changed"  # the dialog changed under a check, or is no longer offered: offer a restart
+    NOT_OWNER = "not_owner"  # someone else's check
+    NOTHING_TO_RESUME = "nothing_to_resume"  # no unfinished (or running) check
+    CONFIRM_FORGET = "confirm_forget"  # asks before deleting everything stored about the user
+    FORGOTTEN = "forgotten"  # the user's data was deleted
+    UNAVAILABLE = "unavailable"  # the store (or the round) cannot serve now: try again
+    NO_ROUND = "no_round"  # no team round here
+    NOT_MEMBER = "not_member"  # only members of the channel can join its round
+    REFUSED = "refused"  # a team-round action not allowed now; the text says why
 
 
 @dataclass(frozen=True)
@@ -35,7 +59,7 @@ class Question:
     dialog_id: str
     dialog_title: str
     node: str
-    kind: str  # choice, multi, scale, text
+    kind: QuestionKind
     text: str
     options: tuple[Option, ...]
     progress: Progress
@@ -107,7 +131,7 @@ class Notice:
     "invalid" is a hint beside the same question, "changed" offers a restart.
     """
 
-    kind: str
+    kind: NoticeKind
     text: str
     session_id: str = ""
 
@@ -133,7 +157,7 @@ class RoundCard:
     version: int
     topic: str
     starter: str  # display name
-    status: str  # open, revealed, closed
+    status: RoundStatus
     joined: tuple[str, ...]
     finished: tuple[str, ...]
     expected: int = 0
@@ -179,7 +203,7 @@ class TeamSummary:
     team_outcome: str
     team_outcome_title: str
     agreement: tuple[int, int]  # members behind the team's outcome, members finished
-    strength: str  # strong, moderate, weak
+    strength: Strength
     rule: str  # how the team's outcome was chosen, in words
     options: tuple[Option, ...]  # outcomes to vote on
     votes: tuple[tuple[str, int], ...] = ()  # outcome id -> votes so far

@@ -23,7 +23,7 @@ from bot.events import (
     TakeRoundCheck,
     VoteRound,
 )
-from bot.replies import Notice, Reply
+from bot.replies import Notice, NoticeKind, Reply
 from bot.rounds import Refused, Round
 from bot.session import Session
 from bot.stores.base import SessionStore
@@ -46,10 +46,10 @@ class Rounds:
             return await self._latest(user, action)
         current = await self.store.load_round(action.round)
         if current is None:
-            return [Notice("stale", "That team round no longer exists.")]
+            return [Notice(NoticeKind.STALE, "That team round no longer exists.")]
         dialog = self.catalog.get(current.dialog_id)
         if dialog is None:
-            return [Notice("changed", "That round's check is no longer offered.")]
+            return [Notice(NoticeKind.CHANGED, "That round's check is no longer offered.")]
         if isinstance(action, TakeRoundCheck):
             return await self._take(user, action, current)
         if isinstance(action, ShowRound):
@@ -84,7 +84,7 @@ class Rounds:
         found = [r for r in await self.store.rounds_of(user) if r.surface.startswith(action.where)]
         if not found:
             text = "There is no team round of yours in this channel" + (" to export." if action.record else ".")
-            return [Notice("no_round", text)]
+            return [Notice(NoticeKind.NO_ROUND, text)]
         newest = max(found, key=lambda r: (r.created_at, r.id))
         return await self.handle(user, ShowRound(newest.id, record=action.record))
 
@@ -95,7 +95,7 @@ class Rounds:
 
     async def _open(self, user: str, action: OpenRound) -> list[Reply]:
         if self.catalog.get(action.dialog) is None:
-            return [Notice("invalid", f"There is no check called '{action.dialog}'.")]
+            return [Notice(NoticeKind.INVALID, f"There is no check called '{action.dialog}'.")]
         now = self.clock()
         # names and topics are typed by people: clean_text makes them one line and drops lone
         # surrogates (JSON can carry "\ud800"), which no UTF-8 store can write
@@ -117,15 +117,15 @@ class Rounds:
 
     async def _take(self, user: str, action: TakeRoundCheck, current: Round) -> list[Reply]:
         if not action.is_member:
-            return [Notice("not_member", "Only members of this channel can join its round.")]
+            return [Notice(NoticeKind.NOT_MEMBER, "Only members of this channel can join its round.")]
         name = clean_text(action.name)
         revealed = await self._reveal_if_due(current)
         if revealed.status != current.status:  # the deadline passed: post the results instead
-            return [*self._views(revealed), Notice("refused", "Time is up: the results are revealed.")]
+            return [*self._views(revealed), Notice(NoticeKind.REFUSED, "Time is up: the results are revealed.")]
         try:
             rounds.join(current, user=user, name=name, session="", now=self.clock())  # refuse early, before a session exists
         except Refused as exc:
-            return [Notice("refused", str(exc))]
+            return [Notice(NoticeKind.REFUSED, str(exc))]
         dialog = self.catalog.dialogs[current.dialog_id]
         step = engine.start(
             dialog, session_id=self.new_id(), owner=user, now=self.clock(), context={ROUND_KEY: current.id}, surface=action.surface
@@ -161,14 +161,14 @@ class Rounds:
         for _ in range(MAX_ATTEMPTS):
             current = await self.store.load_round(round_id)
             if current is None:
-                return Notice("stale", "That team round no longer exists.")
+                return Notice(NoticeKind.STALE, "That team round no longer exists.")
             try:
                 updated = change(current)
             except Refused as exc:
-                return Notice("refused", str(exc))
+                return Notice(NoticeKind.REFUSED, str(exc))
             if await self.store.save_round(updated, expected_version=current.version):
                 return updated
-        return Notice("unavailable", "The round is very busy right now; please try again in a moment.")
+        return Notice(NoticeKind.UNAVAILABLE, "The round is very busy right now; please try again in a moment.")
 
     async def forget(self, user: str) -> None:
         """Delete rounds the user started; take them out of rounds they joined."""

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
+from typing import Final, TypedDict, Unpack
 
+from bot.replies import RoundStatus
 from bot.session import AnswerRecord, Session
 
-OPEN, REVEALED, CLOSED = "open", "revealed", "closed"
+OPEN: Final = "open"
+REVEALED: Final = "revealed"
+CLOSED: Final = "closed"
 
 
 class Refused(Exception):
@@ -34,6 +38,15 @@ class Member:
         return bool(self.outcome)
 
 
+class RoundChanges(TypedDict, total=False):
+    """What a step of a round may change (`Round.bump`); the version and the time always move."""
+
+    status: RoundStatus
+    members: tuple[Member, ...]
+    thread: str
+    decision: str
+
+
 @dataclass(frozen=True)
 class Round:
     id: str
@@ -45,7 +58,7 @@ class Round:
     anonymous: bool = False
     expected: int = 0  # reveal on its own once this many have finished (0: only by the starter)
     deadline: float = 0.0  # reveal on its own after this time (0: none)
-    status: str = OPEN
+    status: RoundStatus = OPEN
     members: tuple[Member, ...] = ()
     thread: str = ""  # where the discussion happens, once revealed
     decision: str = ""
@@ -63,7 +76,7 @@ class Round:
     def display_name(self, member: Member) -> str:
         return f"Member {self.members.index(member) + 1}" if self.anonymous else member.name
 
-    def bump(self, now: float, **changes: object) -> Round:
+    def bump(self, now: float, **changes: Unpack[RoundChanges]) -> Round:
         return replace(self, version=self.version + 1, updated_at=now, **changes)
 
     def to_json(self) -> str:

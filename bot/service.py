@@ -29,7 +29,7 @@ from bot.events import (
     TakeRoundCheck,
     TypedReply,
 )
-from bot.replies import History, HistoryEntry, Notice, Question, Reply, ResultCard, RoundCard
+from bot.replies import History, HistoryEntry, Notice, NoticeKind, Question, Reply, ResultCard, RoundCard
 from bot.round_service import Rounds
 from bot.session import Session
 from bot.stores.base import SessionStore, StoreUnavailable
@@ -66,7 +66,7 @@ class ConversationService:
         except StoreUnavailable as exc:
             log.warning("store unavailable: %s", exc)
             metrics.ERRORS.labels("store_unavailable").inc()
-            return [Notice("unavailable", TRY_AGAIN)]
+            return [Notice(NoticeKind.UNAVAILABLE, TRY_AGAIN)]
         for reply in replies:
             if isinstance(reply, Question) and reply.progress.number == 1 and isinstance(event.action, (Start, TakeRoundCheck)):
                 metrics.STARTED.labels(reply.dialog_id).inc()
@@ -95,7 +95,7 @@ class ConversationService:
     async def _start(self, user: str, action: Start) -> list[Reply]:
         dialog = self.catalog.get(action.dialog)
         if dialog is None:
-            return [Notice("invalid", f"There is no check called '{action.dialog}'.")]
+            return [Notice(NoticeKind.INVALID, f"There is no check called '{action.dialog}'.")]
         step = engine.start(
             dialog,
             session_id=self.new_id(),
@@ -118,13 +118,13 @@ class ConversationService:
     async def _resume(self, user: str, dialog_id: str) -> list[Reply]:
         session = await self.running(user, dialog_id)
         if session is None:
-            return [Notice("nothing_to_resume", "You have no unfinished check. Start a new one any time.")]
+            return [Notice(NoticeKind.NOTHING_TO_RESUME, "You have no unfinished check. Start a new one any time.")]
         return list(engine.show(self.catalog.dialogs[session.dialog_id], session))
 
     async def _typed(self, user: str, text: str) -> list[Reply]:
         session = await self.running(user)
         if session is None:
-            return [Notice("nothing_to_resume", "You have no check running.")]
+            return [Notice(NoticeKind.NOTHING_TO_RESUME, "You have no check running.")]
         dialog = self.catalog.dialogs[session.dialog_id]
         shown = engine.show(dialog, session)
         current = shown[0]
@@ -132,7 +132,7 @@ class ConversationService:
             return list(shown)
         typed = read_answer(current, text)
         if not typed.ok:
-            return [Notice("invalid", typed.hint, session.id)]
+            return [Notice(NoticeKind.INVALID, typed.hint, session.id)]
         return await self._step(user, Answer(session.id, current.node, typed.value, session.version))
 
     async def history(self, user: str, limit: int = 5) -> History:
@@ -171,30 +171,30 @@ class ConversationService:
         if not confirmed:
             return [
                 Notice(
-                    "confirm_forget",
+                    NoticeKind.CONFIRM_FORGET,
                     "This deletes every check and answer stored about you, finished or not. It cannot be undone.",
                 )
             ]
         await self.rounds.forget(user)
         count = await self.store.forget(user)
-        return [Notice("forgotten", f"Done: deleted {count} check(s) and every answer in them.")]
+        return [Notice(NoticeKind.FORGOTTEN, f"Done: deleted {count} check(s) and every answer in them.")]
 
     async def _step(self, user: str, action: Answer | Back | Restart | Show | MoveTo) -> list[Reply]:
         session = await self.store.load(action.session)
         if session is None:
-            return [Notice("stale", "That check has expired or was deleted. Start a new one any time.")]
+            return [Notice(NoticeKind.STALE, "That check has expired or was deleted. Start a new one any time.")]
         if session.owner != user:
-            return [Notice("not_owner", "This check belongs to someone else. Start your own with the command.")]
+            return [Notice(NoticeKind.NOT_OWNER, "This check belongs to someone else. Start your own with the command.")]
         dialog = self.catalog.get(session.dialog_id)
         if dialog is None:
-            return [Notice("changed", "That check is no longer offered. Start a new one any time.")]
+            return [Notice(NoticeKind.CHANGED, "That check is no longer offered. Start a new one any time.")]
         if isinstance(action, Show):
             return list(engine.show(dialog, session))
         now = self.clock()
         if isinstance(action, MoveTo):
             moved = session.bump(surface=action.surface, updated_at=now)
             if not await self.store.save(moved, expected_version=session.version):
-                return [Notice("stale", "That changed a moment ago; nothing was moved.", session.id)]
+                return [Notice(NoticeKind.STALE, "That changed a moment ago; nothing was moved.", session.id)]
             return list(engine.show(dialog, moved))
         if isinstance(action, Answer):
             step = engine.answer(dialog, session, node=action.node, value=action.value, version=action.version, now=now)
@@ -205,7 +205,7 @@ class ConversationService:
         if not step.accepted:
             return list(step.replies)
         if not await self.store.save(step.session, expected_version=session.version):
-            return [Notice("stale", "That was already answered a moment ago; nothing changed.", session.id)]
+            return [Notice(NoticeKind.STALE, "That was already answered a moment ago; nothing changed.", session.id)]
         if step.session.finished and not session.finished:
             return [*step.replies, *await self.rounds.finished(step.session)]
         return list(step.replies)

@@ -17,7 +17,7 @@ from bot import advice, conditions
 from bot.analysis import facts
 from bot.explain import answer_label
 from bot.model import Dialog, Outcome
-from bot.replies import DecisionRecord, Disagreement, MemberResult, Option, RoundCard, Spread, TeamSummary
+from bot.replies import DecisionRecord, Disagreement, MemberResult, Option, RoundCard, Spread, Strength, TeamSummary
 from bot.rounds import Member, Round
 from bot.scoring import fill, score
 from bot.session import AnswerValue
@@ -74,7 +74,7 @@ def team_outcome(round_: Round, dialog: Dialog) -> tuple[str, int]:
     return tied[0], best
 
 
-def strength(agreeing: int, finished: int) -> str:
+def strength(agreeing: int, finished: int) -> Strength:
     share = agreeing / finished if finished else 0.0
     return "strong" if share >= 0.75 else "moderate" if share >= 0.5 else "weak"
 
@@ -95,7 +95,7 @@ def _distance(kind: str, values: list[AnswerValue]) -> float:
         numbers = [v for v in values if isinstance(v, int)]
         return (max(numbers) - min(numbers)) / 4 if numbers else 0.0
     if kind == "multi":
-        sets = [set(v) if isinstance(v, tuple) else {v} for v in values]
+        sets: list[set[str | int]] = [set(v) if isinstance(v, tuple) else {v} for v in values]
         union = set().union(*sets)
         common = set.intersection(*sets) if sets else set()
         return 1 - len(common) / len(union) if union else 0.0
@@ -182,7 +182,7 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
     return _with_markdown(record, outcome.why)
 
 
-def _backers_answers(round_: Round, outcome_id: str) -> list[dict]:
+def _backers_answers(round_: Round, outcome_id: str) -> list[dict[str, AnswerValue]]:
     return [{a.node: a.value for a in m.answers} for m in round_.finished_members if m.outcome == outcome_id]
 
 

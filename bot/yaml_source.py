@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -36,6 +37,7 @@ from yaml.events import (
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
+    NodeEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
@@ -46,7 +48,8 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 Path = tuple[object, ...]
 
 KEY = "<key>"  # a path step meaning: the mapping key itself, not its value
-FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
+# libyaml when PyYAML was built with it
+FAST_LOADER: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Limits, each far above what a real dialog needs: the 10,000-node benchmark dialog
 # (bench/dialog_gen.py) is 4.1 MB, about 390,000 values, and nests 9 levels deep.
@@ -93,14 +96,14 @@ class Located:
 
     def where(self, path: Path) -> tuple[int, int]:
         """The position of `path`, or of its nearest ancestor that has one."""
-        node = self.root
-        if node is None:
+        if self.root is None:
             return (1, 1)
+        node: yaml.Node = self.root
         index, length = 0, len(path)
         while index < length:
             step = path[index]
             if isinstance(node, MappingNode):
-                entry = self._mapping(node).get(step)  # type: ignore[arg-type]
+                entry = self._mapping(node).get(step)
                 if entry is None:
                     break
                 key_node, value_node = entry
@@ -181,7 +184,15 @@ def parse(text: str) -> Located:
     return Located(data, root)
 
 
-def _compose(loader: yaml.SafeLoader) -> tuple[yaml.Node | None, object]:
+class _Events(Protocol):
+    """What `_compose` needs of a loader: PyYAML's `SafeLoader` and libyaml's `CSafeLoader` both have it."""
+
+    def get_event(self) -> yaml.Event | None: ...
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str: ...
+
+
+def _compose(loader: _Events) -> tuple[yaml.Node | None, object]:
     """The document's tree and its plain data, built together from the parser's events.
 
     Iterative (a stack of open collections, never recursion), so nesting can only meet the depth
@@ -190,59 +201,62 @@ def _compose(loader: yaml.SafeLoader) -> tuple[yaml.Node | None, object]:
     get_event = loader.get_event
     resolve = loader.resolve
     # an open collection: [node, data, is_mapping, pending key node, pending key]
-    stack: list[list] = []
+    stack: list[list[Any]] = []
     root: yaml.Node | None = None
     data: object = None
     documents = 0
     count = 0
+    node: yaml.Node
+    value: object
     while True:
         event = get_event()
-        kind = type(event)
-        if kind is ScalarEvent:
+        if isinstance(event, ScalarEvent):
             count += 1
             if event.anchor is not None:
                 _refuse_anchor(event)
-            tag, value = event.tag, event.value
+            tag, text = event.tag, event.value
             if tag is None:
                 # most values are text that no implicit type could match: skip the resolver for them
-                if event.implicit[0] and (_RESOLVABLE is None or value[:1] in _RESOLVABLE):
-                    tag = resolve(ScalarNode, value, event.implicit)
+                if event.implicit[0] and (_RESOLVABLE is None or text[:1] in _RESOLVABLE):
+                    tag = resolve(ScalarNode, text, event.implicit)
                 else:
                     tag = _STR
             elif tag != _STR:
-                _refuse_tag(event)
-            node = ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
-            if tag != _STR:
-                value = _scalar(node)
-        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                _refuse_tag(tag, event)
+            # The three `type: ignore[arg-type]` here and below: types-PyYAML lets a Node hold only
+            # yaml.error.Mark positions, but libyaml's parser (CSafeLoader) marks its events, and so
+            # the nodes built from them, with yaml._yaml.Mark (the same line and column fields).
+            node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)  # type: ignore[arg-type]
+            value = _scalar(node) if tag != _STR else text
+        elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
             count += 1
             if event.anchor is not None:
                 _refuse_anchor(event)
             if event.tag is not None:
-                _refuse_tag(event)
+                _refuse_tag(event.tag, event)
             if len(stack) >= MAX_DEPTH:
                 raise YamlProblem(f"nested more than {MAX_DEPTH} levels deep; a dialog never needs that many", *_pos(event))
             if count > MAX_NODES:
                 raise YamlProblem(_too_many(), *_pos(event))
-            if kind is MappingStartEvent:
-                stack.append([MappingNode(_YAML + "map", [], event.start_mark, None, event.flow_style), {}, True, None, None])
+            if isinstance(event, MappingStartEvent):
+                stack.append([MappingNode(_YAML + "map", [], event.start_mark, None, event.flow_style), {}, True, None, None])  # type: ignore[arg-type]
             else:
-                stack.append([SequenceNode(_YAML + "seq", [], event.start_mark, None, event.flow_style), [], False, None, None])
+                stack.append([SequenceNode(_YAML + "seq", [], event.start_mark, None, event.flow_style), [], False, None, None])  # type: ignore[arg-type]
             continue
-        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
             node, value = stack.pop()[:2]
             node.end_mark = event.end_mark
-        elif kind is AliasEvent:
+        elif isinstance(event, AliasEvent):
             raise YamlProblem(
                 f"alias '*{event.anchor}' is not allowed: anchors and aliases are not used in dialog files; repeat the text",
                 *_pos(event),
             )
-        elif kind is DocumentStartEvent:
+        elif isinstance(event, DocumentStartEvent):
             documents += 1
             if documents > 1:
                 raise YamlProblem("a second YAML document: a dialog file holds one; remove this '---' and what follows", *_pos(event))
             continue
-        elif kind is StreamEndEvent:
+        elif isinstance(event, StreamEndEvent):
             return root, data
         else:  # the stream's start and a document's end carry nothing
             continue
@@ -290,15 +304,14 @@ def _scalar(node: ScalarNode) -> object:
         raise YamlProblem(f"cannot read '{_short(node.value)}' as {what} ({exc}); quote it if it is text", *_pos(node)) from None
 
 
-def _refuse_anchor(event: yaml.Event) -> None:
+def _refuse_anchor(event: NodeEvent) -> None:
     raise YamlProblem(
         f"anchor '&{event.anchor}' is not allowed: anchors and aliases are not used in dialog files; repeat the text",
         *_pos(event),
     )
 
 
-def _refuse_tag(event: yaml.Event) -> None:
-    tag = event.tag
+def _refuse_tag(tag: str, event: yaml.Event) -> None:
     shown = "!!" + tag[len(_YAML) :] if tag.startswith(_YAML) else tag
     raise YamlProblem(f"tag '{_short(shown)}' is not allowed in dialog files; write plain text (quote it if needed)", *_pos(event))
 
@@ -320,4 +333,5 @@ def _text_position(text: str, index: int) -> tuple[int, int]:
 
 
 def _pos(item: yaml.Node | yaml.Event) -> tuple[int, int]:
-    return item.start_mark.line + 1, item.start_mark.column + 1
+    mark = item.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

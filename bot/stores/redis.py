@@ -13,7 +13,7 @@ by another process's write. Keys (all under one prefix, `oc:` by default):
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -50,6 +50,20 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
         return True
     return isinstance(exc, ResponseError) and str(exc).split(" ", 1)[0].upper() in OUTAGE_REPLIES
+
+
+def _text(reply: object) -> str:
+    """A Redis reply as text. The pool decodes every reply (`decode_responses=True`), and a range read
+    without scores holds only members, but redis-py's types can say neither."""
+    if isinstance(reply, str):
+        return reply
+    if isinstance(reply, bytes):
+        return reply.decode()
+    raise TypeError(f"a Redis reply was expected to be text, not {type(reply).__name__}")
+
+
+def _texts(replies: Iterable[object]) -> list[str]:
+    return [_text(r) for r in replies]
 
 
 def shown(url: str) -> str:
@@ -119,7 +133,7 @@ class RedisStore:
         text = await self._run(lambda: self._redis.hget(self._session_key(session_id), "d"))
         if text is None:
             return None
-        session = Session.from_json(text)
+        session = Session.from_json(_text(text))
         return None if is_expired(session, now=self._clock(), ttl=self._ttl) else session
 
     async def save(self, session: Session, *, expected_version: int) -> bool:
@@ -128,12 +142,12 @@ class RedisStore:
         # Redis drops an abandoned session a little after the logical TTL the clock decides
         expiry = "0" if session.finished else str(int(self._ttl) + 3600)
         keys = [self._session_key(session.id), self._user_sessions(session.owner)]
-        args = [expected_version, session.version, session.to_json(), expiry, session.updated_at, session.id]
+        args: list[str | int | float] = [expected_version, session.version, session.to_json(), expiry, session.updated_at, session.id]
         return bool(await self._run(lambda: self._save(keys=keys, args=args)))
 
     async def sessions_of(self, owner: str) -> list[Session]:
         index = self._user_sessions(owner)
-        ids = await self._run(lambda: self._redis.zrevrange(index, 0, -1))
+        ids = _texts(await self._run(lambda: self._redis.zrevrange(index, 0, -1)))
         if not ids:
             return []
         texts = await self._run(lambda: self._gather_sessions(ids))
@@ -157,7 +171,7 @@ class RedisStore:
         out of their rounds (or deletes the ones they started) before it calls this.
         """
         index = self._user_sessions(owner)
-        ids = await self._run(lambda: self._redis.zrange(index, 0, -1))
+        ids = _texts(await self._run(lambda: self._redis.zrange(index, 0, -1)))
         keys = [self._session_key(i) for i in ids]
         existing = await self._run(lambda: self._redis.exists(*keys)) if keys else 0
         await self._run(lambda: self._redis.delete(*keys, index, self._user_rounds(owner)))
@@ -170,7 +184,7 @@ class RedisStore:
             now, doomed = self._clock(), []
             async for key in self._redis.scan_iter(match=f"{self._p}s:*", count=500):
                 text = await self._redis.hget(key, "d")
-                if text is not None and is_expired(Session.from_json(text), now=now, ttl=self._ttl):
+                if text is not None and is_expired(Session.from_json(_text(text)), now=now, ttl=self._ttl):
                     doomed.append(key)
             if doomed:
                 await self._redis.delete(*doomed)
@@ -182,17 +196,17 @@ class RedisStore:
 
     async def load_round(self, round_id: str) -> Round | None:
         text = await self._run(lambda: self._redis.hget(self._round_key(round_id), "d"))
-        return Round.from_json(text) if text is not None else None
+        return Round.from_json(_text(text)) if text is not None else None
 
     async def save_round(self, round_: Round, *, expected_version: int) -> bool:
         if round_.version <= expected_version:
             return False
         keys = [self._round_key(round_.id), *(self._user_rounds(u) for u in sorted(round_users(round_)))]
-        args = [expected_version, round_.version, round_.to_json(), "0", round_.updated_at, round_.id]
+        args: list[str | int | float] = [expected_version, round_.version, round_.to_json(), "0", round_.updated_at, round_.id]
         return bool(await self._run(lambda: self._save(keys=keys, args=args)))
 
     async def rounds_of(self, user: str) -> list[Round]:
-        ids = sorted(await self._run(lambda: self._redis.smembers(self._user_rounds(user))))
+        ids = sorted(_texts(await self._run(lambda: self._redis.smembers(self._user_rounds(user)))))
         found = [await self.load_round(i) for i in ids]
         return [r for r in found if r is not None and user in round_users(r)]
 
@@ -222,7 +236,7 @@ class RedisStore:
             async for key in self._redis.scan_iter(match=f"{self._p}s:*", count=500):
                 text = await self._redis.hget(key, "d")
                 if text is not None:
-                    yield Session.from_json(text)
+                    yield Session.from_json(_text(text))
         except (RedisError, OSError) as exc:
             if is_outage(exc):
                 raise StoreUnavailable(str(exc)) from exc

@@ -18,6 +18,7 @@ the log before it returns, so a forgotten user's answers are in none of the thre
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import time
@@ -246,8 +247,12 @@ class SqliteStore:
 
     async def checkpoint(self) -> tuple[int, int, int]:
         """Copy the whole log into the file and truncate it (SQLite: busy, log pages, pages copied)."""
-        row = await self._run(lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
-        return tuple(row)  # type: ignore[return-value]
+
+        def work(db: sqlite3.Connection) -> tuple[int, int, int]:
+            busy, log_pages, copied = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return busy, log_pages, copied
+
+        return await self._run(work)
 
     async def purge_expired(self) -> int:
         cutoff = self._idle_cutoff()
@@ -317,7 +322,7 @@ class SqliteStore:
     async def every_session(self) -> AsyncIterator[Session]:
         last = ""
         while True:  # in pages, so a large store never sits in memory at once
-            rows = await self._run(lambda db, after=last: db_page(db, after))
+            rows = await self._run(functools.partial(db_page, after=last))
             if not rows:
                 return
             for session_id, data in rows:
