@@ -13,7 +13,7 @@ import statistics
 import time
 from collections import Counter
 
-from bot import advice, conditions
+from bot import advice
 from bot.analysis import facts
 from bot.explain import answer_label
 from bot.model import Dialog, Outcome
@@ -25,7 +25,10 @@ from bot.session import AnswerValue
 MAX_PROMPTS = 3
 DEADLINE = re.compile(r"(?:deadline:)?(\d{1,4})\s*([mhd]?)")
 UNIT_SECONDS = {"": 60, "m": 60, "h": 3600, "d": 86400}
-RULE = "majority of the members' outcomes; a tie goes to the outcome the dialog's rules pick on the team's summed scores"
+RULE = (
+    "majority of the members' outcomes; a tie goes to the tied outcome whose reasons fit more members' answers,"
+    " then the first in the dialog, the fallback last"
+)
 
 
 def parse_deadline(text: str | None, now: float) -> float:
@@ -58,20 +61,27 @@ def round_card(round_: Round) -> RoundCard:
 
 
 def team_outcome(round_: Round, dialog: Dialog) -> tuple[str, int]:
-    """The team's outcome id and how many members got it."""
+    """The team's outcome id and how many members got it.
+
+    A tie goes to the tied outcome whose reasons (those with a condition) hold for more of the
+    members' own answers (the advice that fits more of the team), then to the first tied outcome in the dialog, the fallback
+    last: a fallback says "it's open", and a tie with a definite answer is not that.
+    """
     counts = Counter(m.outcome for m in round_.finished_members)
     if not counts:
         return dialog.fallback.id, 0
     best = max(counts.values())
-    tied = [o.id for o in dialog.outcomes if counts.get(o.id) == best]
-    if len(tied) > 1:
-        summed: Counter[str] = Counter()
-        for member in round_.finished_members:
-            summed.update(dict(member.scores))
-        for outcome in dialog.outcomes:  # the rules, on the team's summed scores
-            if outcome.id in tied and outcome.when is not None and conditions.holds(outcome.when, summed, {}):
-                return outcome.id, best
-    return tied[0], best
+    tied = [o for o in dialog.outcomes if counts.get(o.id) == best]
+    if len(tied) == 1:
+        return tied[0].id, best
+    members = [{a.node: a.value for a in m.answers} for m in round_.finished_members]
+
+    def support(outcome: Outcome) -> int:  # a reason without a condition says nothing about anyone's answers
+        grounded = tuple(r for r in outcome.reasons if r.when is not None)
+        return sum(1 for answers in members if advice.applying(grounded, score(dialog, answers), answers))
+
+    ranked = sorted(enumerate(tied), key=lambda item: (-support(item[1]), item[1].fallback, item[0]))
+    return ranked[0][1].id, best
 
 
 def strength(agreeing: int, finished: int) -> Strength:
@@ -149,14 +159,15 @@ def summary(round_: Round, dialog: Dialog) -> TeamSummary:
 
 
 def decided(round_: Round, dialog: Dialog) -> str:
-    """Most votes wins; a tie (or no votes) goes to the team's recommendation if it is tied, else dialog order."""
+    """Most votes wins; a tie (or no votes) goes to the team's recommendation if it is tied, else
+    dialog order with the fallback last."""
     votes = Counter(m.vote for m in round_.members if m.vote)
     recommended, _ = team_outcome(round_, dialog)
     if not votes:
         return recommended
     best = max(votes.values())
-    tied = [o.id for o in dialog.outcomes if votes.get(o.id) == best]
-    return recommended if recommended in tied else tied[0]
+    tied = sorted((o for o in dialog.outcomes if votes.get(o.id) == best), key=lambda o: o.fallback)
+    return recommended if recommended in {o.id for o in tied} else tied[0].id
 
 
 def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> DecisionRecord:

@@ -74,6 +74,7 @@ outcomes:
     when: {{all: [{{score: trust, at_least: 2}}, {{answer: hours, is: two}}]}}
     reasons:
       - text: You trust an outsider and have two hours.
+        when: {{score: trust, at_least: 2}}
         source: {{file: {SEED}, quote: "After all, that’s all it takes."}}
     next_steps: ["Vet the agency {{shop}} picks."]
   - id: in_house
@@ -83,6 +84,7 @@ outcomes:
     when: {{score: time, at_least: 3}}
     reasons:
       - text: You have the time.
+        when: {{score: time, at_least: 3}}
         source: {{file: {SEED}, quote: "After all, that’s all it takes."}}
     next_steps: [Block two hours.]
   - id: consultant

@@ -98,15 +98,28 @@ async def test_five_members_with_a_majority_disagreements_and_unfinished(service
     assert (time_spread.low, time_spread.high) == (-2, 3)
 
 
-async def test_a_tie_is_broken_by_the_rules_on_summed_scores(service) -> None:
+async def test_a_tie_with_the_fallback_goes_to_the_definite_recommendation(service) -> None:
     card = await open_round(service)
-    await take_and_finish(service, card.round_id, member(1), "consultant")
+    await take_and_finish(service, card.round_id, member(1), "consultant")  # the fallback, first to finish
     await take_and_finish(service, card.round_id, member(2), "in_house")
     summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
-    # summed time = -2 + 4 = 2: in_house needs 3, agency needs trust 2 -> the dialog order decides
+    # in-house's reason holds for one member; the fallback's holds for anyone, which fits no one in particular
     assert summary.agreement == (1, 2) and summary.strength == "moderate"
-    assert summary.team_outcome == "in_house"  # listed before the fallback among the tied
-    assert "tie goes to" in summary.rule
+    assert summary.team_outcome == "in_house"
+    assert "the fallback last" in summary.rule
+
+
+async def test_a_tie_goes_to_the_advice_that_fits_more_of_the_team(service) -> None:
+    from bot.team import team_outcome
+
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, member(1), "in_house")
+    await take_and_finish(service, card.round_id, member(2), "agency")
+    round_ = (await service.store.rounds_of(member(1)))[0]
+    dialog = service.catalog.get("small")
+    # the agency member also has the time, so in-house's reason ("You have the time") holds for both;
+    # agency's ("You trust an outsider and have two hours") only for the agency member
+    assert team_outcome(round_, dialog) == ("in_house", 1)
 
 
 async def test_redo_before_the_reveal_replaces_the_result(service) -> None:
