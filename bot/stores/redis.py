@@ -18,8 +18,17 @@ from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
+from redis.exceptions import (
+    AuthenticationError,
+    BusyLoadingError,
+    MasterDownError,
+    NoPermissionError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisError,
+    ResponseError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.rounds import Round
@@ -46,8 +55,16 @@ return 1
 OUTAGE_REPLIES = ("OOM", "READONLY", "MISCONF", "LOADING", "BUSY", "MASTERDOWN", "NOAUTH", "WRONGPASS", "NOPERM")
 
 
+# redis-py turns some of those replies into exception classes of their own and drops the code from
+# the message, so both the class and the message's first word are read
+OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
+    RedisConnectionError, RedisTimeoutError, OSError, BusyLoadingError, OutOfMemoryError, ReadOnlyError,
+    NoPermissionError, MasterDownError, AuthenticationError,
+)
+
+
 def is_outage(exc: BaseException) -> bool:
-    if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
+    if isinstance(exc, OUTAGE_ERRORS):
         return True
     return isinstance(exc, ResponseError) and str(exc).split(" ", 1)[0].upper() in OUTAGE_REPLIES
 
