@@ -12,9 +12,9 @@ import asyncio
 import importlib
 import sys
 
-from bot.catalog import MAIN_DIALOG, Catalog, NoDialogs
-from bot.cli import TOOL_COMMANDS, add_tool_commands, run_tool
-from bot.problems import DialogError
+from bot.dialogs.catalog import MAIN_DIALOG, Catalog, NoDialogs
+from bot.dialogs.cli import TOOL_COMMANDS, add_tool_commands, run_tool
+from bot.dialogs.problems import DialogError
 
 PLATFORMS = ("slack", "discord")
 
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _chat(catalog: Catalog, args: argparse.Namespace) -> int:
     from adapters.terminal.chat import TerminalChat, terminal_user
-    from bot.service import ConversationService
+    from bot.conversation.service import ConversationService
     from bot.stores import StoreUnavailable, checked, open_store
 
     if catalog.get(args.dialog) is None:
@@ -82,7 +82,7 @@ async def _chat(catalog: Catalog, args: argparse.Namespace) -> int:
 
 
 async def _stats(catalog: Catalog, spec: str | None) -> int:
-    from bot import stats
+    from bot.ops import stats
     from bot.stores import StoreUnavailable, checked, open_store
 
     try:

@@ -42,11 +42,11 @@ from adapters.discord.client import OutsourceBot, build_client, intents
 from bench.common import Row, Scale, Section, measured_quietly, median, percentile
 from bench.planner import Planner
 from bench.procs import Server, free_port
-from bot import engine
-from bot.catalog import MAIN_DIALOG, Catalog
-from bot.model import Dialog
-from bot.replies import Question
-from bot.service import ConversationService
+from bot.conversation import engine
+from bot.conversation.replies import Question
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import MAIN_DIALOG, Catalog
+from bot.dialogs.model import Dialog
 from bot.stores import SqliteStore
 
 TITLE = "2. Discord turn vs a bare discord.py handler"

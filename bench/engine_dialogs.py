@@ -16,11 +16,10 @@ import time
 
 from bench.common import ROOT, Row, Scale, Section, median, time_per_call
 from bench.dialog_gen import dialog_yaml
-from bot import engine
-from bot.catalog import MAIN_DIALOG, Catalog
-from bot.model import Dialog
-from bot.replies import Question
-from bot.session import AnswerRecord
+from bot.conversation import engine
+from bot.conversation.replies import Question
+from bot.dialogs.catalog import MAIN_DIALOG, Catalog
+from bot.dialogs.model import AnswerRecord, Dialog
 
 TITLE = "3. Engine and dialogs"
 STAGES = ("load", "reachability", "dead_ends", "limits", "paths_walk")
@@ -81,8 +80,9 @@ def validate_stages(nodes: int, timeout: float) -> dict[str, float | str]:
 
 def _worker(nodes: int) -> None:
     """Runs in its own process: load, then each validator stage, printing each time as it ends."""
-    from bot import paths, validator
-    from bot.loader import load_dialog_text
+    from bot.dialogs import validator
+    from bot.dialogs import walk as paths
+    from bot.dialogs.loader import load_dialog_text
 
     text = dialog_yaml(nodes)
     started = time.perf_counter()
@@ -151,7 +151,7 @@ def run(scale: Scale) -> Section:
         try:
             engine.start(dialog, session_id="x", owner="bench", now=0.0)
         except RecursionError:
-            problem = "RecursionError in bot.analysis.facts: a dialog this deep cannot be started at all"
+            problem = "RecursionError in bot.dialogs.facts.facts: a dialog this deep cannot be started at all"
         if problem:
             section.add(Row(f"one turn at depth 5: {n:,} nodes", None, small, "s", f"same turn, {sizes[0]:,} nodes",
                             "<= 1.2x the small dialog's turn", False, note=problem))
@@ -180,7 +180,7 @@ def run(scale: Scale) -> Section:
         "scored choice questions, a detour note, a scale, a branch on a score that can skip a section; outcome rules on "
         "scores and an answer). Each size is loaded and validated in its own process, stage by stage "
         "(`load` = YAML parse and build, `dead ends` and `paths walk` are the two costly validator stages, `validate` = "
-        f"`bot.validator.check` as `outsource-check validate` runs it), stopped after {scale.validate_timeout:.0f} s. "
+        f"`bot.dialogs.validator.check` as `outsource-check validate` runs it), stopped after {scale.validate_timeout:.0f} s. "
         "The turn comparison answers the 6th question of each dialog (5 earlier answers), so only the dialog's size differs."
     )
     for n in sizes:
@@ -190,7 +190,7 @@ def run(scale: Scale) -> Section:
 
 
 def _load_generated(nodes: int) -> Dialog:
-    from bot.loader import load_dialog_text
+    from bot.dialogs.loader import load_dialog_text
 
     return load_dialog_text(dialog_yaml(nodes), f"generated_{nodes}.yaml")
 

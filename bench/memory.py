@@ -15,9 +15,10 @@ import time
 
 from bench import keyspace
 from bench.common import BENCH_REDIS_URL, ROOT, Row, Scale, Section, median
-from bot import engine, paths
-from bot.catalog import Catalog
-from bot.replies import Question
+from bot.conversation import engine
+from bot.conversation.replies import Question
+from bot.dialogs import walk as paths
+from bot.dialogs.catalog import Catalog
 
 TITLE = "6. Memory"
 
@@ -70,10 +71,10 @@ def rss():
     for line in Path('/proc/self/status').read_text().splitlines():
         if line.startswith('VmRSS:'):
             return int(line.split()[1]) * 1024
-from bot.catalog import Catalog
-from bot.events import Answer, Event, Start
-from bot.replies import Question
-from bot.service import ConversationService
+from bot.dialogs.catalog import Catalog
+from bot.conversation.events import Answer, Event, Start
+from bot.conversation.replies import Question
+from bot.conversation.service import ConversationService
 from bot.stores import MemoryStore
 import adapters.slack.app  # what a bot process has loaded anyway
 count = int(sys.argv[1])

@@ -17,10 +17,10 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.blocks import question_blocks
 from adapters.slack.values import decode
-from bot import engine
-from bot.model import Dialog
-from bot.replies import Question
-from bot.session import Session
+from bot.conversation import engine
+from bot.conversation.replies import Question
+from bot.conversation.session import Session
+from bot.dialogs.model import Dialog
 
 TEAM = "T1"
 

@@ -19,7 +19,7 @@ from bench.loadgen import Measure, closed_loop, med, paced
 from bench.planner import Planner
 from bench.procs import Server, free_port, ours_env
 from bench.slack_clicks import PlannedCheck, plan_check
-from bot.catalog import MAIN_DIALOG, Catalog
+from bot.dialogs.catalog import MAIN_DIALOG, Catalog
 from bot.stores import SqliteStore
 
 TITLE = "1. Slack turn vs a bare slack-bolt app"

@@ -27,7 +27,8 @@ import time
 from pathlib import Path
 
 from bench.common import ROOT, Row, Scale, Section, quiet_heap
-from bot.session import AnswerRecord, Session
+from bot.conversation.session import Session
+from bot.dialogs.model import AnswerRecord
 from bot.stores import SqliteStore
 from bot.stores.sqlite import JOURNAL_SIZE_LIMIT, SCHEMA, WAL_AUTOCHECKPOINT_PAGES
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from bench import keyspace
 from bench.common import BENCH_REDIS_SMALL_URL, BENCH_REDIS_URL, Row, Scale, Section, median
-from bot import engine
-from bot.catalog import MAIN_DIALOG, Catalog
-from bot.events import Answer, Event
-from bot.replies import Question
-from bot.service import ConversationService
-from bot.session import Session
+from bot.conversation import engine
+from bot.conversation.events import Answer, Event
+from bot.conversation.replies import Question
+from bot.conversation.service import ConversationService
+from bot.conversation.session import Session
+from bot.dialogs.catalog import MAIN_DIALOG, Catalog
 from bot.stores import MemoryStore, SqliteStore
 
 TITLE = "4. Stores"

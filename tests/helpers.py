@@ -5,8 +5,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from bot.loader import load_dialog_text
-from bot.model import Dialog
+from bot.dialogs.loader import load_dialog_text
+from bot.dialogs.model import Dialog
 
 SEED = "000_d221b9c26be84fb1.txt"
 

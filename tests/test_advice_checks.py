@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.advice_figures import figures
-from bot.loader import load_dialog_text
-from bot.validator import check
+from bot.dialogs.advice_figures import figures
+from bot.dialogs.loader import load_dialog_text
+from bot.dialogs.validator import check
 
 SEED = "000_d221b9c26be84fb1.txt"
 QUOTE = "After all, that’s all it takes."
@@ -161,7 +161,7 @@ def test_a_source_without_a_title_is_flagged() -> None:
 
 def test_the_shipped_figures_are_current_and_on_target() -> None:
     """docs/advice.md shows what `outsource-check advice` computes now, and every target is met."""
-    from bot import tools
+    from bot.dialogs import tools
     from tests.conftest import DIALOGS, ROOT
 
     text, code = tools.advice_report([str(DIALOGS / "outsource_check.yaml"), str(DIALOGS / "agency_vetting.yaml")])

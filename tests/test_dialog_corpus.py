@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import tools
-from bot.catalog import Catalog, seeds_dir
-from bot.problems import DialogError
+from bot.dialogs import tools
+from bot.dialogs.catalog import Catalog, seeds_dir
+from bot.dialogs.problems import DialogError
 from tests.conftest import ROOT
 
 CORPUS = Path(__file__).resolve().parent / "dialog_corpus"
@@ -109,7 +109,7 @@ def test_each_file_alone_gets_its_own_exit_code(name: str) -> None:
 def test_the_commands_print_messages_never_a_traceback() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OUTSOURCE_CHECK_DIALOGS": str(CORPUS)}
     validate = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "validate", *map(str, FILES)],
+        [sys.executable, "-m", "bot.dialogs.cli", "validate", *map(str, FILES)],
         capture_output=True, text=True, env=env, timeout=120,
     )
     assert validate.returncode == 2

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import catalog, tools, verdicts, yaml_source
-from bot.catalog import Catalog, NoDialogs, check_file
-from bot.loader import load_dialog, load_dialog_text
-from bot.problems import DialogError, UnreadableDialog
+from bot.dialogs import catalog, tools, verdicts, yaml_source
+from bot.dialogs.catalog import Catalog, NoDialogs, check_file
+from bot.dialogs.loader import load_dialog, load_dialog_text
+from bot.dialogs.problems import DialogError, UnreadableDialog
 from tests.conftest import ROOT
 from tests.helpers import SMALL
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot.catalog import check_file
-from bot.loader import load_dialog_text
-from bot.model import Dialog
-from bot.problems import DialogError, Problem
+from bot.dialogs.catalog import check_file
+from bot.dialogs.loader import load_dialog_text
+from bot.dialogs.model import Dialog
+from bot.dialogs.problems import DialogError, Problem
 from tests.conftest import DIALOGS
 from tests.test_dialog_corpus import hang_guard
 
@@ -153,7 +153,7 @@ byte_operation = st.one_of(
 @settings(FUZZ, max_examples=60)
 @given(name=st.sampled_from(SHIPPED), operations=st.lists(byte_operation, min_size=1, max_size=3))
 def test_a_dialog_with_broken_bytes_is_read_or_refused_with_a_position(name: str, operations: list[tuple]) -> None:
-    from bot.loader import load_dialog
+    from bot.dialogs.loader import load_dialog
 
     data = (DIALOGS / name).read_bytes()
     for op in operations:

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from bot import engine
-from bot.loader import load_dialog_text
-from bot.replies import Notice, Question, ResultCard
+from bot.conversation import engine
+from bot.conversation.replies import Notice, Question, ResultCard
+from bot.dialogs.loader import load_dialog_text
 from tests.helpers import SMALL, small_dialog
 
 DIALOG = small_dialog()

@@ -22,8 +22,9 @@ from adapters.discord import main as discord_main
 from adapters.discord.settings import read_settings as discord_settings
 from adapters.slack import main as slack_main
 from adapters.slack.settings import read_settings as slack_settings
-from bot.catalog import Catalog
-from bot.session import AnswerRecord, Session
+from bot.conversation.session import Session
+from bot.dialogs.catalog import Catalog
+from bot.dialogs.model import AnswerRecord
 from bot.stores import MemoryStore, SqliteStore, StoreUnavailable
 from tests.conftest import ROOT, STORE_KINDS, close_store, make_store
 from tests.helpers import SMALL, Clock, small_dialog

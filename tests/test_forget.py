@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog
-from bot.events import Answer, Event, Forget, OpenRound, Start, TakeRoundCheck
-from bot.replies import Notice, Question, ResultCard, RoundCard
-from bot.service import ConversationService
+from bot.conversation.events import Answer, Event, Forget, OpenRound, Start, TakeRoundCheck
+from bot.conversation.replies import Notice, Question, ResultCard, RoundCard
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import MemoryStore, SqliteStore
 from tests.conftest import STORE_KINDS, close_store, make_store
 from tests.helpers import Clock, small_dialog

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.loader import load_dialog, load_dialog_text
-from bot.problems import DialogError
+from bot.dialogs.loader import load_dialog, load_dialog_text
+from bot.dialogs.problems import DialogError
 from tests.helpers import SMALL, small_dialog
 
 
@@ -105,7 +105,7 @@ def test_no_fallback_outcome() -> None:
 
 
 def test_two_fallbacks() -> None:
-    text = SMALL.replace("    when: {score: time, at_least: 3}\n", "    fallback: true\n")
+    text = SMALL.replace("\n    when: {score: time, at_least: 3}\n", "\n    fallback: true\n", 1)
     assert "found 2" in only_problem(text)
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot import engine
-from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG, Catalog
-from bot.replies import Question, ResultCard
+from bot.conversation import engine
+from bot.conversation.replies import Question, ResultCard
+from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG, Catalog
 from tests.conftest import DIALOGS
 
 

@@ -10,11 +10,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import engine
-from bot.loader import load_dialog_text
-from bot.paths import answer_options, walk
-from bot.replies import ResultCard
-from bot.scoring import choose_outcome
+from bot.conversation import engine
+from bot.conversation.replies import ResultCard
+from bot.dialogs.loader import load_dialog_text
+from bot.dialogs.scoring import choose_outcome
+from bot.dialogs.walk import answer_options, walk
 
 SEED = "000_d221b9c26be84fb1.txt"
 DIMS = ["alpha", "beta"]

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog
-from bot.events import Answer, Event, Start
-from bot.replies import Notice, Question
-from bot.service import ConversationService
+from bot.conversation.events import Answer, Event, Start
+from bot.conversation.replies import Notice, Question
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores.redis import RedisStore
 from tests.helpers import small_dialog
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog
-from bot.events import (
+from bot.conversation.events import (
     Answer,
     CloseRound,
     Event,
@@ -21,8 +20,9 @@ from bot.events import (
     TakeRoundCheck,
     VoteRound,
 )
-from bot.replies import DecisionRecord, Notice, Question, ResultCard, RoundCard, TeamSummary
-from bot.service import ConversationService
+from bot.conversation.replies import DecisionRecord, Notice, Question, ResultCard, RoundCard, TeamSummary
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from tests.conftest import STORE_KINDS, close_store, make_store
 from tests.helpers import Clock, small_dialog
 
@@ -110,7 +110,7 @@ async def test_a_tie_with_the_fallback_goes_to_the_definite_recommendation(servi
 
 
 async def test_a_tie_goes_to_the_advice_that_fits_more_of_the_team(service) -> None:
-    from bot.team import team_outcome
+    from bot.team.comparison import team_outcome
 
     card = await open_round(service)
     await take_and_finish(service, card.round_id, member(1), "in_house")

@@ -8,10 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog import Catalog
-from bot.events import Answer, Back, Event, Forget, MoveTo, Restart, Resume, Show, ShowHistory, Start, TypedReply
-from bot.replies import History, Notice, Question, ResultCard
-from bot.service import ConversationService
+from bot.conversation.events import (
+    Answer,
+    Back,
+    Event,
+    Forget,
+    MoveTo,
+    Restart,
+    Resume,
+    Show,
+    ShowHistory,
+    Start,
+    TypedReply,
+)
+from bot.conversation.replies import History, Notice, Question, ResultCard
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import MemoryStore, StoreUnavailable
 from tests.conftest import DIALOGS, STORE_KINDS, close_store, make_store
 from tests.helpers import Clock, small_dialog

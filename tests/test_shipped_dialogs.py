@@ -8,13 +8,14 @@ import re
 
 import pytest
 
-from bot import conditions, engine
-from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG, Catalog
-from bot.loader import load_dialog
-from bot.paths import walk
-from bot.replies import ResultCard
-from bot.scoring import choose_outcome
-from bot.validator import check
+from bot.conversation import engine
+from bot.conversation.replies import ResultCard
+from bot.dialogs import conditions
+from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG, Catalog
+from bot.dialogs.loader import load_dialog
+from bot.dialogs.scoring import choose_outcome
+from bot.dialogs.validator import check
+from bot.dialogs.walk import walk
 from tests.conftest import DIALOGS, SEEDS
 
 FILES = sorted(DIALOGS.glob("*.yaml"))
@@ -133,7 +134,7 @@ def test_the_main_check_carries_the_articles_key_points() -> None:
 
 def _shown_along(dialog, answers) -> str:
     """Every sentence a user reads on one path: prefaces, questions, their whys, and the card."""
-    from bot.replies import Question
+    from bot.conversation.replies import Question
 
     step = engine.start(dialog, session_id="s", owner="terminal:t", now=0.0)
     texts: list[str] = []

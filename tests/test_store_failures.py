@@ -27,10 +27,10 @@ from adapters.discord import main as discord_main
 from adapters.discord.settings import read_settings as discord_settings
 from adapters.slack import main as slack_main
 from adapters.slack.settings import read_settings as slack_settings
-from bot.catalog import Catalog
-from bot.events import Answer, Event, Forget, Resume, ShowHistory, Start
-from bot.replies import Notice, Question
-from bot.service import TRY_AGAIN, ConversationService
+from bot.conversation.events import Answer, Event, Forget, Resume, ShowHistory, Start
+from bot.conversation.replies import Notice, Question
+from bot.conversation.service import TRY_AGAIN, ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import SqliteStore, StoreUnavailable, checked, open_store
 from tests.conftest import ROOT
 from tests.helpers import SMALL, small_dialog

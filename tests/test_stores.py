@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.session import AnswerRecord, Session
+from bot.conversation.session import Session
+from bot.dialogs.model import AnswerRecord
 from bot.stores import MemoryStore, SqliteStore, open_store
 from tests.conftest import STORE_KINDS, close_store, make_store
 from tests.helpers import Clock

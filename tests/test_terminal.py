@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.replies import Option, Progress, Question
-from bot.typed import read_answer
+from bot.conversation.replies import Option, Progress, Question
+from bot.conversation.typed import read_answer
 from tests.conftest import DIALOGS, ROOT
 
 
@@ -92,8 +92,8 @@ def test_going_back_shows_the_answer_given_before(tmp_path: Path) -> None:
 def test_scale_options_read_once_and_the_description_is_shown(tmp_path: Path) -> None:
     out = run(["chat"], ["q"], tmp_path).stdout
     assert "responsible for, well," in out  # the dialog's description, from the second article
-    from bot import engine
-    from bot.catalog import Catalog
+    from bot.conversation import engine
+    from bot.dialogs.catalog import Catalog
     from tests.conftest import DIALOGS
 
     dialog = Catalog.load(DIALOGS).get("outsource_check")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import tools
-from bot.validator import check
+from bot.dialogs import tools
+from bot.dialogs.validator import check
 from tests.helpers import SMALL, small_dialog
 
 

@@ -18,7 +18,7 @@ from discord import app_commands
 from adapters.discord import components, ids, words
 from adapters.discord.commands import build_group
 from adapters.discord.flow import Flow
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
 
 log = logging.getLogger("outsource_check.discord")
 DRAIN_SECONDS = 20.0

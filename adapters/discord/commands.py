@@ -14,9 +14,9 @@ from adapters.discord import render, words
 from adapters.discord.delivery import Delivery, Place
 from adapters.discord.flow import Flow, rendering
 from adapters.discord.text import safe
-from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
-from bot.events import Forget, MoveTo, Resume, ShowHistory, Start
-from bot.replies import History, Notice, Question, ResultCard
+from bot.conversation.events import Forget, MoveTo, Resume, ShowHistory, Start
+from bot.conversation.replies import History, Notice, Question, ResultCard
+from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
 
 
 def build_group(flow: Flow) -> app_commands.Group:

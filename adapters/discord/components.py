@@ -14,7 +14,7 @@ import discord
 
 from adapters.discord import ids
 from adapters.discord.text import clip
-from bot.replies import Option
+from bot.conversation.replies import Option
 
 if TYPE_CHECKING:
     from adapters.discord.flow import Flow

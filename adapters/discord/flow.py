@@ -21,10 +21,19 @@ from adapters.discord import render, words
 from adapters.discord.delivery import ANSWER_WITHIN, Delivery, Place
 from adapters.discord.text import safe
 from adapters.logs import new_turn
-from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
-from bot.events import Action, Answer, Back, Event, Forget, MoveTo, Restart, Resume, Start, TypedReply
-from bot.replies import DecisionRecord, History, Notice, Question, Reply, ResultCard, RoundCard, TeamSummary
-from bot.service import ConversationService
+from bot.conversation.events import Action, Answer, Back, Event, Forget, MoveTo, Restart, Resume, Start, TypedReply
+from bot.conversation.replies import (
+    DecisionRecord,
+    History,
+    Notice,
+    Question,
+    Reply,
+    ResultCard,
+    RoundCard,
+    TeamSummary,
+)
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
 
 log = logging.getLogger("outsource_check.discord")
 

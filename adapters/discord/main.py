@@ -24,8 +24,8 @@ from adapters.discord.settings import DiscordSettings, SettingsError, read_setti
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
 from adapters.runtime import expiring, purge_every, settle_after_start_up
-from bot.catalog import Catalog
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import StoreUnavailable, checked, open_store
 
 PREFIX = "outsource-check discord"

@@ -15,8 +15,8 @@ import discord
 from adapters.discord import components as c
 from adapters.discord import ids
 from adapters.discord.text import clip, safe
-from bot.bars import score_bar
-from bot.replies import Advice, History, Notice, Question, ResultCard
+from bot.conversation.bars import score_bar
+from bot.conversation.replies import Advice, History, Notice, Question, ResultCard
 
 MAX_BUTTON_ROWS = 4  # one choice per row (long labels stay readable); the fifth row is Back / Start over
 COLOUR = discord.Colour.blurple()

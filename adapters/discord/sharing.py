@@ -16,8 +16,8 @@ from adapters.discord import components, render, words
 from adapters.discord.delivery import Delivery
 from adapters.discord.flow import Flow
 from adapters.discord.text import clip, safe
-from bot.events import Show
-from bot.replies import Notice, ResultCard
+from bot.conversation.events import Show
+from bot.conversation.replies import Notice, ResultCard
 
 log = logging.getLogger("outsource_check.discord")
 MAX_CHANNELS = 25  # a select menu's limit

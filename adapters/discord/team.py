@@ -20,8 +20,7 @@ from adapters.discord import components, team_render, words
 from adapters.discord.delivery import Delivery, Place
 from adapters.discord.flow import Flow, rendering
 from adapters.discord.text import safe
-from bot import team
-from bot.events import (
+from bot.conversation.events import (
     CloseRound,
     LatestRound,
     OpenRound,
@@ -32,7 +31,8 @@ from bot.events import (
     TakeRoundCheck,
     VoteRound,
 )
-from bot.replies import DecisionRecord, Notice, Question, Reply, RoundCard, TeamSummary
+from bot.conversation.replies import DecisionRecord, Notice, Question, Reply, RoundCard, TeamSummary
+from bot.team import comparison as team
 
 log = logging.getLogger("outsource_check.discord")
 THREAD_ARCHIVE_MINUTES = 10080  # a week of quiet before Discord archives the discussion

@@ -14,8 +14,8 @@ import discord
 from adapters.discord import components as c
 from adapters.discord.render import COLOUR, Rendered, fit, new_view
 from adapters.discord.text import clip, safe
-from bot.bars import spread_bar
-from bot.replies import DecisionRecord, Disagreement, RoundCard, TeamSummary
+from bot.conversation.bars import spread_bar
+from bot.conversation.replies import DecisionRecord, Disagreement, RoundCard, TeamSummary
 
 DEFAULT_TOPIC = "Should we outsource our social media?"
 STATUS = {"open": "Open", "revealed": "Revealed: see the results below", "closed": "Closed"}

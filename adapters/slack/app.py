@@ -27,8 +27,7 @@ from adapters.slack.settings import SlackSettings
 from adapters.slack.team import SlackTeam
 from adapters.slack.text import escape
 from adapters.slack.values import ForgedValue, decode
-from bot.catalog import AGENCY_DIALOG, MAIN_DIALOG
-from bot.events import (
+from bot.conversation.events import (
     Answer,
     Back,
     Event,
@@ -42,8 +41,9 @@ from bot.events import (
     Start,
     TypedReply,
 )
-from bot.replies import Notice, Question, ResultCard
-from bot.service import ConversationService
+from bot.conversation.replies import Notice, Question, ResultCard
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
 
 log = logging.getLogger("outsource_check.slack")
 COMMAND = "/outsource-check"

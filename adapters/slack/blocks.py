@@ -10,8 +10,8 @@ import time
 
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
-from bot.bars import score_bar
-from bot.replies import Advice, History, Notice, Question, ResultCard
+from bot.conversation.bars import score_bar
+from bot.conversation.replies import Advice, History, Notice, Question, ResultCard
 
 MAX_CHECKBOXES = 10  # Slack's limit for a checkboxes element; more options use a multi-select
 

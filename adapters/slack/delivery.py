@@ -30,7 +30,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.text import escape, plain
 from adapters.slack.values import ButtonValue
-from bot.replies import History, Notice, Question, Reply, ResultCard
+from bot.conversation.replies import History, Notice, Question, Reply, ResultCard
 
 log = logging.getLogger("outsource_check.slack")
 APOLOGY = "Sorry, Slack didn't accept my last update. Your answers are safe; please try again in a moment."

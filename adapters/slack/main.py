@@ -17,8 +17,8 @@ from adapters.slack.app import build_app, make_client
 from adapters.slack.replay import SeenRequests
 from adapters.slack.server import run_http, run_socket_mode
 from adapters.slack.settings import SettingsError, read_settings
-from bot.catalog import Catalog
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import StoreUnavailable, checked, open_store
 
 

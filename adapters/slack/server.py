@@ -28,7 +28,7 @@ from slack_sdk.signature import Clock, SignatureVerifier
 
 from adapters.logs import new_turn
 from adapters.slack.replay import SeenRequests
-from bot.metrics import ACK_SECONDS
+from bot.ops.metrics import ACK_SECONDS
 
 log = logging.getLogger("outsource_check.slack")
 

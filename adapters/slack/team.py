@@ -21,7 +21,7 @@ from adapters.slack.team_blocks import (
 )
 from adapters.slack.text import escape
 from adapters.slack.values import ButtonValue
-from bot.events import (
+from bot.conversation.events import (
     CloseRound,
     Event,
     LatestRound,
@@ -32,9 +32,9 @@ from bot.events import (
     TakeRoundCheck,
     VoteRound,
 )
-from bot.replies import DecisionRecord, Question, Reply, RoundCard, TeamSummary
-from bot.service import ConversationService
-from bot.team import parse_deadline
+from bot.conversation.replies import DecisionRecord, Question, Reply, RoundCard, TeamSummary
+from bot.conversation.service import ConversationService
+from bot.team.comparison import parse_deadline
 
 log = logging.getLogger("outsource_check.slack")
 EXPECTED = re.compile(r"\bexpected:(\d{1,3})\b")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from adapters.slack.blocks import button
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
-from bot.bars import spread_bar
-from bot.replies import DecisionRecord, Disagreement, RoundCard, TeamSummary
+from bot.conversation.bars import spread_bar
+from bot.conversation.replies import DecisionRecord, Disagreement, RoundCard, TeamSummary
 
 DEFAULT_TOPIC = "Should we outsource our social media?"
 

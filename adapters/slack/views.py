@@ -7,7 +7,7 @@ import json
 from adapters.slack.blocks import button, result_blocks
 from adapters.slack.text import clip, plain
 from adapters.slack.values import ButtonValue
-from bot.replies import Question, ResultCard
+from bot.conversation.replies import Question, ResultCard
 
 COMMAND = "/outsource-check"
 HELP = f"""*Outsource Check* helps you decide whether to outsource your social media.

@@ -12,11 +12,11 @@ import sys
 from typing import TextIO
 
 from adapters.terminal.render import render
-from bot.catalog import MAIN_DIALOG
-from bot.events import Answer, Back, Event, Restart, Resume, Start
-from bot.replies import Notice, Question, Reply, ResultCard
-from bot.service import ConversationService
-from bot.typed import read_answer
+from bot.conversation.events import Answer, Back, Event, Restart, Resume, Start
+from bot.conversation.replies import Notice, Question, Reply, ResultCard
+from bot.conversation.service import ConversationService
+from bot.conversation.typed import read_answer
+from bot.dialogs.catalog import MAIN_DIALOG
 
 QUIT, BACK, RESTART = {"q", "quit", "exit"}, {"b", "back"}, {"r", "restart"}
 YES = {"y", "yes"}

@@ -6,8 +6,8 @@ import re
 import textwrap
 import time
 
-from bot.bars import score_bar
-from bot.replies import Advice, History, Notice, Question, Reply, ResultCard
+from bot.conversation.bars import score_bar
+from bot.conversation.replies import Advice, History, Notice, Question, Reply, ResultCard
 
 WIDTH = 76
 BAR = 20

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
-from bot.rounds import Round
-from bot.session import Session
+from bot.conversation.session import Session
+from bot.team.rounds import Round
 
 DEFAULT_TTL_SECONDS = 14 * 24 * 3600  # an unfinished check nobody touched for two weeks is abandoned
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 
-from bot.rounds import Round
-from bot.session import Session
+from bot.conversation.session import Session
 from bot.stores.base import DEFAULT_TTL_SECONDS, is_expired, round_users
+from bot.team.rounds import Round
 
 
 class MemoryStore:

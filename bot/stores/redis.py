@@ -31,9 +31,9 @@ from redis.exceptions import (
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from bot.rounds import Round
-from bot.session import Session
+from bot.conversation.session import Session
 from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable, is_expired, round_users
+from bot.team.rounds import Round
 
 T = TypeVar("T")
 

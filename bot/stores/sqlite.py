@@ -27,9 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from bot.rounds import Round
-from bot.session import Session
+from bot.conversation.session import Session
 from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable, round_users
+from bot.team.rounds import Round
 
 T = TypeVar("T")
 log = logging.getLogger("outsource_check.store")

@@ -15,8 +15,8 @@ import pytest
 import yarl
 
 from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_client
-from bot.catalog import Catalog
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import SqliteStore
 from tests.conftest import DIALOGS
 from tests.discord.fake_discord import APP, FakeDiscord, Message, snowflake, user_payload

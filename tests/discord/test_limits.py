@@ -7,9 +7,9 @@ import discord
 import pytest
 
 from adapters.discord import ids, render
-from bot.catalog import Catalog
-from bot.model import SCALE_VALUES, Node
-from bot.replies import Advice, Option, Progress, Question, ResultCard, ScoreLine
+from bot.conversation.replies import Advice, Option, Progress, Question, ResultCard, ScoreLine
+from bot.dialogs.catalog import Catalog
+from bot.dialogs.model import SCALE_VALUES, Node
 from tests.conftest import DIALOGS
 
 SESSION = "S" * 16  # longer than the core's 12-character ids

@@ -17,8 +17,8 @@ import pytest
 from adapters.discord import main as discord_main
 from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_client, parse_shard_ids, shard_plan
 from adapters.discord.settings import read_settings
-from bot.catalog import Catalog
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import MemoryStore
 from tests.conftest import DIALOGS
 from tests.discord.conftest import Harness

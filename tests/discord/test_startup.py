@@ -13,8 +13,8 @@ import pytest
 from adapters.discord import main as discord_main
 from adapters.discord.client import OutsourceBot, intents
 from adapters.discord.settings import SettingsError, read_settings
-from bot.catalog import Catalog
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import MemoryStore
 from tests.conftest import DIALOGS
 from tests.discord.fake_discord import FakeDiscord

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.discord import team_render, words
 from adapters.discord.team import parse_deadline
-from bot.replies import DecisionRecord
+from bot.conversation.replies import DecisionRecord
 from tests.discord.conftest import ADMIN, GENERAL, MEMBER, DiscordUser, Harness, text_channel
 from tests.discord.fake_discord import Message
 from tests.discord.helpers import first_select, is_result, kind_of, message_bodies
@@ -281,7 +281,7 @@ def test_a_long_record_is_attached_as_a_file() -> None:
 
 
 def test_huge_rounds_stay_inside_discords_limits() -> None:
-    from bot.replies import Disagreement, MemberResult, Option, RoundCard, Spread, TeamSummary
+    from bot.conversation.replies import Disagreement, MemberResult, Option, RoundCard, Spread, TeamSummary
     from tests.discord.test_limits import check_limits
 
     rid, long = "R" * 16, "N" * 300

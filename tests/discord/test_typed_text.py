@@ -6,8 +6,8 @@ encoder accepts, so it would fail the first write to SQLite or Redis.
 
 from __future__ import annotations
 
-from bot.events import Event, OpenRound
-from bot.replies import RoundCard
+from bot.conversation.events import Event, OpenRound
+from bot.conversation.replies import RoundCard
 from tests.discord.conftest import GENERAL, Harness, text_channel
 from tests.discord.test_team import card_of, replies_to, round_id_of
 

@@ -13,8 +13,8 @@ import time
 import uuid
 
 from adapters.terminal.chat import TerminalChat
-from bot.catalog import Catalog
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import MemoryStore
 from bot.stores.redis import RedisStore
 from tests.conftest import DIALOGS

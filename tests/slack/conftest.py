@@ -17,8 +17,8 @@ from adapters.slack.app import build_app, make_client
 from adapters.slack.replay import SeenRequests
 from adapters.slack.server import EVENTS_PATH, serve
 from adapters.slack.settings import SlackSettings
-from bot.catalog import Catalog
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import SqliteStore
 from bot.stores.base import SessionStore
 from tests.conftest import DIALOGS

@@ -13,10 +13,10 @@ from adapters.slack import main as slack_main
 from adapters.slack.blocks import question_blocks, result_blocks, shared_summary_blocks
 from adapters.slack.settings import SettingsError, read_settings
 from adapters.slack.views import forget_blocks, help_blocks, home_view, share_modal, text_answer_modal
-from bot import engine
-from bot.catalog import Catalog
-from bot.paths import walk
-from bot.replies import Question, ResultCard
+from bot.conversation import engine
+from bot.conversation.replies import Question, ResultCard
+from bot.dialogs.catalog import Catalog
+from bot.dialogs.walk import walk
 from tests.conftest import DIALOGS
 from tests.slack.fake_slack import FakeSlack
 
@@ -72,7 +72,7 @@ def test_the_small_cards_are_valid() -> None:
 
 
 def test_a_question_at_the_limits_still_renders() -> None:
-    from bot.replies import Option, Progress
+    from bot.conversation.replies import Option, Progress
 
     long = "x" * 75
     question = Question(

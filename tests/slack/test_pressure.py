@@ -272,8 +272,8 @@ async def test_an_unknown_subcommand_is_echoed_escaped(slack) -> None:
 
 
 async def test_a_changed_dialog_offers_a_restart(slack) -> None:
-    from bot.catalog import Catalog
-    from bot.loader import load_dialog_text
+    from bot.dialogs.catalog import Catalog
+    from bot.dialogs.loader import load_dialog_text
     from tests.conftest import DIALOGS
 
     ann = slack.user("U0ANN")

@@ -9,8 +9,8 @@ import json
 from adapters.slack.app import build_app, make_client
 from adapters.slack.server import run_socket_mode
 from adapters.slack.settings import SlackSettings
-from bot.catalog import Catalog
-from bot.service import ConversationService
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.stores import MemoryStore
 from tests.conftest import DIALOGS
 from tests.slack.fake_slack import FakeSlack

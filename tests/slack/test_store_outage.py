@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import TRY_AGAIN
+from bot.conversation.service import TRY_AGAIN
 from bot.stores.redis import RedisStore
 from tests.slack.conftest import Harness, SlackUser, serving
 from tests.slack.fake_slack import FakeSlack, Message

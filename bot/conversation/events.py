@@ -1,0 +1,165 @@
+"""What adapters send into the core: who did what, as plain frozen data.
+
+`user` is platform-scoped ("slack:T123:U456", "discord:81234", "terminal:alice") so one store can
+serve every platform without two people ever sharing an id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.dialogs.catalog import MAIN_DIALOG
+
+
+@dataclass(frozen=True)
+class Start:
+    dialog: str = MAIN_DIALOG
+    prefill: tuple[tuple[str, str], ...] = ()  # (text node id, value), e.g. the agency's name
+    surface: str = ""  # where the adapter will show it (a message id), echoed in every reply
+
+
+@dataclass(frozen=True)
+class MoveTo:
+    """The conversation now lives in another message: old buttons go stale, replies carry the new surface."""
+
+    session: str
+    surface: str
+
+
+@dataclass(frozen=True)
+class TypedReply:
+    """Free text typed in a chat (a DM): answers the user's running check if it can be read as an answer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    session: str
+    node: str
+    value: object
+    version: int | None = None  # None: the typed reply in a chat, which always means "the current question"
+
+
+@dataclass(frozen=True)
+class Back:
+    session: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Restart:
+    session: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Continue the most recent unfinished check (of `dialog`, if given), or say there is none."""
+
+    dialog: str = ""
+
+
+@dataclass(frozen=True)
+class Show:
+    """Render one session as it stands (e.g. a result to share)."""
+
+    session: str
+
+
+@dataclass(frozen=True)
+class ShowHistory:
+    limit: int = 5
+
+
+@dataclass(frozen=True)
+class LatestResult:
+    """The newest finished check's result card, or no reply at all when there is none (e.g. for a home tab)."""
+
+
+@dataclass(frozen=True)
+class Forget:
+    confirmed: bool = False
+
+
+Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | LatestResult | Forget | MoveTo | TypedReply
+
+
+# --- team rounds -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenRound:
+    """Start a team round in a channel; `surface` is the round card's message."""
+
+    name: str  # the starter's display name
+    surface: str
+    topic: str = ""
+    anonymous: bool = False
+    expected: int = 0
+    deadline: float = 0.0
+    dialog: str = MAIN_DIALOG
+
+
+@dataclass(frozen=True)
+class TakeRoundCheck:
+    """Take (or retake) the round's check privately; `surface` is where the private check lives."""
+
+    round: str
+    name: str
+    surface: str = ""
+    is_member: bool = True  # the adapter's word that the user belongs to the round's channel
+
+
+@dataclass(frozen=True)
+class RevealRound:
+    round: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class VoteRound:
+    round: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class CloseRound:
+    round: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class ShowRound:
+    """The round card as it stands, or the decision record once closed (for export)."""
+
+    round: str
+    record: bool = False
+
+
+@dataclass(frozen=True)
+class LatestRound:
+    """The user's newest round (started or joined) whose card's surface starts with `where`, as ShowRound shows it.
+
+    Adapters write surfaces channel first, so `where` set to a channel's prefix finds "this channel's round".
+    """
+
+    where: str
+    record: bool = False
+
+
+@dataclass(frozen=True)
+class RoundThread:
+    """The adapter opened the discussion thread: remember where, for the decision record."""
+
+    round: str
+    thread: str
+
+
+RoundAction = OpenRound | TakeRoundCheck | RevealRound | VoteRound | CloseRound | ShowRound | LatestRound | RoundThread
+
+
+@dataclass(frozen=True)
+class Event:
+    user: str
+    action: Action | RoundAction

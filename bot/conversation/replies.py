@@ -1,0 +1,229 @@
+"""What the core says back: plain frozen data that every adapter renders its own way.
+
+No Block Kit, no embeds, no ANSI here. All text is plain (adapters escape it for their markup),
+so nothing a user typed can turn into a mention or a formatting trick.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.dialogs.model import QuestionKind
+
+RoundStatus = Literal["open", "revealed", "closed"]
+Strength = Literal["strong", "moderate", "weak"]  # how many of the finished members back the team's outcome
+
+
+class NoticeKind(enum.StrEnum):
+    """Every kind of Notice the core sends. A StrEnum: each member equals its string, so adapters
+    may compare `notice.kind == "stale"` as well as `notice.kind is NoticeKind.STALE`."""
+
+    STALE = "stale"  # a button from an earlier step, a check or round that is gone, a race lost: nothing changed
+    INVALID = "invalid"  # an answer that does not fit, or an unknown dialog: a hint beside the same question
+    CHANGED = "changed"  # the dialog changed under a check, or is no longer offered: offer a restart
+    NOT_OWNER = "not_owner"  # someone else's check
+    NOTHING_TO_RESUME = "nothing_to_resume"  # no unfinished (or running) check
+    CONFIRM_FORGET = "confirm_forget"  # asks before deleting everything stored about the user
+    FORGOTTEN = "forgotten"  # the user's data was deleted
+    UNAVAILABLE = "unavailable"  # the store (or the round) cannot serve now: try again
+    NO_ROUND = "no_round"  # no team round here
+    NOT_MEMBER = "not_member"  # only members of the channel can join its round
+    REFUSED = "refused"  # a team-round action not allowed now; the text says why
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    number: int
+    about: int
+
+    @property
+    def text(self) -> str:
+        return f"question {self.number} of about {self.about}"
+
+
+@dataclass(frozen=True)
+class Question:
+    """The current question. Adapters put `session_id`, `node` and `version` into every button,
+    so a click names exactly what it answers and a stale one can be told apart."""
+
+    session_id: str
+    version: int
+    dialog_id: str
+    dialog_title: str
+    node: str
+    kind: QuestionKind
+    text: str
+    options: tuple[Option, ...]
+    progress: Progress
+    why: str = ""
+    source: str = ""
+    preface: tuple[str, ...] = ()
+    min_picks: int = 0
+    max_picks: int = 0
+    scale_low: str = ""
+    scale_high: str = ""
+    max_length: int = 0
+    can_go_back: bool = False
+    surface: str = ""  # the adapter's message this conversation lives in, if it told the core
+    previous: tuple[str, ...] = ()  # option ids (or the text) answered here before going back
+    description: str = ""  # the dialog's description, on its first question only
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    dimension: str
+    label: str
+    score: int
+    low: int
+    high: int
+    why: str = ""
+
+    @property
+    def fraction(self) -> float:
+        """Where the score sits between the lowest and highest reachable, 0.0 to 1.0."""
+        span = self.high - self.low
+        return 0.5 if span <= 0 else min(1.0, max(0.0, (self.score - self.low) / span))
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One reason or tension on a result card: a sentence, and the article's words behind it."""
+
+    text: str
+    quote: str = ""
+    article: str = ""  # the article's title, never a file name
+
+
+@dataclass(frozen=True)
+class ResultCard:
+    session_id: str
+    version: int
+    dialog_id: str
+    dialog_title: str
+    outcome: str
+    title: str
+    summary: str
+    why: str
+    scores: tuple[ScoreLine, ...]
+    reasons: tuple[Advice, ...]
+    tensions: tuple[Advice, ...]
+    next_steps: tuple[str, ...]
+    still_to_settle: tuple[str, ...]
+    sources: tuple[str, ...]
+    preface: tuple[str, ...] = ()
+    subject: str = ""  # e.g. the agency's name in the vetting dialog
+    surface: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Anything that is not a step of the dialog: a refusal, a hint, a confirmation.
+
+    `kind` lets adapters choose how loud to be: "stale" and "not_owner" are quiet (ephemeral),
+    "invalid" is a hint beside the same question, "changed" offers a restart.
+    """
+
+    kind: NoticeKind
+    text: str
+    session_id: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    session_id: str
+    dialog_title: str
+    outcome_title: str
+    finished_at: float
+
+
+@dataclass(frozen=True)
+class History:
+    entries: tuple[HistoryEntry, ...]
+
+
+@dataclass(frozen=True)
+class RoundCard:
+    """The round's card in the channel: who is in, how many finished, never what they answered."""
+
+    round_id: str
+    version: int
+    topic: str
+    starter: str  # display name
+    status: RoundStatus
+    joined: tuple[str, ...]
+    finished: tuple[str, ...]
+    expected: int = 0
+    deadline: float = 0.0
+    anonymous: bool = False
+    surface: str = ""
+
+
+@dataclass(frozen=True)
+class Spread:
+    label: str
+    low: int
+    median: float
+    high: int
+    range_low: int  # the dimension's own reachable range, for drawing bars
+    range_high: int
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    question: str
+    split: tuple[tuple[str, int], ...]  # answer label -> how many gave it
+    why: str
+    source: str
+
+
+@dataclass(frozen=True)
+class MemberResult:
+    name: str
+    outcome: str  # title, or "not finished"
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    """Posted at the reveal: the comparison, the prompts for the thread, and the vote."""
+
+    round_id: str
+    version: int
+    topic: str
+    members: tuple[MemberResult, ...]
+    spreads: tuple[Spread, ...]
+    disagreements: tuple[Disagreement, ...]
+    team_outcome: str
+    team_outcome_title: str
+    agreement: tuple[int, int]  # members behind the team's outcome, members finished
+    strength: Strength
+    rule: str  # how the team's outcome was chosen, in words
+    options: tuple[Option, ...]  # outcomes to vote on
+    votes: tuple[tuple[str, int], ...] = ()  # outcome id -> votes so far
+    surface: str = ""
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    round_id: str
+    topic: str
+    date: str
+    participants: tuple[str, ...]
+    decision: str  # outcome title
+    votes: tuple[tuple[str, str], ...]  # name -> outcome title
+    reasons: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    follow_with: str  # a dialog to run next (e.g. agency_vetting), or ""
+    markdown: str
+    surface: str = ""
+    thread: str = ""  # where the team discussed it, if the adapter said
+
+
+Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord

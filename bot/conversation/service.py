@@ -1,0 +1,216 @@
+"""The one port every adapter calls: `await service.handle(event) -> list[Reply]`.
+
+Load the session, let the pure engine step, save with compare-and-set. Everything platform
+specific stays outside; everything about sessions and dialogs stays inside.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+
+from bot.conversation import engine
+from bot.conversation.events import (
+    Answer,
+    Back,
+    Event,
+    Forget,
+    LatestResult,
+    MoveTo,
+    Restart,
+    Resume,
+    RoundAction,
+    Show,
+    ShowHistory,
+    Start,
+    TakeRoundCheck,
+    TypedReply,
+)
+from bot.conversation.replies import History, HistoryEntry, Notice, NoticeKind, Question, Reply, ResultCard, RoundCard
+from bot.conversation.session import Session
+from bot.conversation.typed import read_answer
+from bot.dialogs.catalog import Catalog
+from bot.ops import metrics
+from bot.stores.base import SessionStore, StoreUnavailable
+from bot.team import comparison as team
+from bot.team.service import Rounds
+
+log = logging.getLogger("outsource_check.service")
+TRY_AGAIN = "I can't reach my memory right now; nothing was changed. Please try again in a moment."
+
+
+def new_session_id() -> str:
+    """Short and unguessable: it travels inside button ids (Discord allows 100 characters)."""
+    return secrets.token_urlsafe(9)
+
+
+class ConversationService:
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        store: SessionStore,
+        clock: Callable[[], float] = time.time,
+        new_id: Callable[[], str] = new_session_id,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.clock = clock
+        self.new_id = new_id
+        self.rounds = Rounds(catalog=catalog, store=store, clock=clock, new_id=new_id)
+
+    async def handle(self, event: Event) -> list[Reply]:
+        metrics.TURNS.labels(type(event.action).__name__).inc()
+        try:
+            replies = await self._handle(event)
+        except StoreUnavailable as exc:
+            log.warning("store unavailable: %s", exc)
+            metrics.ERRORS.labels("store_unavailable").inc()
+            return [Notice(NoticeKind.UNAVAILABLE, TRY_AGAIN)]
+        for reply in replies:
+            if isinstance(reply, Question) and reply.progress.number == 1 and isinstance(event.action, (Start, TakeRoundCheck)):
+                metrics.STARTED.labels(reply.dialog_id).inc()
+            elif isinstance(reply, ResultCard) and isinstance(event.action, (Answer, TypedReply)):
+                metrics.FINISHED.labels(reply.dialog_id, reply.outcome).inc()
+        return replies
+
+    async def _handle(self, event: Event) -> list[Reply]:
+        action = event.action
+        if isinstance(action, RoundAction):
+            return await self.rounds.handle(event.user, action)
+        if isinstance(action, Start):
+            return await self._start(event.user, action)
+        if isinstance(action, Resume):
+            return await self._resume(event.user, action.dialog)
+        if isinstance(action, ShowHistory):
+            return [await self.history(event.user, action.limit)]
+        if isinstance(action, LatestResult):
+            return await self.latest_result(event.user)
+        if isinstance(action, Forget):
+            return await self._forget(event.user, action.confirmed)
+        if isinstance(action, TypedReply):
+            return await self._typed(event.user, action.text)
+        return await self._step(event.user, action)
+
+    async def _start(self, user: str, action: Start) -> list[Reply]:
+        dialog = self.catalog.get(action.dialog)
+        if dialog is None:
+            return [Notice(NoticeKind.INVALID, f"There is no check called '{action.dialog}'.")]
+        step = engine.start(
+            dialog,
+            session_id=self.new_id(),
+            owner=user,
+            now=self.clock(),
+            prefill=dict(action.prefill),
+            surface=action.surface,
+        )
+        await self.store.save(step.session, expected_version=0)
+        return list(step.replies)
+
+    async def running(self, user: str, dialog_id: str = "") -> Session | None:
+        """The user's most recently touched unfinished check (of one dialog, if given)."""
+        for session in await self.store.sessions_of(user):
+            if not session.finished and (not dialog_id or session.dialog_id == dialog_id):
+                if self.catalog.get(session.dialog_id) is not None:
+                    return session
+        return None
+
+    async def _resume(self, user: str, dialog_id: str) -> list[Reply]:
+        session = await self.running(user, dialog_id)
+        if session is None:
+            return [Notice(NoticeKind.NOTHING_TO_RESUME, "You have no unfinished check. Start a new one any time.")]
+        return list(engine.show(self.catalog.dialogs[session.dialog_id], session))
+
+    async def _typed(self, user: str, text: str) -> list[Reply]:
+        session = await self.running(user)
+        if session is None:
+            return [Notice(NoticeKind.NOTHING_TO_RESUME, "You have no check running.")]
+        dialog = self.catalog.dialogs[session.dialog_id]
+        shown = engine.show(dialog, session)
+        current = shown[0]
+        if not isinstance(current, Question):
+            return list(shown)
+        typed = read_answer(current, text)
+        if not typed.ok:
+            return [Notice(NoticeKind.INVALID, typed.hint, session.id)]
+        return await self._step(user, Answer(session.id, current.node, typed.value, session.version))
+
+    async def history(self, user: str, limit: int = 5) -> History:
+        entries = []
+        for session in await self.store.sessions_of(user):
+            dialog = self.catalog.get(session.dialog_id)
+            outcome = dialog.outcome(session.outcome) if dialog and session.outcome else None
+            if outcome is not None and dialog is not None:
+                entries.append(HistoryEntry(session.id, dialog.title, outcome.title, session.updated_at))
+        return History(tuple(entries[:limit]))
+
+    async def first_delivery(self, key: str) -> bool:
+        """Whether a platform delivery (by its id) is new; platforms re-send what they think was lost.
+
+        With the store down we cannot tell, so we answer "new": a rare double beats a lost event.
+        """
+        try:
+            return await self.store.first_time(key)
+        except StoreUnavailable:
+            return True
+
+    async def rounds_of(self, user: str) -> list[RoundCard]:
+        """Cards of the rounds a user started or joined (adapters find "this channel's round" among them)."""
+        rounds = sorted(await self.store.rounds_of(user), key=lambda r: (r.created_at, r.id))
+        return [team.round_card(r) for r in rounds]  # oldest first: the last is the newest
+
+    async def latest_result(self, user: str) -> list[Reply]:
+        """The newest finished check's result card, or nothing (for home tabs and summaries)."""
+        for session in await self.store.sessions_of(user):
+            dialog = self.catalog.get(session.dialog_id)
+            if session.finished and dialog is not None:
+                return list(engine.show(dialog, session))
+        return []
+
+    async def _forget(self, user: str, confirmed: bool) -> list[Reply]:
+        if not confirmed:
+            return [
+                Notice(
+                    NoticeKind.CONFIRM_FORGET,
+                    "This deletes every check and answer stored about you, finished or not. It cannot be undone.",
+                )
+            ]
+        await self.rounds.forget(user)
+        count = await self.store.forget(user)
+        return [Notice(NoticeKind.FORGOTTEN, f"Done: deleted {count} check(s) and every answer in them.")]
+
+    async def _step(self, user: str, action: Answer | Back | Restart | Show | MoveTo) -> list[Reply]:
+        session = await self.store.load(action.session)
+        if session is None:
+            return [Notice(NoticeKind.STALE, "That check has expired or was deleted. Start a new one any time.")]
+        if session.owner != user:
+            return [Notice(NoticeKind.NOT_OWNER, "This check belongs to someone else. Start your own with the command.")]
+        dialog = self.catalog.get(session.dialog_id)
+        if dialog is None:
+            return [Notice(NoticeKind.CHANGED, "That check is no longer offered. Start a new one any time.")]
+        if isinstance(action, Show):
+            return list(engine.show(dialog, session))
+        now = self.clock()
+        if isinstance(action, MoveTo):
+            moved = session.bump(surface=action.surface, updated_at=now)
+            if not await self.store.save(moved, expected_version=session.version):
+                return [Notice(NoticeKind.STALE, "That changed a moment ago; nothing was moved.", session.id)]
+            return list(engine.show(dialog, moved))
+        if isinstance(action, Answer):
+            step = engine.answer(dialog, session, node=action.node, value=action.value, version=action.version, now=now)
+        elif isinstance(action, Back):
+            step = engine.back(dialog, session, version=action.version, now=now)
+        else:
+            step = engine.restart(dialog, session, version=action.version, now=now)
+        if not step.accepted:
+            return list(step.replies)
+        if not await self.store.save(step.session, expected_version=session.version):
+            return [Notice(NoticeKind.STALE, "That was already answered a moment ago; nothing changed.", session.id)]
+        if step.session.finished and not session.finished:
+            return [*step.replies, *await self.rounds.finished(step.session)]
+        return list(step.replies)
+
+    async def session(self, session_id: str) -> Session | None:
+        return await self.store.load(session_id)

@@ -1,0 +1,65 @@
+"""A user's conversation with one dialog, as plain data that any store can keep.
+
+The answers are the truth; where the session stands and its scores follow from replaying them.
+Scores and the current node are still stored, so a store or a report can read them without a
+dialog at hand.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from bot.dialogs.model import AnswerRecord, AnswerValue
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    owner: str
+    dialog_id: str
+    dialog_hash: str
+    node: str | None = None
+    node_signature: str = ""
+    answers: tuple[AnswerRecord, ...] = ()
+    scores: tuple[tuple[str, int], ...] = ()
+    outcome: str | None = None
+    version: int = 0
+    started_at: float = 0.0
+    updated_at: float = 0.0
+    context: tuple[tuple[str, str], ...] = field(default=())
+    surface: str = ""  # where an adapter shows this conversation (opaque to the core), e.g. "C123:1700.01"
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    def answer_map(self) -> dict[str, AnswerValue]:
+        return {a.node: a.value for a in self.answers}
+
+    def context_value(self, key: str) -> str | None:
+        return dict(self.context).get(key)
+
+    def bump(self, **changes: Any) -> Session:
+        """The next version of this session: every change goes through here, so versions only grow."""
+        return replace(self, version=self.version + 1, **changes)
+
+    def to_json(self) -> str:
+        # every field is a str, number or tuple of them but `answers`: no need for asdict's deep copy
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data["answers"] = [[a.node, list(a.value) if isinstance(a.value, tuple) else a.value] for a in self.answers]
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Session:
+        data = json.loads(text)
+        data["answers"] = tuple(
+            AnswerRecord(node, tuple(value) if isinstance(value, list) else value) for node, value in data["answers"]
+        )
+        data["scores"] = tuple((k, v) for k, v in data["scores"])
+        data["context"] = tuple((k, v) for k, v in data.get("context", ()))
+        return cls(**data)
+
+
+_FIELDS = tuple(f.name for f in fields(Session))

@@ -1,0 +1,94 @@
+"""Scores, placeholders and outcome rules: what answers add up to.
+
+Shared by the engine (routing, the result) and the explanation, so both read answers the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bot.dialogs import conditions
+from bot.dialogs.commands import fill_commands
+from bot.dialogs.facts import facts
+from bot.dialogs.model import SCALE_MIDPOINT, AnswerValue, Dialog, Node, Outcome
+
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def choose_outcome(
+    dialog: Dialog, answers: Mapping[str, AnswerValue], scores: Mapping[str, int] | None = None
+) -> Outcome:
+    """The first outcome whose rule holds, in file order; the fallback when none does."""
+    scores = score(dialog, answers) if scores is None else scores
+    for outcome in dialog.outcomes:
+        if outcome.when is not None and conditions.holds(outcome.when, scores, answers):
+            return outcome
+    return dialog.fallback
+
+
+def score(dialog: Dialog, answers: Mapping[str, AnswerValue]) -> dict[str, int]:
+    totals = {d.id: 0 for d in dialog.dimensions}
+    for node_id, value in answers.items():
+        for dim, points in answer_scores(dialog.nodes[node_id], value):
+            totals[dim] += points
+    return totals
+
+
+def record_answer(
+    dialog: Dialog, answers: dict[str, AnswerValue], scores: dict[str, int], node: Node, value: AnswerValue
+) -> None:
+    """Set an answer and keep running scores in step (a repeated node's old points come off first).
+
+    Routing reads scores at every branch; summing all answers again each time would make a long
+    path cost the square of its length.
+    """
+    if node.id in answers:
+        for dim, points in answer_scores(node, answers[node.id]):
+            scores[dim] -= points
+    answers[node.id] = value
+    for dim, points in answer_scores(node, value):
+        scores[dim] += points
+
+
+def answer_scores(node: Node, value: AnswerValue) -> list[tuple[str, int]]:
+    if node.kind == "scale" and isinstance(value, int):
+        return [(dim, (value - SCALE_MIDPOINT) * weight) for dim, weight in node.scale_scores]
+    picked = value if isinstance(value, tuple) else (value,)
+    return [pair for choice in node.choices if choice.id in picked for pair in choice.scores]
+
+
+def fill(dialog: Dialog, text: str, answers: Mapping[str, AnswerValue], surface: str = "") -> str:
+    """Replace {name} with the saved text answer of that name and {run:DIALOG} with the surface's
+    command for it; unknown braces stay as written."""
+    if "{" not in text:
+        return text
+    saved = facts(dialog).saved_names
+    if "{run:" in text:
+        text = fill_commands(text, surface, {name: str(answers[n]) for name, n in saved.items() if n in answers})
+
+    def sub(match: re.Match[str]) -> str:
+        node_id = saved.get(match.group(1))
+        if node_id is None:
+            return match.group(0)
+        value = answers.get(node_id)
+        return str(value) if value else "(not given)"
+
+    return PLACEHOLDER.sub(sub, text)
+
+
+def route(
+    dialog: Dialog, node: Node, answers: Mapping[str, AnswerValue], scores: Mapping[str, int] | None = None
+) -> str | None:
+    scores = score(dialog, answers) if scores is None else scores
+    for candidate in node.routes:
+        if conditions.holds(candidate.when, scores, answers):
+            return candidate.next
+    return node.otherwise
+
+def next_after(node: Node, value: AnswerValue) -> str | None:
+    if node.kind == "choice":
+        choice = node.choice(str(value))
+        if choice is not None and choice.next:
+            return choice.next
+    return node.next

@@ -1,0 +1,133 @@
+"""Graph and platform checks on a dialog that loaded: what a schema alone cannot see.
+
+A file can be well-formed and still strand a user (a loop with no way out), promise an outcome
+that never comes, or carry a button label Slack will refuse. Those are found here, before a user
+finds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from bot.dialogs.advice_check import check_endings, repeated_sentences
+from bot.dialogs.graph import can_finish, reachable
+from bot.dialogs.loader import load_dialog
+from bot.dialogs.model import Dialog, Node
+from bot.dialogs.problems import DialogError, Problem
+from bot.dialogs.walk import walk
+
+SLACK_BUTTON_TEXT = 75
+DISCORD_BUTTON_LABEL = 80
+MAX_CHOICES = 25
+SCALE_LABEL_PREFIX = len("5 - ")
+
+
+def validate_file(path: str | Path, *, seeds_dir: Path | None = None) -> tuple[Dialog | None, list[Problem]]:
+    """Load and check one file; returns the dialog (if it loaded) and every problem found."""
+    try:
+        dialog = load_dialog(path)
+    except DialogError as exc:
+        return None, list(exc.problems)
+    return dialog, check(dialog, seeds_dir=seeds_dir)
+
+
+def check(dialog: Dialog, *, seeds_dir: Path | None = None) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _reachability(dialog)
+    problems += _dead_ends(dialog)
+    problems += _limits(dialog)
+    problems += _sources(dialog, seeds_dir)
+    problems += repeated_sentences(dialog)
+    if not any(p.message.startswith(("dead end", "loop")) for p in problems):
+        problems += _outcomes(dialog)
+    return problems
+
+
+def _at(dialog: Dialog, line: int, message: str, node: str = "") -> Problem:
+    return Problem(dialog.path, line or 1, 1, message, node)
+
+
+def _reachability(dialog: Dialog) -> list[Problem]:
+    seen = reachable(dialog)
+    return [
+        _at(dialog, node.line, "unreachable: no path from 'start' leads here; link it with a 'next' or delete it", node.id)
+        for node in dialog.nodes.values()
+        if node.id not in seen
+    ]
+
+
+def _dead_ends(dialog: Dialog) -> list[Problem]:
+    """Nodes from which no outcome can be reached: a loop with no way out, or a chain into one."""
+    finishing = can_finish(dialog)
+    problems = []
+    for node in dialog.nodes.values():
+        if node.id in finishing:
+            continue
+        if _on_cycle(dialog, node):
+            message = "loop with no way out: every way on from here comes back here; route one choice onward"
+        else:
+            message = "dead end: no way on from here reaches an outcome; add a 'next'"
+        problems.append(_at(dialog, node.line, message, node.id))
+    return problems
+
+
+def _on_cycle(dialog: Dialog, node: Node) -> bool:
+    return node.id in reachable(dialog, node.targets())
+
+
+def _limits(dialog: Dialog) -> list[Problem]:
+    problems = []
+    for node in dialog.nodes.values():
+        if len(node.choices) > MAX_CHOICES:
+            problems.append(_at(dialog, node.line, f"{len(node.choices)} choices; Discord shows at most {MAX_CHOICES}: split the question", node.id))
+        for choice in node.choices:
+            if len(choice.label) > SLACK_BUTTON_TEXT:
+                problems.append(
+                    _at(
+                        dialog,
+                        node.line,
+                        f"choice '{choice.id}' label is {len(choice.label)} characters; Slack buttons take"
+                        f" {SLACK_BUTTON_TEXT} (Discord {DISCORD_BUTTON_LABEL}): shorten it",
+                        node.id,
+                    )
+                )
+        for name, label in (("low", node.scale_low), ("high", node.scale_high)):
+            if len(label) + SCALE_LABEL_PREFIX > SLACK_BUTTON_TEXT:
+                problems.append(_at(dialog, node.line, f"scale '{name}' label is too long for a button: keep it under {SLACK_BUTTON_TEXT - SCALE_LABEL_PREFIX} characters", node.id))
+    return problems
+
+
+def _sources(dialog: Dialog, seeds_dir: Path | None) -> list[Problem]:
+    untitled = [
+        replace(_at(dialog, 1, f"source '{a.file}' has no title: write {{file: {a.file}, title: ...}}; users see the title, never the file"), severity="warning")
+        for a in dialog.articles
+        if not a.title
+    ]
+    if seeds_dir is None or not seeds_dir.is_dir():
+        return untitled
+    present = {p.name for p in seeds_dir.iterdir()}
+    return untitled + [_at(dialog, 1, f"source '{name}' is not a file in {seeds_dir}") for name in dialog.sources if name not in present]
+
+
+# Validation must stay quick on big dialogs: an exact walk within this many states, else a sample.
+# `outsource-check paths` walks with the larger default budget.
+VALIDATE_STATES = 250_000
+VALIDATE_SAMPLE_STEPS = 60_000
+
+
+def _outcomes(dialog: Dialog) -> list[Problem]:
+    report = walk(dialog, max_states=VALIDATE_STATES, sample_steps=VALIDATE_SAMPLE_STEPS)
+    problems = []
+    if report.stuck:
+        problems.append(_at(dialog, 1, f"{report.stuck} path(s) end without an outcome"))
+    if not report.exhaustive:
+        note = f"the advice checks need every path walked, and this dialog has loops or more states than {VALIDATE_STATES:,}"
+        return [*problems, replace(_at(dialog, 1, note), severity="warning")]  # a sample proves nothing
+    problems += check_endings(dialog, report).problems(dialog)
+    for outcome in dialog.outcomes:
+        if report.by_outcome[outcome.id] == 0:
+            what = "the fallback is never needed: some rule always holds" if outcome.fallback else "its rule never holds on any path, or an earlier outcome's rule always wins"
+            problem = _at(dialog, outcome.line, f"outcome can never be chosen: {what}", outcome.id)
+            problems.append(replace(problem, severity="warning") if outcome.fallback else problem)
+    return problems

@@ -1,0 +1,1 @@
+"""Operations: metrics and usage statistics (no personal data)."""

@@ -1,0 +1,260 @@
+"""Comparing a team's results and writing down what it decided.
+
+The team's recommendation follows a rule stated to the team: the majority of the members'
+outcomes; a tie goes to whichever tied outcome the dialog's own rules pick on the team's summed
+scores, else to the one listed first in the dialog. The questions the team split on most come
+with the article's reasoning, as prompts for the discussion thread.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections import Counter
+
+from bot.conversation.replies import (
+    DecisionRecord,
+    Disagreement,
+    MemberResult,
+    Option,
+    RoundCard,
+    Spread,
+    Strength,
+    TeamSummary,
+)
+from bot.dialogs import advice
+from bot.dialogs.advice import answer_label
+from bot.dialogs.facts import facts
+from bot.dialogs.model import AnswerValue, Dialog, Outcome
+from bot.dialogs.scoring import fill, score
+from bot.team.rounds import Member, Round
+
+MAX_PROMPTS = 3
+DEADLINE = re.compile(r"(?:deadline:)?(\d{1,4})\s*([mhd]?)")
+UNIT_SECONDS = {"": 60, "m": 60, "h": 3600, "d": 86400}
+RULE = (
+    "majority of the members' outcomes; a tie goes to the tied outcome whose reasons fit more members' answers,"
+    " then the first in the dialog, the fallback last"
+)
+
+
+def parse_deadline(text: str | None, now: float) -> float:
+    """"30" (minutes), "30m", "2h", "1d" or "deadline:2h" -> when a round reveals itself; "" -> never.
+
+    Every platform offers the same option, so it is read the same way everywhere.
+    """
+    if text is None or not text.strip():
+        return 0.0
+    match = DEADLINE.fullmatch(text.strip().lower())
+    if match is None or int(match[1]) == 0:
+        raise ValueError("a deadline is a number of minutes, or like 30m, 2h or 1d")
+    return now + int(match[1]) * UNIT_SECONDS[match[2]]
+
+
+def round_card(round_: Round) -> RoundCard:
+    return RoundCard(
+        round_id=round_.id,
+        version=round_.version,
+        topic=round_.topic,
+        starter=round_.starter_name,
+        status=round_.status,
+        joined=tuple(m.name for m in round_.members),
+        finished=tuple(m.name for m in round_.finished_members),
+        expected=round_.expected,
+        deadline=round_.deadline,
+        anonymous=round_.anonymous,
+        surface=round_.surface,
+    )
+
+
+def team_outcome(round_: Round, dialog: Dialog) -> tuple[str, int]:
+    """The team's outcome id and how many members got it.
+
+    A tie goes to the tied outcome whose reasons (those with a condition) hold for more of the
+    members' own answers (the advice that fits more of the team), then to the first tied outcome in the dialog, the fallback
+    last: a fallback says "it's open", and a tie with a definite answer is not that.
+    """
+    counts = Counter(m.outcome for m in round_.finished_members)
+    if not counts:
+        return dialog.fallback.id, 0
+    best = max(counts.values())
+    tied = [o for o in dialog.outcomes if counts.get(o.id) == best]
+    if len(tied) == 1:
+        return tied[0].id, best
+    members = [{a.node: a.value for a in m.answers} for m in round_.finished_members]
+
+    def support(outcome: Outcome) -> int:  # a reason without a condition says nothing about anyone's answers
+        grounded = tuple(r for r in outcome.reasons if r.when is not None)
+        return sum(1 for answers in members if advice.applying(grounded, score(dialog, answers), answers))
+
+    ranked = sorted(enumerate(tied), key=lambda item: (-support(item[1]), item[1].fallback, item[0]))
+    return ranked[0][1].id, best
+
+
+def strength(agreeing: int, finished: int) -> Strength:
+    share = agreeing / finished if finished else 0.0
+    return "strong" if share >= 0.75 else "moderate" if share >= 0.5 else "weak"
+
+
+def spreads(round_: Round, dialog: Dialog) -> tuple[Spread, ...]:
+    ranges = facts(dialog).score_ranges
+    result = []
+    for dimension in dialog.dimensions:
+        values = [dict(m.scores).get(dimension.id, 0) for m in round_.finished_members] or [0]
+        low, high = ranges[dimension.id]
+        result.append(Spread(dimension.label, min(values), statistics.median(values), max(values), low, high))
+    return tuple(result)
+
+
+def _distance(kind: str, values: list[AnswerValue]) -> float:
+    """How far apart a team's answers to one question are, 0 (all alike) to 1."""
+    if kind == "scale":
+        numbers = [v for v in values if isinstance(v, int)]
+        return (max(numbers) - min(numbers)) / 4 if numbers else 0.0
+    if kind == "multi":
+        sets: list[set[str | int]] = [set(v) if isinstance(v, tuple) else {v} for v in values]
+        union = set().union(*sets)
+        common = set.intersection(*sets) if sets else set()
+        return 1 - len(common) / len(union) if union else 0.0
+    if kind == "text":
+        return 0.0  # names and free text are not opinions to compare
+    counts = Counter(values)
+    return 1 - max(counts.values()) / len(values)
+
+
+def disagreements(round_: Round, dialog: Dialog) -> tuple[Disagreement, ...]:
+    finished = round_.finished_members
+    scored = []
+    for order, node in enumerate(n for n in dialog.nodes.values() if n.is_question):
+        values = [dict((a.node, a.value) for a in m.answers)[node.id] for m in finished if node.id in {a.node for a in m.answers}]
+        if len(values) < 2:
+            continue
+        distance = _distance(node.kind, values)
+        if distance > 0:
+            split = Counter(answer_label(node, v) for v in values)
+            scored.append((-distance, order, node, tuple(split.most_common())))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return tuple(
+        Disagreement(node.short or node.text, split, node.why, dialog.article_title(node.source.file) if node.source else "")
+        for _, _, node, split in scored[:MAX_PROMPTS]
+    )
+
+
+def summary(round_: Round, dialog: Dialog) -> TeamSummary:
+    chosen, agreeing = team_outcome(round_, dialog)
+    finished = len(round_.finished_members)
+    votes = Counter(m.vote for m in round_.members if m.vote)
+    return TeamSummary(
+        round_id=round_.id,
+        version=round_.version,
+        topic=round_.topic,
+        members=tuple(
+            MemberResult(round_.display_name(m), _title(dialog, m.outcome, member=m) if m.finished else "not finished")
+            for m in round_.members
+        ),
+        spreads=spreads(round_, dialog),
+        disagreements=disagreements(round_, dialog),
+        team_outcome=chosen,
+        team_outcome_title=_title(dialog, chosen, round_),
+        agreement=(agreeing, finished),
+        strength=strength(agreeing, finished),
+        rule=RULE,
+        options=tuple(Option(o.id, _title(dialog, o.id, round_)) for o in dialog.outcomes),
+        votes=tuple((o.id, votes[o.id]) for o in dialog.outcomes if votes[o.id]),
+        surface=round_.surface,
+    )
+
+
+def decided(round_: Round, dialog: Dialog) -> str:
+    """Most votes wins; a tie (or no votes) goes to the team's recommendation if it is tied, else
+    dialog order with the fallback last."""
+    votes = Counter(m.vote for m in round_.members if m.vote)
+    recommended, _ = team_outcome(round_, dialog)
+    if not votes:
+        return recommended
+    best = max(votes.values())
+    tied = sorted((o for o in dialog.outcomes if votes.get(o.id) == best), key=lambda o: o.fallback)
+    return recommended if recommended in {o.id for o in tied} else tied[0].id
+
+
+def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> DecisionRecord:
+    outcome = dialog.outcome(round_.decision or decided(round_, dialog)) or dialog.fallback
+    date = time.strftime("%Y-%m-%d", time.gmtime(now if now is not None else round_.updated_at))
+    participants = tuple(round_.display_name(m) for m in round_.members)
+    votes = tuple((round_.display_name(m), _title(dialog, m.vote, round_)) for m in round_.members if m.vote)
+    reasons = [outcome.summary, *(_common_reasons(round_, dialog, outcome))]
+    record = DecisionRecord(
+        round_id=round_.id,
+        topic=round_.topic,
+        date=date,
+        participants=participants,
+        decision=_title(dialog, outcome.id, round_),
+        votes=votes,
+        reasons=tuple(reasons),
+        next_steps=_team_steps(round_, dialog, outcome),
+        follow_with=outcome.follow_with,
+        markdown="",
+        surface=round_.surface,
+        thread=round_.thread,
+    )
+    return _with_markdown(record, outcome.why)
+
+
+def _backers_answers(round_: Round, outcome_id: str) -> list[dict[str, AnswerValue]]:
+    return [{a.node: a.value for a in m.answers} for m in round_.finished_members if m.outcome == outcome_id]
+
+
+def _common_reasons(round_: Round, dialog: Dialog, outcome: Outcome) -> list[str]:
+    """The outcome's reasons that hold for the members who got it, most shared first."""
+    counts: Counter[str] = Counter()
+    backers = _backers_answers(round_, outcome.id)
+    for answers in backers:
+        for point in advice.applying(outcome.reasons, score(dialog, answers), answers):
+            counts[fill(dialog, point.text, answers)] += 1
+    return [f"{text} ({n} of {len(backers)})" for text, n in counts.most_common(3)]
+
+
+def _team_steps(round_: Round, dialog: Dialog, outcome: Outcome) -> tuple[str, ...]:
+    """Next steps that apply to most of the members who got this outcome (all unconditional ones)."""
+    backers = _backers_answers(round_, outcome.id)
+    steps = []
+    for point in outcome.next_steps:
+        holding = sum(1 for answers in backers if advice.holds(point, score(dialog, answers), answers))
+        if point.when is None or (backers and holding * 2 >= len(backers)):
+            steps.append(fill(dialog, point.text, backers[0] if backers else {}))
+    return tuple(steps)
+
+
+def _title(dialog: Dialog, outcome_id: str, round_: Round | None = None, member: Member | None = None) -> str:
+    """An outcome's title, its {placeholders} filled from the member's answers (or a backer's)."""
+    outcome = dialog.outcome(outcome_id)
+    if outcome is None:
+        return outcome_id
+    if member is None and round_ is not None:
+        member = next((m for m in round_.finished_members if m.outcome == outcome_id), None)
+    answers = {a.node: a.value for a in member.answers} if member is not None else {}
+    return fill(dialog, outcome.title, answers)
+
+
+def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
+    lines = [
+        f"# Decision: {record.decision}",
+        "",
+        f"- **Topic:** {record.topic or 'Should we outsource our social media?'}",
+        f"- **Date:** {record.date}",
+        f"- **Participants:** {', '.join(record.participants) or 'none'}",
+        "",
+        "## Votes",
+        *([f"- {name}: {title}" for name, title in record.votes] or ["- (no votes; the team's recommendation stands)"]),
+        "",
+        "## Main reasons",
+        *[f"- {reason}" for reason in record.reasons],
+        *([f"- From the article: {why}"] if why else []),
+        "",
+        "## Next steps",
+        *[f"- [ ] {step}" for step in record.next_steps],
+    ]
+    if record.follow_with:
+        lines += ["", "Before anyone signs: vet each agency you meet with the agency check, one agency at a time."]
+    return DecisionRecord(**{**record.__dict__, "markdown": "\n".join(lines) + "\n"})

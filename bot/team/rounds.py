@@ -1,0 +1,179 @@
+"""A team round: several people take the same check privately, then compare and decide.
+
+Pure functions on frozen data, like the engine: the store's compare-and-set makes them safe when
+twenty people finish in the same second (a loser reloads and applies its change again).
+Answers stay hidden until the reveal, so the first loud voice cannot anchor the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from typing import Final, TypedDict, Unpack
+
+from bot.conversation.replies import RoundStatus
+from bot.conversation.session import Session
+from bot.dialogs.model import AnswerRecord
+
+OPEN: Final = "open"
+REVEALED: Final = "revealed"
+CLOSED: Final = "closed"
+
+
+class Refused(Exception):
+    """The action is not allowed now; the message says why, and nothing changed."""
+
+
+@dataclass(frozen=True)
+class Member:
+    user: str
+    name: str
+    session: str = ""
+    outcome: str = ""  # empty until their check is finished
+    scores: tuple[tuple[str, int], ...] = ()
+    answers: tuple[AnswerRecord, ...] = ()
+    vote: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.outcome)
+
+
+class RoundChanges(TypedDict, total=False):
+    """What a step of a round may change (`Round.bump`); the version and the time always move."""
+
+    status: RoundStatus
+    members: tuple[Member, ...]
+    thread: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    starter: str
+    starter_name: str
+    topic: str
+    dialog_id: str
+    surface: str  # the round card's message
+    anonymous: bool = False
+    expected: int = 0  # reveal on its own once this many have finished (0: only by the starter)
+    deadline: float = 0.0  # reveal on its own after this time (0: none)
+    status: RoundStatus = OPEN
+    members: tuple[Member, ...] = ()
+    thread: str = ""  # where the discussion happens, once revealed
+    decision: str = ""
+    version: int = 1
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    def member(self, user: str) -> Member | None:
+        return next((m for m in self.members if m.user == user), None)
+
+    @property
+    def finished_members(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.finished)
+
+    def display_name(self, member: Member) -> str:
+        return f"Member {self.members.index(member) + 1}" if self.anonymous else member.name
+
+    def bump(self, now: float, **changes: Unpack[RoundChanges]) -> Round:
+        return replace(self, version=self.version + 1, updated_at=now, **changes)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        for member in data["members"]:
+            member["answers"] = [[a["node"], list(a["value"]) if isinstance(a["value"], tuple) else a["value"]] for a in member["answers"]]
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Round:
+        data = json.loads(text)
+        data["members"] = tuple(
+            Member(
+                **{
+                    **m,
+                    "scores": tuple((k, v) for k, v in m["scores"]),
+                    "answers": tuple(AnswerRecord(n, tuple(v) if isinstance(v, list) else v) for n, v in m["answers"]),
+                }
+            )
+            for m in data["members"]
+        )
+        return cls(**data)
+
+
+def _with_member(round_: Round, member: Member) -> tuple[Member, ...]:
+    others = [m for m in round_.members if m.user != member.user]
+    position = next((i for i, m in enumerate(round_.members) if m.user == member.user), len(others))
+    others.insert(position, member)
+    return tuple(others)
+
+
+def _must_be_open(round_: Round) -> None:
+    if round_.status == CLOSED:
+        raise Refused("This round is closed; it takes nothing more.")
+    if round_.status == REVEALED:
+        raise Refused("The results are already revealed; answers can no longer change.")
+
+
+def join(round_: Round, *, user: str, name: str, session: str, now: float) -> Round:
+    """Take (or retake) the check: a new session replaces any earlier result until the reveal."""
+    _must_be_open(round_)
+    return round_.bump(now, members=_with_member(round_, Member(user=user, name=name, session=session)))
+
+
+def record(round_: Round, session: Session, *, now: float) -> Round:
+    """A member's check finished: their result joins the round (once; a retake replaces it)."""
+    _must_be_open(round_)
+    member = round_.member(session.owner)
+    if member is None or member.session != session.id:
+        raise Refused("That check is not this round's current one for you.")
+    done = replace(member, outcome=session.outcome or "", scores=session.scores, answers=session.answers)
+    return round_.bump(now, members=_with_member(round_, done))
+
+
+def due(round_: Round, now: float) -> bool:
+    """Whether the round should reveal on its own: enough finished, or its deadline passed."""
+    if round_.status != OPEN:
+        return False
+    enough = round_.expected > 0 and len(round_.finished_members) >= round_.expected
+    late = round_.deadline > 0 and now >= round_.deadline
+    return enough or late
+
+
+def reveal(round_: Round, *, by: str, is_admin: bool, now: float, automatic: bool = False) -> Round:
+    if round_.status != OPEN:
+        raise Refused("The results are already revealed." if round_.status == REVEALED else "This round is closed.")
+    if not automatic and by != round_.starter and not is_admin:
+        raise Refused("Only the person who started this round (or an admin) can reveal it.")
+    if not round_.finished_members:
+        raise Refused("Nobody has finished the check yet; there is nothing to reveal.")
+    return round_.bump(now, status=REVEALED)
+
+
+def vote(round_: Round, *, user: str, outcome: str, valid: set[str], now: float) -> Round:
+    if round_.status == CLOSED:
+        raise Refused("This round is closed; votes can no longer change.")
+    if round_.status != REVEALED:
+        raise Refused("Voting opens once the results are revealed.")
+    member = round_.member(user)
+    if member is None:
+        raise Refused("Only people who took part in this round can vote.")
+    if outcome not in valid:
+        raise Refused("That is not one of the options.")
+    return round_.bump(now, members=_with_member(round_, replace(member, vote=outcome)))
+
+
+def close(round_: Round, *, by: str, is_admin: bool, decision: str, now: float) -> Round:
+    if round_.status == CLOSED:
+        raise Refused("This round is already closed.")
+    if by != round_.starter and not is_admin:
+        raise Refused("Only the person who started this round (or an admin) can close it.")
+    if round_.status != REVEALED:
+        raise Refused("Reveal the results before closing the round.")
+    return round_.bump(now, status=CLOSED, decision=decision)
+
+
+def forget_member(round_: Round, user: str, now: float) -> Round:
+    """`forget` removes a person from a round they took part in (the round itself stays)."""
+    return round_.bump(now, members=tuple(m for m in round_.members if m.user != user))

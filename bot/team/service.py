@@ -1,0 +1,181 @@
+"""Team rounds behind the service port: each change is a compare-and-set with retries.
+
+Twenty members finishing in the same second each load the round, add their result and try to
+save; the ones that lose the race reload and try again, so every result counts exactly once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from bot.conversation import engine
+from bot.conversation.answers import clean_text
+from bot.conversation.events import (
+    CloseRound,
+    LatestRound,
+    OpenRound,
+    RevealRound,
+    RoundAction,
+    RoundThread,
+    ShowRound,
+    TakeRoundCheck,
+    VoteRound,
+)
+from bot.conversation.replies import Notice, NoticeKind, Reply
+from bot.conversation.session import Session
+from bot.dialogs.catalog import Catalog
+from bot.stores.base import SessionStore
+from bot.team import comparison as team
+from bot.team import rounds
+from bot.team.rounds import Refused, Round
+
+MAX_ATTEMPTS = 100
+ROUND_KEY = "round"
+
+
+class Rounds:
+    def __init__(self, *, catalog: Catalog, store: SessionStore, clock: Callable[[], float], new_id: Callable[[], str]) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.clock = clock
+        self.new_id = new_id
+
+    async def handle(self, user: str, action: RoundAction) -> list[Reply]:
+        if isinstance(action, OpenRound):
+            return await self._open(user, action)
+        if isinstance(action, LatestRound):
+            return await self._latest(user, action)
+        current = await self.store.load_round(action.round)
+        if current is None:
+            return [Notice(NoticeKind.STALE, "That team round no longer exists.")]
+        dialog = self.catalog.get(current.dialog_id)
+        if dialog is None:
+            return [Notice(NoticeKind.CHANGED, "That round's check is no longer offered.")]
+        if isinstance(action, TakeRoundCheck):
+            return await self._take(user, action, current)
+        if isinstance(action, ShowRound):
+            current = await self._reveal_if_due(current)
+            if action.record:
+                return [team.decision_record(current, dialog, self.clock())]
+            return self._views(current)
+        if isinstance(action, RoundThread):
+            changed = await self._change(current.id, lambda r: r.bump(self.clock(), thread=action.thread))
+            return self._views(changed) if isinstance(changed, Round) else [changed]
+        if isinstance(action, RevealRound):
+            changed = await self._change(
+                current.id, lambda r: rounds.reveal(r, by=user, is_admin=action.is_admin, now=self.clock())
+            )
+            return [team.summary(changed, dialog), team.round_card(changed)] if isinstance(changed, Round) else [changed]
+        if isinstance(action, VoteRound):
+            valid = {o.id for o in dialog.outcomes}
+            changed = await self._change(
+                current.id, lambda r: rounds.vote(r, user=user, outcome=action.outcome, valid=valid, now=self.clock())
+            )
+            return [team.summary(changed, dialog)] if isinstance(changed, Round) else [changed]
+        assert isinstance(action, CloseRound)
+        changed = await self._change(
+            current.id,
+            lambda r: rounds.close(r, by=user, is_admin=action.is_admin, decision=team.decided(r, dialog), now=self.clock()),
+        )
+        if not isinstance(changed, Round):
+            return [changed]
+        return [team.decision_record(changed, dialog, self.clock()), team.round_card(changed)]
+
+    async def _latest(self, user: str, action: LatestRound) -> list[Reply]:
+        found = [r for r in await self.store.rounds_of(user) if r.surface.startswith(action.where)]
+        if not found:
+            text = "There is no team round of yours in this channel" + (" to export." if action.record else ".")
+            return [Notice(NoticeKind.NO_ROUND, text)]
+        newest = max(found, key=lambda r: (r.created_at, r.id))
+        return await self.handle(user, ShowRound(newest.id, record=action.record))
+
+    def _views(self, round_: Round) -> list[Reply]:
+        dialog = self.catalog.dialogs[round_.dialog_id]
+        card: list[Reply] = [team.round_card(round_)]
+        return card if round_.status == rounds.OPEN else [team.summary(round_, dialog), *card]
+
+    async def _open(self, user: str, action: OpenRound) -> list[Reply]:
+        if self.catalog.get(action.dialog) is None:
+            return [Notice(NoticeKind.INVALID, f"There is no check called '{action.dialog}'.")]
+        now = self.clock()
+        # names and topics are typed by people: clean_text makes them one line and drops lone
+        # surrogates (JSON can carry "\ud800"), which no UTF-8 store can write
+        round_ = Round(
+            id=secrets.token_urlsafe(9),
+            starter=user,
+            starter_name=clean_text(action.name),
+            topic=clean_text(action.topic)[:200],
+            dialog_id=action.dialog,
+            surface=action.surface,
+            anonymous=action.anonymous,
+            expected=max(0, action.expected),
+            deadline=action.deadline,
+            created_at=now,
+            updated_at=now,
+        )
+        await self.store.save_round(round_, expected_version=0)
+        return [team.round_card(round_)]
+
+    async def _take(self, user: str, action: TakeRoundCheck, current: Round) -> list[Reply]:
+        if not action.is_member:
+            return [Notice(NoticeKind.NOT_MEMBER, "Only members of this channel can join its round.")]
+        name = clean_text(action.name)
+        revealed = await self._reveal_if_due(current)
+        if revealed.status != current.status:  # the deadline passed: post the results instead
+            return [*self._views(revealed), Notice(NoticeKind.REFUSED, "Time is up: the results are revealed.")]
+        try:
+            rounds.join(current, user=user, name=name, session="", now=self.clock())  # refuse early, before a session exists
+        except Refused as exc:
+            return [Notice(NoticeKind.REFUSED, str(exc))]
+        dialog = self.catalog.dialogs[current.dialog_id]
+        step = engine.start(
+            dialog, session_id=self.new_id(), owner=user, now=self.clock(), context={ROUND_KEY: current.id}, surface=action.surface
+        )
+        await self.store.save(step.session, expected_version=0)
+        changed = await self._change(
+            current.id, lambda r: rounds.join(r, user=user, name=name, session=step.session.id, now=self.clock())
+        )
+        if not isinstance(changed, Round):
+            return [changed]
+        return [*step.replies, team.round_card(changed)]
+
+    async def finished(self, session: Session) -> list[Reply]:
+        """A check finished: if it belongs to an open round, its result joins the round."""
+        round_id = session.context_value(ROUND_KEY)
+        if not round_id or not session.finished:
+            return []
+        changed = await self._change(round_id, lambda r: rounds.record(r, session, now=self.clock()))
+        if not isinstance(changed, Round):
+            return []  # revealed or closed meanwhile: the private result still stands
+        revealed = await self._reveal_if_due(changed)
+        return self._views(revealed)
+
+    async def _reveal_if_due(self, round_: Round) -> Round:
+        if not rounds.due(round_, self.clock()) or not round_.finished_members:
+            return round_
+        changed = await self._change(
+            round_.id, lambda r: rounds.reveal(r, by=r.starter, is_admin=False, now=self.clock(), automatic=True)
+        )
+        return changed if isinstance(changed, Round) else round_
+
+    async def _change(self, round_id: str, change: Callable[[Round], Round]) -> Round | Notice:
+        for _ in range(MAX_ATTEMPTS):
+            current = await self.store.load_round(round_id)
+            if current is None:
+                return Notice(NoticeKind.STALE, "That team round no longer exists.")
+            try:
+                updated = change(current)
+            except Refused as exc:
+                return Notice(NoticeKind.REFUSED, str(exc))
+            if await self.store.save_round(updated, expected_version=current.version):
+                return updated
+        return Notice(NoticeKind.UNAVAILABLE, "The round is very busy right now; please try again in a moment.")
+
+    async def forget(self, user: str) -> None:
+        """Delete rounds the user started; take them out of rounds they joined."""
+        for round_ in await self.store.rounds_of(user):
+            if round_.starter == user:
+                await self.store.delete_round(round_.id)
+            else:
+                await self._change(round_.id, lambda r: rounds.forget_member(r, user, self.clock()))
