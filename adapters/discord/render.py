@@ -133,7 +133,8 @@ def result(card: ResultCard, *, content: str | None = None) -> Rendered:
         embed.add_field(name="Still to settle", value=_bullets(card.still_to_settle, "?", 600), inline=False)
     embed.set_footer(text=("Based on: " + "; ".join(card.sources))[:300])
     view = new_view()
-    view.add_item(c.Share(card.session_id, card.version))
+    if card.can_share:  # a team round's check is shared by the round's reveal, not before it
+        view.add_item(c.Share(card.session_id, card.version))
     view.add_item(c.Vet(card.session_id, card.version))
     view.add_item(c.Restart(card.session_id, card.version))
     return Rendered(content, fit(embed), view)

@@ -25,6 +25,10 @@ DMS_CLOSED = (
 RESTARTING = "I'm restarting right now; nothing was changed. Please try again in a minute."
 APOLOGY = "Sorry, Discord didn't accept my last update. Your answers are safe: use `/outsource-check resume` to carry on."
 FORGED = "That button didn't come from me, so I ignored it. Nothing changed."
+HELD_FOR_THE_REVEAL = (
+    "A team round's check is shared by the round's reveal, all together, so no one's answers anchor the"
+    " others before theirs are in."
+)
 NOTHING_TO_SHARE = "There is no result to share yet."
 NO_CHANNELS = (
     "I can only share to a server channel that we are both in and where you may post. "

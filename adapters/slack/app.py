@@ -66,6 +66,12 @@ def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None =
     )
 
 
+HELD_FOR_THE_REVEAL = (
+    "A team round's check is shared by the round's reveal, all together, so no one's answers anchor the"
+    " others before theirs are in."
+)
+
+
 def user_key(team_id: str, user_id: str) -> str:
     return f"slack:{team_id}:{user_id}"
 
@@ -241,6 +247,9 @@ class Listeners:
     async def open_modal(self, delivery: Delivery, user: str, value, body: dict, place: Place, want: type) -> None:
         (reply, *_) = await self.ask(user, Show(value.session))
         fresh = isinstance(reply, want) and reply.version == value.version
+        if isinstance(reply, ResultCard) and not reply.can_share:
+            await delivery.show_ephemeral([Notice("refused", HELD_FOR_THE_REVEAL)])
+            return
         if not fresh:
             await delivery.show_ephemeral([reply] if isinstance(reply, Notice) else [Notice("stale", "That step is already done.")])
             return
@@ -290,6 +299,9 @@ class Listeners:
             (reply, *_) = await self.ask(user, Show(value.session))
             if not isinstance(reply, ResultCard):
                 await delivery.dm(escape(reply.text) if isinstance(reply, Notice) else "There is no result to share yet.")
+                return
+            if not reply.can_share:
+                await delivery.dm(HELD_FOR_THE_REVEAL)
                 return
             await delivery.share(reply, channel)
 

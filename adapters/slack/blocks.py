@@ -114,7 +114,7 @@ def result_blocks(card: ResultCard) -> list[dict]:
             "type": "actions",
             "block_id": "result",
             "elements": [
-                button("Share to a channel", "oc.share", value, style="primary"),
+                *([button("Share to a channel", "oc.share", value, style="primary")] if card.can_share else []),
                 button("Vet an agency", "oc.vet", value),
                 button("Back", "oc.back", value),
                 button("Start over", "oc.restart", value, confirm=RESTART_CONFIRM),

@@ -20,6 +20,8 @@ from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Outcome, Point
 from bot.dialogs.scoring import fill, score
 
+ROUND_CONTEXT = "round"  # the session context key a team round's check carries (bot.team.service)
+
 
 def result_card(dialog: Dialog, session: Session, outcome: Outcome, preface: tuple[str, ...] = ()) -> ResultCard:
     answers = session.answer_map()
@@ -51,6 +53,8 @@ def result_card(dialog: Dialog, session: Session, outcome: Outcome, preface: tup
         preface=preface,
         subject=subject,
         surface=session.surface,
+        # a member who published before the reveal would anchor the others: the round shares, together
+        can_share=session.context_value(ROUND_CONTEXT) is None,
     )
 
 

@@ -121,6 +121,7 @@ class ResultCard:
     preface: tuple[str, ...] = ()
     subject: str = ""  # e.g. the agency's name in the vetting dialog
     surface: str = ""
+    can_share: bool = True  # False for a team round's private check: the round's reveal shares it, together
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bot.conversation.events import (
     TakeRoundCheck,
     VoteRound,
 )
+from bot.conversation.explain import ROUND_CONTEXT
 from bot.conversation.replies import Notice, NoticeKind, Reply
 from bot.conversation.session import Session
 from bot.dialogs.catalog import Catalog
@@ -31,7 +32,7 @@ from bot.team import rounds
 from bot.team.rounds import Refused, Round
 
 MAX_ATTEMPTS = 100
-ROUND_KEY = "round"
+ROUND_KEY = ROUND_CONTEXT
 
 
 class Rounds:

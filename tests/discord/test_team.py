@@ -73,6 +73,8 @@ async def take_and_finish(bot: Harness, user: DiscordUser, pick: int) -> Message
     assert living.content == words.ROUND_CHECK and "question 1 of about" in living.text()
     for _ in range(40):
         if is_result(user.living()):
+            # a round's private check offers no "Share to channel": one member publishing early would anchor the rest
+            assert "Share to channel" not in labels(user.living())
             return user.living()
         await answer(user, user.living(), pick)
     raise AssertionError("the check did not finish")

@@ -47,6 +47,8 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
 
     for person in (lead, ann):
         await take(slack, person)
+    # a round's private check offers no "Share to a channel": one member publishing early would anchor the rest
+    assert "Share to a channel" not in lead.labels(lead.living()) and "Vet an agency" in lead.labels(lead.living())
     card = card_in(slack)
     assert "Finished: 2 of 3 expected" in json.dumps(card.blocks)
     assert "Recommendation" not in json.dumps(card.blocks), "answers stay hidden before the reveal"
