@@ -13,7 +13,7 @@ import discord
 
 from adapters.discord import components as c
 from adapters.discord.render import COLOUR, Rendered, fit, new_view
-from adapters.discord.text import clip, safe
+from adapters.discord.text import clip, inert, safe
 from bot.conversation.bars import spread_bar
 from bot.conversation.replies import DecisionRecord, Disagreement, RoundCard, TeamSummary
 
@@ -84,7 +84,7 @@ def summary(result: TeamSummary) -> Rendered:
 
 def thread_name(result: TeamSummary) -> str:
     """Thread names are plain text (no markdown rendered), at most 100 characters."""
-    return clip(f"Discussion: {topic_of(result.topic)}", THREAD_NAME)
+    return clip(inert(f"Discussion: {topic_of(result.topic)}"), THREAD_NAME)
 
 
 def prompt(number: int, disagreement: Disagreement) -> str:

@@ -9,13 +9,22 @@ would only show odd characters.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import discord
 
+MENTION = re.compile(r"<(@[!&]?|#)(\d+)>|@(everyone|here)")
+
+
+def inert(text: str) -> str:
+    """Mentions a user typed, made plain text: `allowed_mentions` stops the ping, but an embed, a
+    title or a thread name would still draw `<@&123>` as a badge. A zero-width space breaks each."""
+    return MENTION.sub(lambda m: f"<{m.group(1)}\u200b{m.group(2)}>" if m.group(2) else f"@\u200b{m.group(3)}", text)
+
 
 def escape(text: str) -> str:
-    return discord.utils.escape_markdown(text)
+    return inert(discord.utils.escape_markdown(text))
 
 
 def clip(text: str, limit: int) -> str:

@@ -25,6 +25,7 @@ from bot.conversation.events import (
     CloseRound,
     Event,
     LatestRound,
+    MoveTo,
     OpenRound,
     RevealRound,
     RoundThread,
@@ -118,13 +119,19 @@ class SlackTeam:
                 replies = await self.ask(user, TakeRoundCheck(round_id, name=name, is_member=False))
                 await self.show(delivery, user, replies)
                 return
-            dm = await delivery.new_dm_message("Starting your check for the team round…")
-            replies = await self.ask(user, TakeRoundCheck(round_id, name=name, surface=dm.surface))
-            if not any(isinstance(r, Question) for r in replies):  # refused, or the store is down: the placeholder goes
-                await delivery.remove(dm)
+            # the core first: a closed round (or an outage) is refused before any DM is opened
+            replies = await self.ask(user, TakeRoundCheck(round_id, name=name))
+            question = next((r for r in replies if isinstance(r, Question)), None)
+            if question is None:
                 await self.show(delivery, user, replies)
                 return
-            await self.show(delivery, user, replies, private=dm)
+            dm = await delivery.new_dm_message("Starting your check for the team round…")
+            moved = await self.ask(user, MoveTo(question.session_id, dm.surface))
+            if not any(isinstance(r, Question) for r in moved):  # the store went away in between: the placeholder goes
+                await delivery.remove(dm)
+                await self.show(delivery, user, moved)
+                return
+            await self.show(delivery, user, [*(r for r in replies if not isinstance(r, Question)), *moved], private=dm)
         elif action_id == "oc.round.reveal":
             is_admin = await is_workspace_admin(delivery.client, delivery.user_id)
             await self.show(delivery, user, await self.ask(user, RevealRound(round_id, is_admin=is_admin)))
@@ -152,6 +159,7 @@ class SlackTeam:
                 await self.show_summary(delivery, user, reply, summary_at)
             elif isinstance(reply, DecisionRecord):
                 await self.post_decision(delivery, reply)
+                await self.close_comparison(delivery, user, reply)
             else:
                 personal.append(reply)
         if personal:
@@ -173,6 +181,15 @@ class SlackTeam:
         for number, prompt in enumerate(summary.disagreements, 1):
             await delivery.client.chat_postMessage(channel=card.channel, thread_ts=thread.ts, text=prompt_text(number, prompt))
         await self.ask(user, RoundThread(summary.round_id, thread.surface))
+
+    async def close_comparison(self, delivery: Delivery, user: str, record: DecisionRecord) -> None:
+        """Once the decision is recorded, the comparison keeps its counts and loses its vote and Close buttons."""
+        at = Place.parse(record.thread)  # the comparison is the message the thread hangs on
+        if at is None:
+            return
+        summary = next((r for r in await self.ask(user, ShowRound(record.round_id)) if isinstance(r, TeamSummary)), None)
+        if summary is not None:
+            await delivery.update(at, f"Team results: {escape(summary.team_outcome_title)}", summary_blocks(summary, closed=True))
 
     async def post_decision(self, delivery: Delivery, record: DecisionRecord) -> None:
         thread = Place.parse(record.thread) or Place.parse(record.surface)

@@ -47,7 +47,7 @@ def round_card_blocks(card: RoundCard) -> list[dict]:
 
 
 
-def summary_blocks(summary: TeamSummary) -> list[dict]:
+def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
     members = "\n".join(f"• {escape(m.name)}: {escape(m.outcome)}" for m in summary.members)
     spreads = "\n".join(
         f"`{spread_bar(s)}` {escape(s.label)}: {s.low:+d} to {s.high:+d} (median {s.median:+g})" for s in summary.spreads
@@ -69,6 +69,11 @@ def summary_blocks(summary: TeamSummary) -> list[dict]:
     if summary.disagreements:
         blocks.append({"type": "context", "elements": [plain(f"{len(summary.disagreements)} questions the team split on are in the thread below.")]})
     votes = dict(summary.votes)
+    if closed:  # the decision is recorded: the votes stay as counts, and only the export is left to press
+        tally = ", ".join(f"{o.label} ({votes.get(o.id, 0)})" for o in summary.options if votes.get(o.id))
+        blocks.append({"type": "section", "text": plain(f"Closed. Votes: {tally or 'none'}.")})
+        blocks.append({"type": "actions", "block_id": "close", "elements": [button("Export as Markdown", "oc.round.export", _value(summary.round_id))]})
+        return blocks
     buttons = [
         button(clip(f"{o.label} ({votes.get(o.id, 0)})", 75), f"oc.round.vote.{i}", _value(summary.round_id, 0, o.id))
         for i, o in enumerate(summary.options)

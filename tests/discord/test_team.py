@@ -4,6 +4,7 @@ channel, the thread and each member's DM received, and what the store holds."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -280,6 +281,21 @@ def test_a_long_record_is_attached_as_a_file() -> None:
     long = DecisionRecord("r" * 12, "", "2024-01-01", ("a",), "D", (), (), (), "", markdown="x" * 3000)
     content, file = team_render.markdown(long)
     assert file is not None and file.filename == f"decision-{'r' * 12}.md" and len(content) < 100
+
+
+def test_mentions_typed_into_a_topic_draw_no_badges_anywhere() -> None:
+    """allowed_mentions stops the ping; embeds, titles and thread names must not draw badges either."""
+    from bot.conversation.replies import TeamSummary
+
+    typed = "@everyone <@&123> <@777> <#555>"
+    record = DecisionRecord("r" * 12, typed, "2024-01-01", (typed,), f"Go {typed}", ((typed, "Go"),), (typed,), (typed,), "",
+                            markdown="# x\n")
+    embed = team_render.decision(record).embed
+    shown = json.dumps(embed.to_dict(), ensure_ascii=False)
+    raw = re.compile(r"<(@[!&]?|#)\d+>|@(everyone|here)")
+    assert not raw.search(shown), shown
+    summary = TeamSummary("r" * 12, 1, typed, (), (), (), "o", "O", (1, 1), "strong", "rule", ())
+    assert not raw.search(team_render.thread_name(summary))
 
 
 def test_huge_rounds_stay_inside_discords_limits() -> None:

@@ -87,12 +87,33 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     shown = json.dumps(record["blocks"], ensure_ascii=False)
     assert "Votes" in shown and "Main reasons" in shown and "Next steps" in shown and "u0ann" in shown
     await fake.wait_for(lambda: "Closed" in json.dumps(card_in(slack).blocks))
+    # the comparison keeps its counts but no vote or Close button: only the export is left to press
+    await fake.wait_for(lambda: "Closed. Votes:" in json.dumps(summary_in(slack).blocks))
+    assert lead.labels(summary_in(slack)) == ["Export as Markdown"]
 
-    # a closed round takes no votes; the record exports as Markdown
+    # a closed round takes no votes (a stale button says so); the record exports as Markdown
     await bob.click(labels[0], summary)
     await fake.wait_for(lambda: any("closed" in e.get("text", "") for e in fake.ephemerals))
     await lead.command("team export", channel=CHANNEL)
     await fake.wait_for(lambda: any("# Decision:" in e.get("text", "") for e in fake.ephemerals))
+
+
+async def test_take_the_check_on_a_closed_round_opens_no_dm(slack) -> None:
+    lead, ann = slack.user("U0LEAD"), slack.user("U0ANN")
+    fake = slack.fake
+    await lead.command("team Closing soon", channel=CHANNEL)
+    await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks for (ch, _), m in fake.messages.items()))
+    card = card_in(slack)
+    await take(slack, lead)
+    await lead.click("Reveal", card_in(slack))
+    await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results") for (ch, _), m in fake.messages.items()))
+    await lead.click("Close and record the decision", summary_in(slack))
+    await fake.wait_for(lambda: "Closed" in json.dumps(card_in(slack).blocks))
+    opened, said = len(fake.named("conversations.open")), len(fake.ephemerals)
+    await ann.click("Take the check", card)  # the card as ann still has it, from before the close
+    await fake.wait_for(lambda: any("closed" in e.get("text", "").lower() for e in fake.ephemerals[said:]))
+    assert len(fake.named("conversations.open")) == opened, "no DM is opened for a round that takes no answers"
+    assert not any("Starting your check" in json.dumps(m.blocks or m.text) for (ch, _), m in fake.messages.items() if ch == ann.dm)
 
 
 async def test_only_channel_members_can_join(slack) -> None:
