@@ -156,3 +156,19 @@ async def test_a_workspace_admin_may_reveal_someone_elses_round(slack) -> None:
     await boss.click("Reveal", card_in(slack))
     await slack.fake.wait_for(lambda: "Revealed" in json.dumps(card_in(slack).blocks))
 
+
+
+def test_the_decision_record_escapes_what_people_typed() -> None:
+    """Slack reads <...> in mrkdwn as a link or mention: every typed name, topic and title is escaped."""
+    from adapters.slack.team_blocks import decision_blocks, markdown_blocks
+    from bot.conversation.replies import DecisionRecord
+
+    typed = "<!channel> <@U0BOB|bob> <https://evil.example|click>"
+    record = DecisionRecord("r" * 12, typed, "2024-01-01", (typed,), typed, ((typed, typed),), (typed,), (typed,), "",
+                            markdown=f"# Decision: {typed}\n")
+    for block in [*decision_blocks(record), *markdown_blocks(record)]:
+        text = block.get("text") or {}
+        elements = block.get("elements") or []
+        for part in [text, *elements]:
+            if part.get("type") == "mrkdwn":
+                assert "<" not in part["text"] and ">" not in part["text"].replace("&gt;", ""), part["text"]
