@@ -257,3 +257,28 @@ async def test_joining_after_the_deadline_reveals_and_says_so(service) -> None:
     summary, shown, notice = await service.handle(Event(member(2), TakeRoundCheck(card.round_id, name="late")))
     assert isinstance(summary, TeamSummary) and shown.status == "revealed"
     assert notice.kind == "refused" and "Time is up" in notice.text
+
+
+async def test_the_discussion_names_the_members_at_each_end(service) -> None:
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, member(1), "agency")  # hours: two, trust 5
+    await take_and_finish(service, card.round_id, member(2), "in_house")  # hours: two, trust 1
+    await take_and_finish(service, card.round_id, member(3), "consultant")  # hours: none
+    summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    hours = next(d for d in summary.disagreements if d.question == "Hours")
+    assert [(e.answer, e.count, e.members) for e in hours.ends] == [
+        ("Two hours", 2, (member(1), member(2))),
+        ("None", 1, (member(3),)),
+    ]
+    trust = next(d for d in summary.disagreements if d.question == "Trust an outsider?")
+    assert [(e.answer, e.members) for e in trust.ends] == [("1 of 5", (member(2),)), ("5 of 5", (member(1),))]  # lowest, highest
+    assert all(not d.ends for d in summary.disagreements if d.question.startswith("Which channels")), "picks overlap: no ends"
+
+
+async def test_an_anonymous_round_describes_the_ends_without_naming_anyone(service) -> None:
+    card = await open_round(service, anonymous=True)
+    await take_and_finish(service, card.round_id, member(1), "agency")
+    await take_and_finish(service, card.round_id, member(2), "consultant")
+    summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    hours = next(d for d in summary.disagreements if d.question == "Hours")
+    assert [(e.answer, e.count, e.members) for e in hours.ends] == [("Two hours", 1, ()), ("None", 1, ())]

@@ -274,7 +274,9 @@ class DiscordTeam:
         else:
             target, place = self.client.get_partial_messageable(thread_id), Place(thread_id, message.id)
         for number, disagreement in enumerate(summary.disagreements, 1):
-            await target.send(team_render.prompt(number, disagreement))
+            named = [discord.Object(i) for i in team_render.mentioned(disagreement)]  # only the members it asks
+            allowed = discord.AllowedMentions(everyone=False, roles=False, users=named) if named else None
+            await target.send(team_render.prompt(number, disagreement), allowed_mentions=allowed)
         return place
 
     async def post_decision(self, record: DecisionRecord) -> None:

@@ -8,6 +8,7 @@ by users: all of it is escaped, and nothing is sent with mentions allowed (clien
 from __future__ import annotations
 
 import io
+import re
 
 import discord
 
@@ -15,7 +16,7 @@ from adapters.discord import components as c
 from adapters.discord.render import COLOUR, Rendered, fit, new_view
 from adapters.discord.text import clip, inert, safe
 from bot.conversation.bars import spread_bar
-from bot.conversation.replies import DecisionRecord, Disagreement, RoundCard, TeamSummary
+from bot.conversation.replies import DecisionRecord, Disagreement, End, RoundCard, TeamSummary
 
 DEFAULT_TOPIC = "Should we outsource our social media?"
 STATUS = {"open": "Open", "revealed": "Revealed: see the results below", "closed": "Closed"}
@@ -92,7 +93,30 @@ def prompt(number: int, disagreement: Disagreement) -> str:
     why = ""
     if disagreement.why:
         why = f"\n*Why the article asks:* {safe(disagreement.why, 900)}" + (f" ({safe(disagreement.source, 100)})" if disagreement.source else "")
-    return clip(f"**Discussion {number}: {safe(disagreement.question, 500)}**\nThe team answered: {split}.{why}", MESSAGE_LIMIT)
+    return clip(f"**Discussion {number}: {safe(disagreement.question, 500)}**\nThe team answered: {split}.{ends(disagreement)}{why}", MESSAGE_LIMIT)
+
+
+def ends(disagreement: Disagreement) -> str:
+    """Who stands at each end, by mention (ids from the core, never typed text), asked to say why."""
+    if len(disagreement.ends) < 2:
+        return ""
+    sides = [f"{_who(end)} ({safe(end.answer, 100)})" for end in disagreement.ends]
+    return f"\nAt one end {sides[0]}; at the other {sides[1]}. What makes you see it that way? Say why here before anyone changes an answer."
+
+
+def _who(end: End) -> str:
+    ids = [key.removeprefix("discord:") for key in end.members if DISCORD_USER.match(key)]
+    if not ids:
+        return f"{end.count} member{'s' if end.count != 1 else ''}"
+    return ", ".join(f"<@{i}>" for i in ids)
+
+
+def mentioned(disagreement: Disagreement) -> list[int]:
+    """The users a prompt names: the only ones it may ping."""
+    return [int(key.removeprefix("discord:")) for end in disagreement.ends for key in end.members if DISCORD_USER.match(key)]
+
+
+DISCORD_USER = re.compile(r"^discord:\d{1,20}$")
 
 
 def decision(record: DecisionRecord) -> Rendered:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from adapters.slack.blocks import button
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
 from bot.conversation.bars import spread_bar
-from bot.conversation.replies import DecisionRecord, Disagreement, RoundCard, TeamSummary
+from bot.conversation.replies import DecisionRecord, Disagreement, End, RoundCard, TeamSummary
 
 DEFAULT_TOPIC = "Should we outsource our social media?"
 
@@ -96,7 +98,25 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
 def prompt_text(number: int, prompt: Disagreement) -> str:
     split = ", ".join(f"{escape(label)} ({count})" for label, count in prompt.split)
     why = f"\n_Why the article asks:_ {escape(prompt.why)} ({escape(prompt.source)})" if prompt.why else ""
-    return f"*Discussion {number}: {escape(prompt.question)}*\nThe team answered: {split}.{why}"
+    return f"*Discussion {number}: {escape(prompt.question)}*\nThe team answered: {split}.{ends_text(prompt)}{why}"
+
+
+def ends_text(prompt: Disagreement) -> str:
+    """Who stands at each end, by mention (ids from the core, never typed text), asked to say why."""
+    if len(prompt.ends) < 2:
+        return ""
+    sides = [f"{_who(end)} ({escape(end.answer)})" for end in prompt.ends]
+    return f"\nAt one end {sides[0]}; at the other {sides[1]}. What makes you see it that way? Say why here before anyone changes an answer."
+
+
+SLACK_USER = re.compile(r"^slack:[A-Z0-9]+:([A-Z0-9]+)$")
+
+
+def _who(end: End) -> str:
+    ids = [m.group(1) for key in end.members if (m := SLACK_USER.match(key))]
+    if not ids:
+        return f"{end.count} member{'s' if end.count != 1 else ''}"
+    return ", ".join(f"<@{i}>" for i in ids)
 
 
 def decision_blocks(record: DecisionRecord) -> list[dict]:

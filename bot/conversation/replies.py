@@ -178,11 +178,25 @@ class Spread:
 
 
 @dataclass(frozen=True)
+class End:
+    """One end of a split: an answer, and the members who gave it.
+
+    `members` are user ids (never names anyone typed), for the adapter to render as its platform's
+    mentions; empty in an anonymous round, where `count` describes the end instead.
+    """
+
+    answer: str
+    count: int
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Disagreement:
     question: str
     split: tuple[tuple[str, int], ...]  # answer label -> how many gave it
     why: str
     source: str
+    ends: tuple[End, ...] = ()  # the two ends of the split, asked to say why (none for pick-several questions)
 
 
 @dataclass(frozen=True)

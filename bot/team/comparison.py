@@ -16,6 +16,7 @@ from collections import Counter
 from bot.conversation.replies import (
     DecisionRecord,
     Disagreement,
+    End,
     MemberResult,
     Option,
     RoundCard,
@@ -26,7 +27,7 @@ from bot.conversation.replies import (
 from bot.dialogs import advice
 from bot.dialogs.advice import answer_label
 from bot.dialogs.facts import facts
-from bot.dialogs.model import AnswerValue, Dialog, Outcome
+from bot.dialogs.model import AnswerValue, Dialog, Node, Outcome
 from bot.dialogs.scoring import fill, score
 from bot.team.rounds import Member, Round
 
@@ -127,17 +128,51 @@ def disagreements(round_: Round, dialog: Dialog) -> tuple[Disagreement, ...]:
     finished = round_.finished_members
     scored = []
     for order, node in enumerate(n for n in dialog.nodes.values() if n.is_question):
-        values = [dict((a.node, a.value) for a in m.answers)[node.id] for m in finished if node.id in {a.node for a in m.answers}]
+        given = [(m, dict((a.node, a.value) for a in m.answers)[node.id]) for m in finished if node.id in {a.node for a in m.answers}]
+        values = [v for _, v in given]
         if len(values) < 2:
             continue
         distance = _distance(node.kind, values)
         if distance > 0:
             split = Counter(answer_label(node, v) for v in values)
-            scored.append((-distance, order, node, tuple(split.most_common())))
+            scored.append((-distance, order, node, tuple(split.most_common()), given))
     scored.sort(key=lambda item: (item[0], item[1]))
     return tuple(
-        Disagreement(node.short or node.text, split, node.why, dialog.article_title(node.source.file) if node.source else "")
-        for _, _, node, split in scored[:MAX_PROMPTS]
+        Disagreement(
+            node.short or node.text,
+            split,
+            node.why,
+            dialog.article_title(node.source.file) if node.source else "",
+            _ends(round_, node, given),
+        )
+        for _, _, node, split, given in scored[:MAX_PROMPTS]
+    )
+
+
+def _ends(round_: Round, node: Node, given: list[tuple[Member, AnswerValue]]) -> tuple[End, ...]:
+    """The members at each end of a split, asked to say why before anyone moves.
+
+    A scale's ends are its lowest and highest answers; a single choice's, its two most given
+    answers (the first given first on a tie). Pick-several answers overlap, so they have no ends.
+    Only members who answered are named, and in an anonymous round no one is.
+    """
+    if node.kind == "multi" or node.kind == "text":
+        return ()
+    groups: dict[AnswerValue, list[Member]] = {}
+    for member, value in given:
+        groups.setdefault(value, []).append(member)
+    if node.kind == "scale":
+        ordered = sorted(groups, key=lambda v: v if isinstance(v, int) else 0)
+        chosen = [ordered[0], ordered[-1]]
+    else:
+        chosen = sorted(groups, key=lambda v: -len(groups[v]))[:2]
+    return tuple(
+        End(
+            answer_label(node, value),
+            len(groups[value]),
+            () if round_.anonymous else tuple(m.user for m in groups[value]),
+        )
+        for value in chosen
     )
 
 

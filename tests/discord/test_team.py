@@ -170,7 +170,16 @@ async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> Non
     assert replies_to(lead) == [exported]
 
     bodies = message_bodies(fake.calls)
-    assert all(body.get("allowed_mentions") == NO_PINGS for body in bodies), [b for b in bodies if b.get("allowed_mentions") != NO_PINGS][:1]
+    # nothing pings, but a discussion prompt may ping the members it asks to say why, and only them
+    prompts = [b for b in bodies if str(b.get("content", "")).startswith("**Discussion")]
+    asked = [b for b in prompts if "At one end" in b["content"]]
+    assert asked, "the prompts name the members at each end of a split"
+    for body in asked:
+        pinged = body["allowed_mentions"]["users"]
+        assert body["allowed_mentions"]["parse"] == [] and {str(u) for u in pinged} <= {lead.id, ann.id, bob.id}
+        assert all(f"<@{user}>" in body["content"] for user in pinged)
+    others = [b for b in bodies if b not in asked]
+    assert all(body.get("allowed_mentions") == NO_PINGS for body in others), [b for b in others if b.get("allowed_mentions") != NO_PINGS][:1]
 
 
 async def test_only_members_of_the_channel_can_join(bot: Harness) -> None:

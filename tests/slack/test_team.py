@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.slack.fake_slack import Message
-from tests.slack.test_conversation import answer_current, is_result
+from tests.slack.test_conversation import answer_buttons, answer_current, is_result
 
 CHANNEL = "C0TEAM"
 
@@ -18,18 +19,24 @@ def summary_in(slack) -> Message:
     return next(m for (ch, _), m in slack.fake.messages.items() if ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results"))
 
 
-async def finish_private_check(slack, user) -> None:
+async def finish_private_check(slack, user, pick: int = 0) -> None:
     await user.h.fake.wait_for(lambda: user.dm in {ch for ch, _ in slack.fake.messages} and user.living().blocks)
     for _ in range(40):
         if is_result(user.living()):
             return
-        await answer_current(user)
+        buttons = answer_buttons(user.living())
+        if pick and len(buttons) > pick:  # a member who sees it differently: the same position on every question
+            message = user.living()
+            await user.click(buttons[pick]["text"]["text"], message)
+            await user.until_changed(message)
+        else:
+            await answer_current(user)
     raise AssertionError("the check did not finish")
 
 
-async def take(slack, user) -> None:
+async def take(slack, user, pick: int = 0) -> None:
     await user.click("Take the check", card_in(slack))
-    await finish_private_check(slack, user)
+    await finish_private_check(slack, user, pick)
 
 
 async def test_a_team_round_from_command_to_decision_record(slack) -> None:
@@ -53,7 +60,7 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     assert "Finished: 2 of 3 expected" in json.dumps(card.blocks)
     assert "Recommendation" not in json.dumps(card.blocks), "answers stay hidden before the reveal"
 
-    await take(slack, bob)  # the third result reveals the round on its own (expected:3)
+    await take(slack, bob, pick=1)  # the third result reveals the round on its own (expected:3)
     await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results") for (ch, _), m in fake.messages.items()))
     summary = summary_in(slack)
     text = json.dumps(summary.blocks, ensure_ascii=False)
@@ -62,6 +69,10 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     # the discussion prompts went into the summary's thread
     threaded = [c["body"] for c in fake.named("chat.postMessage") if c["body"].get("thread_ts") == summary.ts]
     assert all(t["text"].startswith("*Discussion") for t in threaded)
+    # each prompt on a split names the members at each end, by mention, and asks them why
+    named = [t["text"] for t in threaded if "At one end" in t["text"]]
+    assert named and all(re.search(r"At one end (<@U0[A-Z]+>(, )?)+ \(.+\); at the other (<@U0[A-Z]+>(, )?)+ \(", t) for t in named)
+    assert all("What makes you see it that way?" in t for t in named)
     assert "Revealed" in json.dumps(card_in(slack).blocks)
 
     # votes: one each, changeable; the counts show on the comparison
