@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.common import ROOT, Row, Scale, Section, fmt, machine
 
-ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd", "sqlite_log")
+ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd", "sqlite_log", "startup")
 BEGIN, END = "<!-- bench:begin (written by python -m bench; edit below the end marker) -->", "<!-- bench:end -->"
 
 
@@ -54,6 +54,10 @@ async def run_section(name: str, scale: Scale, workdir: Path, done: dict[str, Se
         from bench import sqlite_log
 
         return await sqlite_log.run(scale, workdir)
+    if name == "startup":
+        from bench import startup
+
+        return await startup.run(scale, workdir)
     raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(ORDER)}")
 
 

@@ -14,7 +14,7 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis as AsyncRedis
 
-from bench import crowd, discord_turn, engine_dialogs, keyspace, memory, run, slack_turn, stores
+from bench import crowd, discord_turn, engine_dialogs, keyspace, memory, run, slack_turn, startup, stores
 from bench.common import SMOKE, Row, Section
 from tests.conftest import REDIS_URL
 
@@ -117,3 +117,9 @@ def test_the_page_renders(tmp_path) -> None:
     text = out.read_text()
     assert run.BEGIN in text and "## Findings\nkept" in text and "old figures" not in text
     assert "| 2 | throughput | 2.00 turns/s | 4.00 turns/s | 0.50x | >= 0.70x bare | **MISSED** |" in text
+
+
+async def test_startup_against_python_and_bare_bolt(tmp_path) -> None:
+    section = await startup.run(SMOKE, tmp_path)
+    produced_numbers(section)
+    assert all(r.baseline is not None for r in section.rows), "every row has its baseline beside it"

@@ -199,3 +199,15 @@ def test_stats_count_without_personal_data(tmp_path: Path) -> None:
     assert "(agency_vetting): 1 started, 0 finished (0%)" in out
     assert "where unfinished checks stopped:" in out and "outcomes:" in out
     assert "Secret Agency" not in out and "terminal:" not in out
+
+
+def test_the_terminal_loads_no_chat_platform_sdk(tmp_path: Path) -> None:
+    """A surface imports only what it uses: the terminal check never loads slack-bolt, slack-sdk or discord.py."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "adapters.cli", "chat", "--store", "memory:"],
+        input="q\n", capture_output=True, text=True, cwd=ROOT, timeout=120,
+        env={**os.environ, "OUTSOURCE_CHECK_DATA": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "bot" in imported and not imported & {"slack_bolt", "slack_sdk", "discord"}
