@@ -1,4 +1,4 @@
-"""Team rounds in the core: joining, finishing, revealing, voting, closing, through a real store."""
+"""Team rounds in the core: joining, finishing, revealing, positions, closing, through a real store."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ from bot.conversation.events import (
     RevealRound,
     RoundThread,
     ShowRound,
+    TakePosition,
     TakeRoundCheck,
-    VoteRound,
 )
-from bot.conversation.replies import DecisionRecord, Notice, Question, ResultCard, RoundCard, TeamSummary
+from bot.conversation.replies import DecisionRecord, Notice, Position, Question, ResultCard, RoundCard, TeamSummary
 from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import Catalog
 from tests.conftest import STORE_KINDS, close_store, make_store
@@ -138,32 +138,82 @@ async def test_anonymous_rounds_hide_names_in_the_comparison(service) -> None:
     assert [m.name for m in summary.members] == ["Member 1", "Member 2"]
 
 
-async def test_votes_change_until_close_and_the_record_says_it_all(service) -> None:
+async def test_positions_change_until_close_and_the_record_says_it_all(service) -> None:
     card = await open_round(service, topic="Q3 socials")
     for i, outcome in enumerate(["agency", "agency", "consultant"], 1):
         await take_and_finish(service, card.round_id, member(i), outcome)
-    (refused,) = await service.handle(Event(member(1), VoteRound(card.round_id, "agency")))
+    (refused,) = await service.handle(Event(member(1), TakePosition(card.round_id, "agree")))
     assert refused.kind == "refused" and "once the results are revealed" in refused.text
     await service.handle(Event(STARTER, RevealRound(card.round_id)))
-    await service.handle(Event(member(1), VoteRound(card.round_id, "agency")))
-    await service.handle(Event(member(1), VoteRound(card.round_id, "consultant")))  # changed mind
-    await service.handle(Event(member(2), VoteRound(card.round_id, "consultant")))
-    (summary,) = await service.handle(Event(member(3), VoteRound(card.round_id, "consultant")))
-    assert dict(summary.votes) == {"consultant": 3}
-    (outsider,) = await service.handle(Event("slack:T1:U0OUT", VoteRound(card.round_id, "agency")))
-    assert outsider.kind == "refused"
+    await service.handle(Event(member(1), TakePosition(card.round_id, "object", "too early")))
+    await service.handle(Event(member(1), TakePosition(card.round_id, "agree", "  fine\n by   me ")))  # changed mind
+    await service.handle(Event(member(2), TakePosition(card.round_id, "abstain")))
+    (summary,) = await service.handle(Event(member(3), TakePosition(card.round_id, "object", "<@U999> we have *no* budget " + "x" * 400)))
+    assert isinstance(summary, TeamSummary) and summary.team_outcome == "agency"
+    assert summary.positions == (("agree", 1), ("abstain", 1), ("object", 1))
+    (outsider,) = await service.handle(Event("slack:T1:U0OUT", TakePosition(card.round_id, "agree")))
+    assert outsider.kind == "refused" and "took part" in outsider.text
+    (odd,) = await service.handle(Event(member(2), TakePosition(card.round_id, "veto")))
+    assert odd.kind == "refused"
     await service.handle(Event(STARTER, RoundThread(card.round_id, "C1:2.0")))
     record, closed = await service.handle(Event(STARTER, CloseRound(card.round_id)))
     assert isinstance(record, DecisionRecord) and closed.status == "closed"
-    assert record.decision == "Consultant" and record.participants == ("U001", "U002", "U003")
-    assert record.votes == (("U001", "Consultant"), ("U002", "Consultant"), ("U003", "Consultant"))
-    assert record.next_steps == ("Hire a consultant for a week.",)
-    for part in ("# Decision: Consultant", "**Topic:** Q3 socials", "**Date:** 2023-11-14", "- [ ] Hire a consultant"):
-        assert part in record.markdown
-    (late,) = await service.handle(Event(member(1), VoteRound(card.round_id, "agency")))
+    # the decision is the proposed one, the team's recommendation; an objection does not change it
+    assert record.decision == "Agency for Shop" and record.participants == ("U001", "U002", "U003")
+    objection = "<@U999> we have *no* budget " + "x" * 272
+    assert record.positions == (
+        Position("U001", "agree", "fine by me"),  # cleaned: one line, its spaces collapsed
+        Position("U002", "abstain", ""),
+        Position("U003", "object", objection),  # at most 300 characters, kept as typed (adapters escape it)
+    )
+    assert record.objections == (Position("U003", "object", objection),) and record.closed_short == ""
+    for part in (
+        "# Decision: Agency for Shop",
+        "**Topic:** Q3 socials",
+        "**Date:** 2023-11-14",
+        "The decision is the team's recommendation",
+        "## Positions\n- U001 agrees: fine by me\n- U002 abstains\n- U003 objects: <@U999>",
+        f"## Objections\n- U003: {objection}\n",
+    ):
+        assert part in record.markdown, part
+    (late,) = await service.handle(Event(member(1), TakePosition(card.round_id, "object")))
     assert late.kind == "refused" and "closed" in late.text
     (export,) = await service.handle(Event(member(2), ShowRound(card.round_id, record=True)))
     assert export.markdown == record.markdown
+
+
+async def test_a_quorum_refuses_an_early_close_unless_the_closer_says_why(service) -> None:
+    card = await open_round(service, quorum=3)
+    assert card.quorum == 3
+    for i, outcome in enumerate(["agency", "consultant", "agency"], 1):
+        await take_and_finish(service, card.round_id, member(i), outcome)
+    await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    await service.handle(Event(member(1), TakePosition(card.round_id, "agree")))
+    (short,) = await service.handle(Event(STARTER, CloseRound(card.round_id)))
+    assert short.kind == "reason_needed" and "Only 1 of the 3 positions" in short.text and "say why" in short.text
+    (blank,) = await service.handle(Event(STARTER, CloseRound(card.round_id, reason=" \n ")))
+    assert blank.kind == "reason_needed", "white space is no reason"
+    (other,) = await service.handle(Event(member(2), CloseRound(card.round_id, reason="me too")))
+    assert other.kind == "refused" and "Only the person who started" in other.text
+    await service.handle(Event(member(2), TakePosition(card.round_id, "object", "The agency has not shown a plan")))
+    record, closed = await service.handle(Event(STARTER, CloseRound(card.round_id, reason="Board meets\ttomorrow")))
+    assert isinstance(record, DecisionRecord) and closed.status == "closed"
+    assert record.closed_short == "Closed with 2 of 3 positions: Board meets tomorrow"
+    assert record.objections == (Position("U002", "object", "The agency has not shown a plan"),)
+    assert "Closed with 2 of 3 positions: Board meets tomorrow" in record.markdown
+    assert "## Objections\n- U002: The agency has not shown a plan" in record.markdown
+
+
+async def test_a_met_quorum_closes_without_a_reason(service) -> None:
+    card = await open_round(service, quorum=2)
+    for i in (1, 2):
+        await take_and_finish(service, card.round_id, member(i), "agency")
+    await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    for i in (1, 2):
+        await service.handle(Event(member(i), TakePosition(card.round_id, "abstain")))
+    record, _ = await service.handle(Event(STARTER, CloseRound(card.round_id, reason="not needed")))
+    assert record.closed_short == "" and "Closed with" not in record.markdown
+    assert "## Objections\n- none" in record.markdown
 
 
 async def test_only_the_starter_or_an_admin_reveals_and_closes(service) -> None:

@@ -85,6 +85,11 @@ class _OutsourceBotMixin:
                 text = _modal_text(data.get("components") or [])
                 await self.flow.modal_submitted(interaction, match["session"], int(match["version"]), match["node"], text)
                 return
+            match = ids.round_modal_match(custom_id)
+            if match is not None:  # a position with its reason, or why a round closes before its quorum
+                text = _modal_text(data.get("components") or [])
+                await self.flow.team.modal_submitted(interaction, match["round"], match.groupdict().get("stance"), text)
+                return
         elif interaction.type is not discord.InteractionType.component:
             return
         elif ids.is_ours(custom_id) and _shown_on(interaction.message, str(custom_id)):

@@ -55,6 +55,7 @@ def build_group(flow: Flow) -> app_commands.Group:
         topic="What the team is deciding",
         expected="Reveal on its own once this many have finished",
         deadline="Reveal on its own after this: minutes (30) or 30m, 2h, 1d",
+        quorum="Positions needed before closing (closing earlier asks why)",
         anonymous="Leave names out of the results",
     )
     async def team(
@@ -63,8 +64,9 @@ def build_group(flow: Flow) -> app_commands.Group:
         expected: app_commands.Range[int, 1, 999] | None = None,
         deadline: app_commands.Range[str, 1, 20] | None = None,
         anonymous: bool = False,
+        quorum: app_commands.Range[int, 1, 999] | None = None,
     ) -> None:
-        await flow.team.command(interaction, topic, expected, deadline, anonymous)
+        await flow.team.command(interaction, topic, expected, deadline, anonymous, quorum)
 
     @group.command(name="team-export", description="Your latest team round in this channel, as a Markdown decision record")
     async def team_export(interaction: discord.Interaction) -> None:

@@ -249,22 +249,54 @@ class ExportRound(_RoundButton, template=ids.ROUND_EXPORT):
         await flow_of(interaction).team.export(interaction, self.round)
 
 
-class Vote(discord.ui.DynamicItem[Button], template=ids.ROUND_VOTE):
-    """One button per outcome on the comparison; its label carries the count so far."""
+STANCES = {
+    "agree": ("Agree", discord.ButtonStyle.success),
+    "abstain": ("Abstain", discord.ButtonStyle.secondary),
+    "object": ("Object", discord.ButtonStyle.danger),
+}
 
-    def __init__(self, round_id: str, outcome: str, label: str = "", row: int | None = None) -> None:
-        super().__init__(Button(label=clip(label or outcome, 80), custom_id=ids.vote(round_id, outcome), row=row))
-        self.round, self.outcome = round_id, outcome
+
+class Position(discord.ui.DynamicItem[Button], template=ids.ROUND_POSITION):
+    """Agree, Abstain or Object on the comparison (the count so far in the label): opens the position modal."""
+
+    def __init__(self, round_id: str, stance: str, count: int = 0, row: int | None = None) -> None:
+        label, style = STANCES[stance]
+        super().__init__(Button(label=f"{label} ({count})", style=style, custom_id=ids.position(round_id, stance), row=row))
+        self.round, self.stance = round_id, stance
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> Vote:
-        return cls(match["round"], match["outcome"], item.label or "")
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> Position:
+        return cls(match["round"], match["stance"])
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).team.vote(interaction, self.round, self.outcome)
+        await flow_of(interaction).team.open_position_modal(interaction, self.round, self.stance)
+
+
+def position_modal(round_id: str, stance: str) -> discord.ui.Modal:
+    """Its custom_id carries the round and the stance; the core checks both on submit. The reason is optional."""
+    label = STANCES[stance][0]
+    modal = discord.ui.Modal(title=f"{label}: your position", custom_id=ids.position_modal(round_id, stance), timeout=900)
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Why? (optional)", custom_id="answer", required=False, max_length=300, style=discord.TextStyle.paragraph
+        )
+    )
+    return modal
+
+
+def close_modal(round_id: str, refusal: str) -> discord.ui.Modal:
+    """Closing before the quorum: the closer says why, and the decision record keeps it."""
+    modal = discord.ui.Modal(title="Close the round", custom_id=ids.close_modal(round_id), timeout=900)
+    modal.add_item(
+        discord.ui.TextInput(
+            label="Why close now?", custom_id="answer", required=True, min_length=1, max_length=300,
+            placeholder=clip(refusal, 100), style=discord.TextStyle.paragraph,
+        )
+    )
+    return modal
 
 
 ALL = (
     AnswerButton, NoneOfThese, PickOne, PickMany, TypeAnswer, Back, Restart, Share, Vet, ShareTo, ForgetAnswer,
-    TakeCheck, Reveal, CloseRound, ExportRound, Vote,
+    TakeCheck, Reveal, CloseRound, ExportRound, Position,
 )

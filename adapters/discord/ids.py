@@ -18,7 +18,7 @@ VERSION = r"(?P<version>0|[1-9][0-9]{0,8})"
 NODE = r"(?P<node>[a-z][a-z0-9_]{0,31})"
 CHOICE = r"(?P<choice>[a-z0-9_]{1,32})"
 ROUND = r"(?P<round>[A-Za-z0-9_-]{8,16})"  # the core's round ids are 12 characters, like session ids
-OUTCOME = r"(?P<outcome>[a-z][a-z0-9_]{0,31})"  # the dialog format's id rule
+STANCE = r"(?P<stance>agree|abstain|object)"  # a position on the round's proposed decision
 
 # one template per kind of component; the DynamicItem classes in components.py use these
 ANSWER = rf"oc:a:{SESSION}:{VERSION}:{NODE}:{CHOICE}"  # a choice or scale button
@@ -34,16 +34,18 @@ SHARE_TO = rf"oc:st:{SESSION}:{VERSION}"  # the channel picker of a share
 VET = rf"oc:v:{SESSION}:{VERSION}"
 FORGET = r"oc:f:(?P<answer>yes|no)"
 
-# team rounds: the round card's and the comparison's buttons name only the round (and an outcome)
+# team rounds: the round card's and the comparison's buttons name only the round (and a stance)
 ROUND_TAKE = rf"oc:rt:{ROUND}"
 ROUND_REVEAL = rf"oc:rr:{ROUND}"
-ROUND_VOTE = rf"oc:ro:{ROUND}:{OUTCOME}"
+ROUND_POSITION = rf"oc:rp:{ROUND}:{STANCE}"  # opens the position modal
 ROUND_CLOSE = rf"oc:rc:{ROUND}"
 ROUND_EXPORT = rf"oc:rx:{ROUND}"
+POSITION_MODAL = rf"oc:rpm:{ROUND}:{STANCE}"  # the position modal itself: a stance and an optional reason
+CLOSE_MODAL = rf"oc:rcm:{ROUND}"  # why the closer closes before the quorum
 
 TEMPLATES = (
     ANSWER, NONE_OF_THESE, PICK_ONE, PICK_MANY, TYPE_ANSWER, MODAL, BACK, RESTART, SHARE, SHARE_TO, VET, FORGET,
-    ROUND_TAKE, ROUND_REVEAL, ROUND_VOTE, ROUND_CLOSE, ROUND_EXPORT,
+    ROUND_TAKE, ROUND_REVEAL, ROUND_POSITION, ROUND_CLOSE, ROUND_EXPORT,
 )
 _COMPILED = tuple(re.compile(t) for t in TEMPLATES)
 
@@ -59,6 +61,13 @@ def is_ours(custom_id: object) -> bool:
 
 def modal_match(custom_id: object) -> re.Match[str] | None:
     return re.fullmatch(MODAL, custom_id) if isinstance(custom_id, str) else None
+
+
+def round_modal_match(custom_id: object) -> re.Match[str] | None:
+    """A team round's modal (a position, or a close before the quorum): `round`, and `stance` for a position."""
+    if not isinstance(custom_id, str):
+        return None
+    return re.fullmatch(POSITION_MODAL, custom_id) or re.fullmatch(CLOSE_MODAL, custom_id)
 
 
 def version_of(match: re.Match[str]) -> int | None:
@@ -89,5 +98,13 @@ def of_round(kind: str, round_id: str) -> str:
     return f"oc:{kind}:{round_id}"
 
 
-def vote(round_id: str, outcome: str) -> str:
-    return f"oc:ro:{round_id}:{outcome}"
+def position(round_id: str, stance: str) -> str:
+    return f"oc:rp:{round_id}:{stance}"
+
+
+def position_modal(round_id: str, stance: str) -> str:
+    return f"oc:rpm:{round_id}:{stance}"
+
+
+def close_modal(round_id: str) -> str:
+    return f"oc:rcm:{round_id}"

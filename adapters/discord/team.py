@@ -1,4 +1,4 @@
-"""Team rounds on Discord: `/outsource-check team` in a server channel, private checks, reveal, vote, close.
+"""Team rounds on Discord: `/outsource-check team` in a server channel, private checks, reveal, positions, close.
 
 The round card lives in the channel; each member's check lives in their DM (or, with DMs closed,
 in ephemeral replies); the comparison is posted in the channel at the reveal and the discussion
@@ -19,7 +19,6 @@ import discord
 from adapters.discord import components, team_render, words
 from adapters.discord.delivery import Delivery, Place
 from adapters.discord.flow import Flow, rendering
-from adapters.discord.text import safe
 from bot.conversation.events import (
     CloseRound,
     LatestRound,
@@ -28,10 +27,10 @@ from bot.conversation.events import (
     RoundAction,
     RoundThread,
     ShowRound,
+    TakePosition,
     TakeRoundCheck,
-    VoteRound,
 )
-from bot.conversation.replies import DecisionRecord, Notice, Question, Reply, RoundCard, TeamSummary
+from bot.conversation.replies import DecisionRecord, Notice, NoticeKind, Question, Reply, RoundCard, TeamSummary
 from bot.team import comparison as team
 
 log = logging.getLogger("outsource_check.discord")
@@ -82,7 +81,13 @@ class DiscordTeam:
     # --- the command -------------------------------------------------------------------------
 
     async def command(
-        self, interaction: discord.Interaction, topic: str | None, expected: int | None, deadline: str | None, anonymous: bool
+        self,
+        interaction: discord.Interaction,
+        topic: str | None,
+        expected: int | None,
+        deadline: str | None,
+        anonymous: bool,
+        quorum: int | None = None,
     ) -> None:
         delivery = Delivery.of(interaction)
         async with self.flow.turn(delivery):
@@ -105,7 +110,7 @@ class DiscordTeam:
                 return
             opened = OpenRound(
                 name=display_name(interaction.user), surface=Place.of(posted).surface, topic=(topic or "").strip(),
-                expected=expected or 0, anonymous=anonymous, deadline=due,
+                expected=expected or 0, anonymous=anonymous, deadline=due, quorum=quorum or 0,
             )
             replies = await self.ask(interaction.user, opened)
             if not any(isinstance(r, RoundCard) for r in replies):
@@ -152,34 +157,49 @@ class DiscordTeam:
             await delivery.acknowledge()
             await self.show(delivery, await self.ask(interaction.user, RevealRound(round_id, is_admin=is_admin(interaction))))
 
-    async def vote(self, interaction: discord.Interaction, round_id: str, outcome: str) -> None:
-        """One vote per member, changeable: the comparison that was clicked shows the new counts."""
+    async def open_position_modal(self, interaction: discord.Interaction, round_id: str, stance: str) -> None:
+        """A modal must be the first response, so it opens without asking the core; the position is checked on submit."""
+        await interaction.response.send_modal(components.position_modal(round_id, stance))
+
+    async def modal_submitted(self, interaction: discord.Interaction, round_id: str, stance: str | None, text: str) -> None:
+        """A position with its (optional) reason, or, with no stance, why the round closes before its quorum."""
+        if stance is None:
+            await self.close(interaction, round_id, reason=text)
+        else:
+            await self.take_position(interaction, round_id, stance, text)
+
+    async def take_position(self, interaction: discord.Interaction, round_id: str, stance: str, reason: str) -> None:
+        """Agree, abstain or object, changeable until the close: the comparison it came from shows the new counts."""
         delivery = Delivery.of(interaction)
         async with self.flow.turn(delivery):
             await delivery.acknowledge()
-            replies = await self.ask(interaction.user, VoteRound(round_id, outcome))
+            replies = await self.ask(interaction.user, TakePosition(round_id, stance, reason))
             for reply in replies:
                 if isinstance(reply, TeamSummary):
                     if self._newer("summary", reply.round_id, reply.version):
                         await delivery.edit_here(team_render.summary(reply))
-                    title = next((o.label for o in reply.options if o.id == outcome), outcome)
-                    await delivery.say(words.VOTED.format(outcome=safe(title, 200)))
+                    await delivery.say(words.POSITION_TAKEN.format(stance=words.STANCE_SAID.get(stance, stance)))
                 else:
                     await self.show(delivery, [reply])
 
-    async def close(self, interaction: discord.Interaction, round_id: str) -> None:
+    async def close(self, interaction: discord.Interaction, round_id: str, reason: str = "") -> None:
+        """Close and record the decision; before the quorum with no reason, a modal asks the closer why."""
         delivery = Delivery.of(interaction)
         async with self.flow.turn(delivery):
+            replies = await self.ask(interaction.user, CloseRound(round_id, is_admin=is_admin(interaction), reason=reason))
+            short = next((r for r in replies if isinstance(r, Notice) and r.kind is NoticeKind.REASON_NEEDED), None)
+            if short is not None and not interaction.response.is_done() and interaction.type is discord.InteractionType.component:
+                await interaction.response.send_modal(components.close_modal(round_id, short.text))  # the modal is the first response
+                return
             await delivery.acknowledge()
-            replies = await self.ask(interaction.user, CloseRound(round_id, is_admin=is_admin(interaction)))
             await self.show(delivery, replies)
             if any(isinstance(r, DecisionRecord) for r in replies) and delivery.interaction is not None:
-                # the comparison keeps its results but loses its vote buttons: the round takes nothing more
+                # the comparison keeps its results but loses its position buttons: the round takes nothing more
                 view = team_render.new_view().add_item(components.ExportRound(round_id))
                 try:
                     await delivery.interaction.edit_original_response(view=view)
-                except discord.HTTPException as exc:  # the record is posted; stale vote buttons are refused anyway
-                    log.info("could not retire the vote buttons of round %s (%s)", round_id, exc.status)
+                except discord.HTTPException as exc:  # the record is posted; stale position buttons are refused anyway
+                    log.info("could not retire the position buttons of round %s (%s)", round_id, exc.status)
 
     async def export(self, interaction: discord.Interaction, round_id: str) -> None:
         delivery = Delivery.of(interaction)

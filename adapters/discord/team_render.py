@@ -13,14 +13,15 @@ import re
 import discord
 
 from adapters.discord import components as c
+from adapters.discord import words
 from adapters.discord.render import COLOUR, Rendered, fit, new_view
 from adapters.discord.text import clip, inert, safe
 from bot.conversation.bars import spread_bar
-from bot.conversation.replies import DecisionRecord, Disagreement, End, RoundCard, TeamSummary
+from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
 
 DEFAULT_TOPIC = "Should we outsource our social media?"
 STATUS = {"open": "Open", "revealed": "Revealed: see the results below", "closed": "Closed"}
-VOTE_ROWS = 4  # rows 0-3 hold the vote buttons (five a row); row 4 holds Close and Export
+POSITION_ROW, CLOSE_ROW = 0, 1  # Agree, Abstain, Object; then Close and Export
 MESSAGE_LIMIT = 2000
 THREAD_NAME = 100
 
@@ -40,6 +41,8 @@ def round_card(card: RoundCard) -> Rendered:
         f"Finished: {count}.",
         "Answers stay hidden until the reveal" + (", and names are left out of the results." if card.anonymous else "."),
     ]
+    if card.quorum:
+        lines.append(f"Quorum: {card.quorum} positions before it closes (or the closer says why).")
     if card.deadline and card.status == "open":
         when = int(card.deadline)
         lines.append(f"Reveals on its own after <t:{when}:f> (<t:{when}:R>), at the first click or command after it.")
@@ -55,7 +58,7 @@ def round_card(card: RoundCard) -> Rendered:
 
 
 def summary(result: TeamSummary) -> Rendered:
-    """The comparison posted at the reveal, with a vote button per outcome (counts in the labels)."""
+    """The comparison posted at the reveal, with Agree, Abstain and Object on the proposed decision (counts in the labels)."""
     members = "\n".join(f"• {safe(m.name, 80)}: {safe(m.outcome, 120)}" for m in result.members)
     spreads = "\n".join(
         f"`{spread_bar(s)}` {safe(s.label, 80)}: {s.low:+d} to {s.high:+d} (median {s.median:+g})" for s in result.spreads
@@ -64,7 +67,12 @@ def summary(result: TeamSummary) -> Rendered:
     lines = []
     if result.disagreements:
         lines.append(f"{len(result.disagreements)} question(s) the team split on are in the thread below.")
-    lines.append("Vote with the buttons: one vote each, changeable until the round is closed.")
+    lines.append(
+        f"The proposed decision is the team's recommendation: **{safe(result.team_outcome_title, 200)}**."
+        " Agree, abstain or object, with a reason if you like; you may change your position until the round is closed."
+    )
+    if result.quorum:
+        lines.append(f"Quorum: {result.quorum} positions before it closes (or the closer says why).")
     embed = discord.Embed(title=safe(f"Team results: {topic_of(result.topic)}", 256), description="\n".join(lines), colour=COLOUR)
     embed.add_field(name="Each member's recommendation", value=clip(members, 1024) or "-", inline=False)
     embed.add_field(name="Where the team stands (lowest to highest, █ the median)", value=clip(spreads, 1024) or "-", inline=False)
@@ -74,12 +82,10 @@ def summary(result: TeamSummary) -> Rendered:
         inline=False,
     )
     embed.set_footer(text=clip(f"Rule: {result.rule}.", 2048))
-    votes = dict(result.votes)
     view = new_view()
-    for index, option in enumerate(result.options[: VOTE_ROWS * 5]):
-        label = f"{clip(option.label, 72)} ({votes.get(option.id, 0)})"  # the count always shows
-        view.add_item(c.Vote(result.round_id, option.id, label, row=index // 5))
-    view.add_item(c.CloseRound(result.round_id, row=VOTE_ROWS)).add_item(c.ExportRound(result.round_id, row=VOTE_ROWS))
+    for stance, count in result.positions:  # the count always shows
+        view.add_item(c.Position(result.round_id, stance, count, row=POSITION_ROW))
+    view.add_item(c.CloseRound(result.round_id, row=CLOSE_ROW)).add_item(c.ExportRound(result.round_id, row=CLOSE_ROW))
     return Rendered(None, fit(embed), view)
 
 
@@ -119,13 +125,22 @@ def mentioned(disagreement: Disagreement) -> list[int]:
 DISCORD_USER = re.compile(r"^discord:\d{1,20}$")
 
 
+def position_line(position: Position) -> str:
+    said = f"{safe(position.name, 80)} {words.STANCE_WORDS.get(position.stance, position.stance)}"
+    return f"• {said}: {safe(position.reason, 300)}" if position.reason else f"• {said}"
+
+
 def decision(record: DecisionRecord) -> Rendered:
-    votes = "\n".join(f"• {safe(name, 80)}: {safe(title, 120)}" for name, title in record.votes)
+    positions = "\n".join(position_line(p) for p in record.positions)
+    objections = "\n".join(f"• {safe(p.name, 80)}: {safe(p.reason or '(no reason given)', 300)}" for p in record.objections)
     reasons = "\n".join(f"• {safe(r, 300)}" for r in record.reasons)
     steps = "\n".join(f"☐ {safe(s, 300)}" for s in record.next_steps)
-    about = f"{record.date} · {safe(topic_of(record.topic), 200)} · {safe(', '.join(record.participants), 1500)}"
+    about = f"{record.date} · {safe(topic_of(record.topic), 200)} · {safe(', '.join(record.participants), 1500)}\n{words.PROPOSED}"
     embed = discord.Embed(title=safe(f"Decision: {record.decision}", 256), description=about, colour=COLOUR)
-    embed.add_field(name="Votes", value=clip(votes, 1024) or "No votes: the team's recommendation stands.", inline=False)
+    if record.closed_short:
+        embed.add_field(name="Closed before the quorum", value=safe(record.closed_short, 1024), inline=False)
+    embed.add_field(name="Positions", value=clip(positions, 1024) or "No positions taken.", inline=False)
+    embed.add_field(name="Objections", value=clip(objections, 1024) or "None.", inline=False)
     embed.add_field(name="Main reasons", value=clip(reasons, 1024) or "-", inline=False)
     embed.add_field(name="Next steps", value=clip(steps, 1024) or "-", inline=False)
     if record.follow_with:

@@ -48,7 +48,10 @@ CANNOT_POST_ROUND = (
 )
 ROUND_CHECK = "Your check for the team round. Nobody sees your answers before the reveal."
 ROUND_CHECK_SENT = "Your check for the round is in our DM: {link}. Nobody sees your answers before the reveal."
-VOTED = "Your vote: **{outcome}**. You may change it until the round is closed."
+POSITION_TAKEN = "Your position: **{stance}**. You may change it until the round is closed."
+STANCE_SAID = {"agree": "agree", "abstain": "abstain", "object": "object"}
+PROPOSED = "The decision is the team's recommendation, proposed to the team; each member agreed, abstained or objected."
+STANCE_WORDS = {"agree": "agrees", "abstain": "abstains", "object": "objects"}
 NO_ROUND_HERE = "There is no team round of yours in this channel to export."
 
 HELP = f"""**Outsource Check** helps you decide whether to outsource your social media.

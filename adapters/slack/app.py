@@ -98,6 +98,8 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
     app.action(re.compile(r"^oc\."))(listeners.action)
     app.view("oc.text")(listeners.text_submitted)
     app.view("oc.share")(listeners.share_submitted)
+    app.view("oc.round.position")(listeners.team.position_submitted)
+    app.view("oc.round.close")(listeners.team.close_submitted)
     app.event("app_home_opened")(listeners.home_opened)
     app.event("message")(listeners.message)
     return app
@@ -219,7 +221,7 @@ class Listeners:
                 return
             if action_id.startswith("oc.round."):
                 name = body["user"].get("name") or body["user"].get("username") or user_id
-                await self.team.click(delivery, user, name, action_id, value, place)
+                await self.team.click(delivery, user, name, action_id, value, place, trigger_id=body.get("trigger_id", ""))
                 return
             await self.clicked(delivery, user, action_id, value, body, place)
 

@@ -1,4 +1,4 @@
-"""Team rounds on Slack: `/outsource-check team` in a channel, private checks, reveal, vote, close.
+"""Team rounds on Slack: `/outsource-check team` in a channel, private checks, reveal, positions, close.
 
 The round card lives in the channel; each member's check lives in their DM; the comparison is
 posted in the channel at the reveal and the discussion prompts go in its thread.
@@ -6,6 +6,7 @@ posted in the channel at the reveal and the discussion prompts go in its thread.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -13,14 +14,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.delivery import Delivery, Place
 from adapters.slack.team_blocks import (
+    STANCE_LABELS,
+    close_reason_modal,
     decision_blocks,
     markdown_blocks,
+    position_modal,
     prompt_text,
     round_card_blocks,
     summary_blocks,
 )
 from adapters.slack.text import escape
-from adapters.slack.values import ButtonValue
+from adapters.slack.values import ButtonValue, ForgedValue, decode
 from bot.conversation.events import (
     CloseRound,
     Event,
@@ -30,28 +34,49 @@ from bot.conversation.events import (
     RevealRound,
     RoundThread,
     ShowRound,
+    TakePosition,
     TakeRoundCheck,
-    VoteRound,
 )
-from bot.conversation.replies import DecisionRecord, Question, Reply, RoundCard, TeamSummary
+from bot.conversation.replies import DecisionRecord, Notice, NoticeKind, Question, Reply, RoundCard, TeamSummary
 from bot.conversation.service import ConversationService
 from bot.team.comparison import parse_deadline
 
 log = logging.getLogger("outsource_check.slack")
 EXPECTED = re.compile(r"\bexpected:(\d{1,3})\b")
+QUORUM = re.compile(r"\bquorum:(\d{1,3})\b")
 DEADLINE = re.compile(r"\bdeadline:\S+")
+FORGED = "That form didn't come from me, so I ignored it. Nothing changed."
 
 
-def parse_team_text(text: str, now: float = 0.0) -> tuple[str, int, bool, float]:
-    """`team [topic] [expected:N] [deadline:30m|2h|1d] [anonymous]` -> (topic, expected, anonymous, deadline)."""
+def parse_team_text(text: str, now: float = 0.0) -> tuple[str, int, bool, float, int]:
+    """`team [topic] [expected:N] [deadline:30m|2h|1d] [quorum:N] [anonymous]` -> (topic, expected, anonymous, deadline, quorum)."""
     expected = EXPECTED.search(text)
+    quorum = QUORUM.search(text)
     deadline = DEADLINE.search(text)
-    text = DEADLINE.sub("", EXPECTED.sub("", text))
+    text = DEADLINE.sub("", QUORUM.sub("", EXPECTED.sub("", text)))
     words = text.split()
     anonymous = "anonymous" in words
     topic = " ".join(w for w in words if w != "anonymous")
     due = parse_deadline(deadline.group(0), now) if deadline else 0.0
-    return topic, int(expected.group(1)) if expected else 0, anonymous, due
+    return topic, int(expected.group(1)) if expected else 0, anonymous, due, int(quorum.group(1)) if quorum else 0
+
+
+def _modal_of(body: dict, view: dict) -> tuple[str, ButtonValue, Place, str]:
+    """The user id, what the modal is about, the comparison it came from, and the typed reason; ForgedValue if not ours."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        value = decode(meta.get("v"))
+        place = Place(str(meta["ch"]), str(meta["ts"]))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ForgedValue(str(exc)) from None
+    typed = ((view.get("state") or {}).get("values", {}).get("reason", {}).get("text") or {}).get("value") or ""
+    if not isinstance(typed, str):
+        raise ForgedValue("not a typed reason")
+    return body["user"]["id"], value, place, typed
+
+
+def _user_of(body: dict) -> str:
+    return f"slack:{body['user'].get('team_id') or body['team']['id']}:{body['user']['id']}"
 
 
 async def is_channel_member(client: AsyncWebClient, channel: str, user_id: str) -> bool:
@@ -87,7 +112,7 @@ class SlackTeam:
             await delivery.ephemeral("Team rounds run in a channel: type `/outsource-check team` there.")
             return
         try:
-            topic, expected, anonymous, deadline = parse_team_text(text, self.service.clock())
+            topic, expected, anonymous, deadline, quorum = parse_team_text(text, self.service.clock())
         except ValueError as exc:
             await delivery.ephemeral(f"That deadline doesn't work: {exc}.")
             return
@@ -95,7 +120,9 @@ class SlackTeam:
         place = Place(channel, posted["ts"])
         replies = await self.ask(
             user,
-            OpenRound(name=name, surface=place.surface, topic=topic, expected=expected, anonymous=anonymous, deadline=deadline),
+            OpenRound(
+                name=name, surface=place.surface, topic=topic, expected=expected, anonymous=anonymous, deadline=deadline, quorum=quorum
+            ),
         )
         if not any(isinstance(r, RoundCard) for r in replies):  # no round (the store is down, say): no card either
             await delivery.remove(place)
@@ -112,7 +139,9 @@ class SlackTeam:
             return
         await delivery.ephemeral(escape(record.markdown), blocks=markdown_blocks(record))
 
-    async def click(self, delivery: Delivery, user: str, name: str, action_id: str, value: ButtonValue, clicked: Place) -> None:
+    async def click(
+        self, delivery: Delivery, user: str, name: str, action_id: str, value: ButtonValue, clicked: Place, trigger_id: str = ""
+    ) -> None:
         round_id = value.session
         if action_id == "oc.round.take":
             if not await is_channel_member(delivery.client, clicked.channel, delivery.user_id):
@@ -135,13 +164,65 @@ class SlackTeam:
         elif action_id == "oc.round.reveal":
             is_admin = await is_workspace_admin(delivery.client, delivery.user_id)
             await self.show(delivery, user, await self.ask(user, RevealRound(round_id, is_admin=is_admin)))
-        elif action_id.startswith("oc.round.vote."):
-            await self.show(delivery, user, await self.ask(user, VoteRound(round_id, value.choice)), summary_at=clicked)
+        elif action_id.startswith("oc.round.position."):
+            # the modal opens first (a trigger_id lasts 3 s); the core checks the position when it is submitted
+            if value.choice not in STANCE_LABELS or action_id != f"oc.round.position.{value.choice}":
+                log.warning("refused a forged position from %s: %r", delivery.user_id, value.choice)
+                await delivery.ephemeral(FORGED)
+                return
+            await delivery.client.views_open(
+                trigger_id=trigger_id, view=position_modal(round_id, value.choice, clicked.channel, clicked.ts)
+            )
         elif action_id == "oc.round.close":
             is_admin = await is_workspace_admin(delivery.client, delivery.user_id)
-            await self.show(delivery, user, await self.ask(user, CloseRound(round_id, is_admin=is_admin)))
+            replies = await self.ask(user, CloseRound(round_id, is_admin=is_admin))
+            short = next((r for r in replies if isinstance(r, Notice) and r.kind is NoticeKind.REASON_NEEDED), None)
+            if short is not None:  # before the quorum: ask why, and close with the reason
+                await delivery.client.views_open(
+                    trigger_id=trigger_id, view=close_reason_modal(round_id, short.text, clicked.channel, clicked.ts)
+                )
+                return
+            await self.show(delivery, user, replies)
         elif action_id == "oc.round.export":
             await self.export(delivery, await self.ask(user, ShowRound(round_id, record=True)))
+
+    # --- the modals ---------------------------------------------------------------------------
+
+    async def position_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        """Agree, abstain or object with a reason: recorded, then the comparison shows the new counts."""
+        try:
+            user_id, value, place, typed = _modal_of(body, view)
+        except (ForgedValue, KeyError) as exc:
+            log.warning("refused a forged position form: %s", exc)
+            await ack(response_action="errors", errors={"reason": FORGED})
+            return
+        user = _user_of(body)
+        replies = await self.ask(user, TakePosition(value.session, value.choice, typed))  # in-process: an error shows in the form
+        notice = next((r for r in replies if isinstance(r, Notice)), None)
+        if notice is not None:
+            await ack(response_action="errors", errors={"reason": notice.text[:150]})
+            return
+        await ack()
+        delivery = Delivery(client=client, user_id=user_id, origin=place)
+        async with delivery.apologising():
+            await self.show(delivery, user, replies, summary_at=place)
+            said = STANCE_LABELS.get(value.choice, value.choice).lower()
+            await delivery.ephemeral(f"Your position: {said}. You may change it until the round is closed.")
+
+    async def close_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        """Closing before the quorum, with the closer's reason: the decision record keeps it."""
+        try:
+            user_id, value, place, typed = _modal_of(body, view)
+        except (ForgedValue, KeyError) as exc:
+            log.warning("refused a forged close form: %s", exc)
+            await ack(response_action="errors", errors={"reason": FORGED})
+            return
+        await ack()
+        user = _user_of(body)
+        delivery = Delivery(client=client, user_id=user_id, origin=place)
+        async with delivery.apologising():
+            is_admin = await is_workspace_admin(client, user_id)
+            await self.show(delivery, user, await self.ask(user, CloseRound(value.session, is_admin=is_admin, reason=typed)))
 
     async def show(
         self, delivery: Delivery, user: str, replies: list[Reply], private: Place | None = None, summary_at: Place | None = None
@@ -170,7 +251,7 @@ class SlackTeam:
 
     async def show_summary(self, delivery: Delivery, user: str, summary: TeamSummary, at: Place | None) -> None:
         text = f"Team results: {escape(summary.team_outcome_title)}"
-        if at is not None:  # a vote: update the comparison where it was clicked
+        if at is not None:  # a position: update the comparison where it was taken
             await delivery.update(at, text, summary_blocks(summary))
             return
         card = Place.parse(summary.surface)
@@ -183,7 +264,7 @@ class SlackTeam:
         await self.ask(user, RoundThread(summary.round_id, thread.surface))
 
     async def close_comparison(self, delivery: Delivery, user: str, record: DecisionRecord) -> None:
-        """Once the decision is recorded, the comparison keeps its counts and loses its vote and Close buttons."""
+        """Once the decision is recorded, the comparison keeps its counts and loses its position and Close buttons."""
         at = Place.parse(record.thread)  # the comparison is the message the thread hangs on
         if at is None:
             return

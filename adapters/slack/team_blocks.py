@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from adapters.slack.blocks import button
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
 from bot.conversation.bars import spread_bar
-from bot.conversation.replies import DecisionRecord, Disagreement, End, RoundCard, TeamSummary
+from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
+
+STANCE_LABELS = {"agree": "Agree", "abstain": "Abstain", "object": "Object"}
+STANCE_SAID = {"agree": "You agree with", "abstain": "You abstain on", "object": "You object to"}
+STANCE_WORDS = {"agree": "agrees", "abstain": "abstains", "object": "objects"}
+MAX_REASON = 300  # the core keeps at most this many characters of a reason
 
 DEFAULT_TOPIC = "Should we outsource our social media?"
 
@@ -26,6 +32,8 @@ def round_card_blocks(card: RoundCard) -> list[dict]:
         f"Taking part: {names}. Finished: {finished}" + (f" of {card.expected} expected" if card.expected else "") + ".",
         "Answers stay hidden until the reveal" + (", and names are left out of the results." if card.anonymous else "."),
     ]
+    if card.quorum:
+        lines.append(f"Quorum: {card.quorum} positions before it closes (or the closer says why).")
     blocks: list[dict] = [
         {"type": "header", "text": plain(f"Team round: {card.topic or DEFAULT_TOPIC}", 150)},
         {"type": "section", "text": plain("\n".join(lines))},
@@ -70,18 +78,27 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
     ]
     if summary.disagreements:
         blocks.append({"type": "context", "elements": [plain(f"{len(summary.disagreements)} questions the team split on are in the thread below.")]})
-    votes = dict(summary.votes)
-    if closed:  # the decision is recorded: the votes stay as counts, and only the export is left to press
-        tally = ", ".join(f"{o.label} ({votes.get(o.id, 0)})" for o in summary.options if votes.get(o.id))
-        blocks.append({"type": "section", "text": plain(f"Closed. Votes: {tally or 'none'}.")})
+    counts = dict(summary.positions)
+    tally = ", ".join(f"{STANCE_LABELS[stance]} {count}" for stance, count in summary.positions)
+    if closed:  # the decision is recorded: the positions stay as counts, and only the export is left to press
+        blocks.append({"type": "section", "text": plain(f"Closed. Positions: {tally}.")})
         blocks.append({"type": "actions", "block_id": "close", "elements": [button("Export as Markdown", "oc.round.export", _value(summary.round_id))]})
         return blocks
+    quorum = f" Quorum: {summary.quorum} positions." if summary.quorum else ""
+    blocks.append(
+        {
+            "type": "section",
+            "text": plain(
+                f"The proposed decision is the team's recommendation: {summary.team_outcome_title}. Agree, abstain or object,"
+                f" with a reason if you like; you may change your position until the round is closed.{quorum}"
+            ),
+        }
+    )
     buttons = [
-        button(clip(f"{o.label} ({votes.get(o.id, 0)})", 75), f"oc.round.vote.{i}", _value(summary.round_id, 0, o.id))
-        for i, o in enumerate(summary.options)
+        button(f"{STANCE_LABELS[stance]} ({counts.get(stance, 0)})", f"oc.round.position.{stance}", _value(summary.round_id, 0, stance))
+        for stance in STANCE_LABELS
     ]
-    blocks.append({"type": "section", "text": plain("Record your vote (one each, changeable until the round is closed):")})
-    blocks.append({"type": "actions", "block_id": "votes", "elements": buttons})
+    blocks.append({"type": "actions", "block_id": "positions", "elements": buttons})
     blocks.append(
         {
             "type": "actions",
@@ -93,6 +110,54 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
         }
     )
     return blocks
+
+
+def _metadata(round_id: str, choice: str, channel: str, ts: str) -> str:
+    """Which round (and stance) a modal is about, and the comparison to update after: checked again on submit."""
+    return json.dumps({"v": _value(round_id, 0, choice), "ch": channel, "ts": ts}, separators=(",", ":"))
+
+
+def position_modal(round_id: str, stance: str, channel: str, ts: str) -> dict:
+    """Agree, abstain or object, with an optional reason (callback `oc.round.position`)."""
+    return {
+        "type": "modal",
+        "callback_id": "oc.round.position",
+        "title": plain("Your position", 24),
+        "submit": plain(STANCE_LABELS.get(stance, "Save"), 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": _metadata(round_id, stance, channel, ts),
+        "blocks": [
+            {"type": "section", "text": plain(f"{STANCE_SAID.get(stance, 'Your position on')} the team's proposed decision.")},
+            {
+                "type": "input",
+                "block_id": "reason",
+                "optional": True,
+                "label": plain("Why? (optional)", 2000),
+                "element": {"type": "plain_text_input", "action_id": "text", "max_length": MAX_REASON},
+            },
+        ],
+    }
+
+
+def close_reason_modal(round_id: str, refusal: str, channel: str, ts: str) -> dict:
+    """Closing before the quorum: the closer says why (callback `oc.round.close`); the record keeps it."""
+    return {
+        "type": "modal",
+        "callback_id": "oc.round.close",
+        "title": plain("Close the round", 24),
+        "submit": plain("Close", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": _metadata(round_id, "", channel, ts),
+        "blocks": [
+            {"type": "section", "text": plain(refusal)},
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": plain("Why close now?", 2000),
+                "element": {"type": "plain_text_input", "action_id": "text", "min_length": 1, "max_length": MAX_REASON},
+            },
+        ],
+    }
 
 
 def prompt_text(number: int, prompt: Disagreement) -> str:
@@ -119,12 +184,25 @@ def _who(end: End) -> str:
     return ", ".join(f"<@{i}>" for i in ids)
 
 
+def position_text(position: Position) -> str:
+    said = f"{escape(position.name)} {STANCE_WORDS.get(position.stance, position.stance)}"
+    return f"• {said}: {escape(position.reason)}" if position.reason else f"• {said}"
+
+
 def decision_blocks(record: DecisionRecord) -> list[dict]:
-    votes = "\n".join(f"• {escape(name)}: {escape(title)}" for name, title in record.votes) or "• no votes: the team's recommendation stands"
+    positions = "\n".join(position_text(p) for p in record.positions) or "• no positions taken"
+    objections = "\n".join(f"• {escape(p.name)}: {escape(p.reason or '(no reason given)')}" for p in record.objections) or "• none"
+    about = f"{record.date} · {record.topic or DEFAULT_TOPIC} · {', '.join(record.participants)}"
     blocks: list[dict] = [
         {"type": "header", "text": plain(f"Decision: {record.decision}", 150)},
-        {"type": "context", "elements": [plain(f"{record.date} · {record.topic or DEFAULT_TOPIC} · {', '.join(record.participants)}")]},
-        {"type": "section", "text": mrkdwn(f"*Votes*\n{votes}")},
+        {"type": "context", "elements": [plain(about)]},
+        {"type": "section", "text": plain("The decision is the team's recommendation, proposed to the team; each member agreed, abstained or objected.")},
+    ]
+    if record.closed_short:
+        blocks.append({"type": "section", "block_id": "closed_short", "text": plain(record.closed_short)})
+    blocks += [
+        {"type": "section", "block_id": "positions", "text": mrkdwn(f"*Positions*\n{positions}")},
+        {"type": "section", "block_id": "objections", "text": mrkdwn(f"*Objections*\n{objections}")},
         {"type": "section", "text": mrkdwn("*Main reasons*\n" + "\n".join(f"• {escape(r)}" for r in record.reasons))},
         {"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in record.next_steps))},
     ]

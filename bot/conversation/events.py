@@ -98,6 +98,7 @@ class OpenRound:
     anonymous: bool = False
     expected: int = 0
     deadline: float = 0.0
+    quorum: int = 0  # positions needed before closing without a stated reason (0: none)
     dialog: str = MAIN_DIALOG
 
 
@@ -118,15 +119,22 @@ class RevealRound:
 
 
 @dataclass(frozen=True)
-class VoteRound:
+class TakePosition:
+    """Agree, abstain or object to the round's proposed decision (the team's recommendation), with an
+    optional reason in the member's words; changeable until the round closes."""
+
     round: str
-    outcome: str
+    stance: str  # agree, abstain or object (replies.Stance); anything else is refused by the core
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class CloseRound:
+    """Close and record the decision; `reason` says why when closing before the round's quorum."""
+
     round: str
     is_admin: bool = False
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,7 @@ class RoundThread:
     thread: str
 
 
-RoundAction = OpenRound | TakeRoundCheck | RevealRound | VoteRound | CloseRound | ShowRound | LatestRound | RoundThread
+RoundAction = OpenRound | TakeRoundCheck | RevealRound | TakePosition | CloseRound | ShowRound | LatestRound | RoundThread
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Literal
 from bot.dialogs.model import QuestionKind
 
 RoundStatus = Literal["open", "revealed", "closed"]
+Stance = Literal["agree", "abstain", "object"]
 Strength = Literal["strong", "moderate", "weak"]  # how many of the finished members back the team's outcome
 
 
@@ -31,6 +32,7 @@ class NoticeKind(enum.StrEnum):
     NO_ROUND = "no_round"  # no team round here
     NOT_MEMBER = "not_member"  # only members of the channel can join its round
     REFUSED = "refused"  # a team-round action not allowed now; the text says why
+    REASON_NEEDED = "reason_needed"  # closing a round before its quorum: ask the closer why, then close with it
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ class RoundCard:
     deadline: float = 0.0
     anonymous: bool = False
     surface: str = ""
+    quorum: int = 0  # positions needed before closing without a stated reason
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,7 @@ class MemberResult:
 
 @dataclass(frozen=True)
 class TeamSummary:
-    """Posted at the reveal: the comparison, the prompts for the thread, and the vote."""
+    """Posted at the reveal: the comparison, the prompts for the thread, and the positions so far."""
 
     round_id: str
     version: int
@@ -220,9 +223,18 @@ class TeamSummary:
     agreement: tuple[int, int]  # members behind the team's outcome, members finished
     strength: Strength
     rule: str  # how the team's outcome was chosen, in words
-    options: tuple[Option, ...]  # outcomes to vote on
-    votes: tuple[tuple[str, int], ...] = ()  # outcome id -> votes so far
+    positions: tuple[tuple[Stance, int], ...] = (("agree", 0), ("abstain", 0), ("object", 0))  # stance -> members so far
+    quorum: int = 0  # positions needed before closing without a stated reason (0: none)
     surface: str = ""
+
+
+@dataclass(frozen=True)
+class Position:
+    """One member's position on the proposed decision; `reason` is their own words (plain, escape it)."""
+
+    name: str
+    stance: Stance
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,14 +243,19 @@ class DecisionRecord:
     topic: str
     date: str
     participants: tuple[str, ...]
-    decision: str  # outcome title
-    votes: tuple[tuple[str, str], ...]  # name -> outcome title
+    decision: str  # outcome title: the proposed decision (the team's recommendation)
+    positions: tuple[Position, ...]  # every position taken, in member order
     reasons: tuple[str, ...]
     next_steps: tuple[str, ...]
     follow_with: str  # a dialog to run next (e.g. agency_vetting), or ""
     markdown: str
     surface: str = ""
     thread: str = ""  # where the team discussed it, if the adapter said
+    closed_short: str = ""  # "Closed with 2 of 3 positions: <the closer's reason>", or "" when the quorum was met (or none set)
+
+    @property
+    def objections(self) -> tuple[Position, ...]:
+        return tuple(p for p in self.positions if p.stance == "object")
 
 
 Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord

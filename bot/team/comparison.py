@@ -12,15 +12,17 @@ import re
 import statistics
 import time
 from collections import Counter
+from typing import cast
 
 from bot.conversation.replies import (
     DecisionRecord,
     Disagreement,
     End,
     MemberResult,
-    Option,
+    Position,
     RoundCard,
     Spread,
+    Stance,
     Strength,
     TeamSummary,
 )
@@ -29,7 +31,7 @@ from bot.dialogs.advice import answer_label
 from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Node, Outcome
 from bot.dialogs.scoring import fill, score
-from bot.team.rounds import Member, Round
+from bot.team.rounds import STANCES, Member, Round
 
 MAX_PROMPTS = 3
 DEADLINE = re.compile(r"(?:deadline:)?(\d{1,4})\s*([mhd]?)")
@@ -66,6 +68,7 @@ def round_card(round_: Round) -> RoundCard:
         deadline=round_.deadline,
         anonymous=round_.anonymous,
         surface=round_.surface,
+        quorum=round_.quorum,
     )
 
 
@@ -179,7 +182,7 @@ def _ends(round_: Round, node: Node, given: list[tuple[Member, AnswerValue]]) ->
 def summary(round_: Round, dialog: Dialog) -> TeamSummary:
     chosen, agreeing = team_outcome(round_, dialog)
     finished = len(round_.finished_members)
-    votes = Counter(m.vote for m in round_.members if m.vote)
+    taken = Counter(m.position for m in round_.positioned_members)
     return TeamSummary(
         round_id=round_.id,
         version=round_.version,
@@ -195,29 +198,33 @@ def summary(round_: Round, dialog: Dialog) -> TeamSummary:
         agreement=(agreeing, finished),
         strength=strength(agreeing, finished),
         rule=RULE,
-        options=tuple(Option(o.id, _title(dialog, o.id, round_)) for o in dialog.outcomes),
-        votes=tuple((o.id, votes[o.id]) for o in dialog.outcomes if votes[o.id]),
+        positions=tuple((stance, taken[stance]) for stance in STANCES),
+        quorum=round_.quorum,
         surface=round_.surface,
     )
 
 
 def decided(round_: Round, dialog: Dialog) -> str:
-    """Most votes wins; a tie (or no votes) goes to the team's recommendation if it is tied, else
-    dialog order with the fallback last."""
-    votes = Counter(m.vote for m in round_.members if m.vote)
-    recommended, _ = team_outcome(round_, dialog)
-    if not votes:
-        return recommended
-    best = max(votes.values())
-    tied = sorted((o for o in dialog.outcomes if votes.get(o.id) == best), key=lambda o: o.fallback)
-    return recommended if recommended in {o.id for o in tied} else tied[0].id
+    """The decision recorded is the proposed one: the team's recommendation. Members agree, abstain
+    or object to it; objections are kept in the record, they do not pick another outcome."""
+    return team_outcome(round_, dialog)[0]
+
+
+def positions(round_: Round) -> tuple[Position, ...]:
+    return tuple(Position(round_.display_name(m), cast(Stance, m.position), m.reason) for m in round_.positioned_members)
+
+
+def closed_short(round_: Round) -> str:
+    """"Closed with 2 of 3 positions: <reason>" when the closer closed before the quorum, else ""."""
+    if not round_.close_reason:
+        return ""
+    return f"Closed with {round_.closed_with} of {round_.quorum} positions: {round_.close_reason}"
 
 
 def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> DecisionRecord:
     outcome = dialog.outcome(round_.decision or decided(round_, dialog)) or dialog.fallback
     date = time.strftime("%Y-%m-%d", time.gmtime(now if now is not None else round_.updated_at))
     participants = tuple(round_.display_name(m) for m in round_.members)
-    votes = tuple((round_.display_name(m), _title(dialog, m.vote, round_)) for m in round_.members if m.vote)
     reasons = [outcome.summary, *(_common_reasons(round_, dialog, outcome))]
     record = DecisionRecord(
         round_id=round_.id,
@@ -225,15 +232,30 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
         date=date,
         participants=participants,
         decision=_title(dialog, outcome.id, round_),
-        votes=votes,
+        positions=positions(round_),
         reasons=tuple(reasons),
         next_steps=_team_steps(round_, dialog, outcome),
         follow_with=outcome.follow_with,
         markdown="",
         surface=round_.surface,
         thread=round_.thread,
+        closed_short=closed_short(round_),
     )
     return _with_markdown(record, outcome.why)
+
+
+PROPOSED = "The decision is the team's recommendation, proposed to the team; each member agreed, abstained or objected."
+STANCE_WORDS = {"agree": "agrees", "abstain": "abstains", "object": "objects"}
+
+
+def position_line(position: Position) -> str:
+    """"ann agrees: <reason>" in plain text (adapters escape it)."""
+    said = f"{position.name} {STANCE_WORDS.get(position.stance, position.stance)}"
+    return f"{said}: {position.reason}" if position.reason else said
+
+
+def objection_line(position: Position) -> str:
+    return f"{position.name}: {position.reason or '(no reason given)'}"
 
 
 def _backers_answers(round_: Round, outcome_id: str) -> list[dict[str, AnswerValue]]:
@@ -280,8 +302,14 @@ def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
         f"- **Date:** {record.date}",
         f"- **Participants:** {', '.join(record.participants) or 'none'}",
         "",
-        "## Votes",
-        *([f"- {name}: {title}" for name, title in record.votes] or ["- (no votes; the team's recommendation stands)"]),
+        PROPOSED,
+        *([f"\n{record.closed_short}"] if record.closed_short else []),
+        "",
+        "## Positions",
+        *([f"- {position_line(p)}" for p in record.positions] or ["- (no positions taken)"]),
+        "",
+        "## Objections",
+        *([f"- {objection_line(p)}" for p in record.objections] or ["- none"]),
         "",
         "## Main reasons",
         *[f"- {reason}" for reason in record.reasons],

@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from typing import Final, TypedDict, Unpack
 
+from bot.conversation.answers import clean_text
 from bot.conversation.replies import RoundStatus
 from bot.conversation.session import Session
 from bot.dialogs.model import AnswerRecord
@@ -18,10 +19,19 @@ from bot.dialogs.model import AnswerRecord
 OPEN: Final = "open"
 REVEALED: Final = "revealed"
 CLOSED: Final = "closed"
+AGREE: Final = "agree"
+ABSTAIN: Final = "abstain"
+OBJECT: Final = "object"
+STANCES: Final = (AGREE, ABSTAIN, OBJECT)
+MAX_REASON = 300  # a position's reason, or why a round closed short of its quorum
 
 
 class Refused(Exception):
     """The action is not allowed now; the message says why, and nothing changed."""
+
+
+class ReasonNeeded(Refused):
+    """Closing before the quorum: allowed only when the closer says why (CloseRound with a reason)."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +42,8 @@ class Member:
     outcome: str = ""  # empty until their check is finished
     scores: tuple[tuple[str, int], ...] = ()
     answers: tuple[AnswerRecord, ...] = ()
-    vote: str = ""
+    position: str = ""  # agree, abstain or object: the member's position on the proposed decision
+    reason: str = ""  # why, in their words (optional, cleaned, at most MAX_REASON characters)
 
     @property
     def finished(self) -> bool:
@@ -46,6 +57,8 @@ class RoundChanges(TypedDict, total=False):
     members: tuple[Member, ...]
     thread: str
     decision: str
+    close_reason: str
+    closed_with: int
 
 
 @dataclass(frozen=True)
@@ -59,10 +72,13 @@ class Round:
     anonymous: bool = False
     expected: int = 0  # reveal on its own once this many have finished (0: only by the starter)
     deadline: float = 0.0  # reveal on its own after this time (0: none)
+    quorum: int = 0  # positions needed before the round closes without a stated reason (0: none)
     status: RoundStatus = OPEN
     members: tuple[Member, ...] = ()
     thread: str = ""  # where the discussion happens, once revealed
     decision: str = ""
+    close_reason: str = ""  # why the closer closed before the quorum, in their words
+    closed_with: int = 0  # positions in when it closed before the quorum
     version: int = 1
     created_at: float = 0.0
     updated_at: float = 0.0
@@ -73,6 +89,10 @@ class Round:
     @property
     def finished_members(self) -> tuple[Member, ...]:
         return tuple(m for m in self.members if m.finished)
+
+    @property
+    def positioned_members(self) -> tuple[Member, ...]:
+        return tuple(m for m in self.members if m.position)
 
     def display_name(self, member: Member) -> str:
         return f"Member {self.members.index(member) + 1}" if self.anonymous else member.name
@@ -89,6 +109,8 @@ class Round:
     @classmethod
     def from_json(cls, text: str) -> Round:
         data = json.loads(text)
+        for m in data["members"]:
+            m.pop("vote", None)  # rounds stored before positions replaced votes
         data["members"] = tuple(
             Member(
                 **{
@@ -151,27 +173,45 @@ def reveal(round_: Round, *, by: str, is_admin: bool, now: float, automatic: boo
     return round_.bump(now, status=REVEALED)
 
 
-def vote(round_: Round, *, user: str, outcome: str, valid: set[str], now: float) -> Round:
+def clean_reason(text: str) -> str:
+    """A typed reason: one tidy line (`clean_text`: no control characters, no lone surrogates) of at most MAX_REASON characters."""
+    return clean_text(text)[:MAX_REASON].rstrip()
+
+
+def take_position(round_: Round, *, user: str, stance: str, reason: str, now: float) -> Round:
+    """Agree, abstain or object to the proposed decision, with an optional reason; changeable until the close."""
     if round_.status == CLOSED:
-        raise Refused("This round is closed; votes can no longer change.")
+        raise Refused("This round is closed; positions can no longer change.")
     if round_.status != REVEALED:
-        raise Refused("Voting opens once the results are revealed.")
+        raise Refused("Positions open once the results are revealed.")
     member = round_.member(user)
     if member is None:
-        raise Refused("Only people who took part in this round can vote.")
-    if outcome not in valid:
-        raise Refused("That is not one of the options.")
-    return round_.bump(now, members=_with_member(round_, replace(member, vote=outcome)))
+        raise Refused("Only people who took part in this round can take a position.")
+    if stance not in STANCES:
+        raise Refused("That is not one of the positions (agree, abstain or object).")
+    changed = replace(member, position=stance, reason=clean_reason(reason))
+    return round_.bump(now, members=_with_member(round_, changed))
 
 
-def close(round_: Round, *, by: str, is_admin: bool, decision: str, now: float) -> Round:
+def close(round_: Round, *, by: str, is_admin: bool, decision: str, reason: str = "", now: float) -> Round:
+    """Close and record the decision. With a quorum, closing before that many positions needs a reason."""
     if round_.status == CLOSED:
         raise Refused("This round is already closed.")
     if by != round_.starter and not is_admin:
         raise Refused("Only the person who started this round (or an admin) can close it.")
     if round_.status != REVEALED:
         raise Refused("Reveal the results before closing the round.")
-    return round_.bump(now, status=CLOSED, decision=decision)
+    taken = len(round_.positioned_members)
+    reason = clean_reason(reason)
+    short = round_.quorum > 0 and taken < round_.quorum
+    if short and not reason:
+        raise ReasonNeeded(
+            f"Only {taken} of the {round_.quorum} positions this round asked for are in."
+            " To close it now, say why: the decision record keeps your reason."
+        )
+    if not short:
+        return round_.bump(now, status=CLOSED, decision=decision)
+    return round_.bump(now, status=CLOSED, decision=decision, close_reason=reason, closed_with=taken)
 
 
 def forget_member(round_: Round, user: str, now: float) -> Round:

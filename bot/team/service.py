@@ -19,8 +19,8 @@ from bot.conversation.events import (
     RoundAction,
     RoundThread,
     ShowRound,
+    TakePosition,
     TakeRoundCheck,
-    VoteRound,
 )
 from bot.conversation.explain import ROUND_CONTEXT
 from bot.conversation.replies import Notice, NoticeKind, Reply
@@ -29,7 +29,7 @@ from bot.dialogs.catalog import Catalog
 from bot.stores.base import SessionStore
 from bot.team import comparison as team
 from bot.team import rounds
-from bot.team.rounds import Refused, Round
+from bot.team.rounds import ReasonNeeded, Refused, Round
 
 MAX_ATTEMPTS = 100
 ROUND_KEY = ROUND_CONTEXT
@@ -68,16 +68,18 @@ class Rounds:
                 current.id, lambda r: rounds.reveal(r, by=user, is_admin=action.is_admin, now=self.clock())
             )
             return [team.summary(changed, dialog), team.round_card(changed)] if isinstance(changed, Round) else [changed]
-        if isinstance(action, VoteRound):
-            valid = {o.id for o in dialog.outcomes}
+        if isinstance(action, TakePosition):
             changed = await self._change(
-                current.id, lambda r: rounds.vote(r, user=user, outcome=action.outcome, valid=valid, now=self.clock())
+                current.id,
+                lambda r: rounds.take_position(r, user=user, stance=action.stance, reason=action.reason, now=self.clock()),
             )
             return [team.summary(changed, dialog)] if isinstance(changed, Round) else [changed]
         assert isinstance(action, CloseRound)
         changed = await self._change(
             current.id,
-            lambda r: rounds.close(r, by=user, is_admin=action.is_admin, decision=team.decided(r, dialog), now=self.clock()),
+            lambda r: rounds.close(
+                r, by=user, is_admin=action.is_admin, decision=team.decided(r, dialog), reason=action.reason, now=self.clock()
+            ),
         )
         if not isinstance(changed, Round):
             return [changed]
@@ -112,6 +114,7 @@ class Rounds:
             anonymous=action.anonymous,
             expected=max(0, action.expected),
             deadline=action.deadline,
+            quorum=max(0, action.quorum),
             created_at=now,
             updated_at=now,
         )
@@ -167,6 +170,8 @@ class Rounds:
                 return Notice(NoticeKind.STALE, "That team round no longer exists.")
             try:
                 updated = change(current)
+            except ReasonNeeded as exc:
+                return Notice(NoticeKind.REASON_NEEDED, str(exc))
             except Refused as exc:
                 return Notice(NoticeKind.REFUSED, str(exc))
             if await self.store.save_round(updated, expected_version=current.version):

@@ -133,5 +133,6 @@ async def test_commands_are_synced_on_login(discord_env: FakeDiscord, guild_id: 
     agency = command["options"][1]["options"][0]
     assert (agency["name"], agency["required"], agency["max_length"]) == ("name", True, 80)
     team = {o["name"]: o for o in command["options"][4]["options"]}
-    assert [(o["type"], o.get("required", False)) for o in team.values()] == [(3, False), (4, False), (3, False), (5, False)]
+    assert [(o["type"], o.get("required", False)) for o in team.values()] == [(3, False), (4, False), (3, False), (5, False), (4, False)]
+    assert (team["quorum"]["min_value"], team["quorum"]["max_value"]) == (1, 999)
     assert (team["expected"]["min_value"], team["expected"]["max_value"], team["topic"]["max_length"]) == (1, 999, 200)

@@ -14,7 +14,7 @@ from bot.conversation.service import TRY_AGAIN
 from tests.discord.conftest import GENERAL, DiscordUser, Harness, text_channel
 from tests.discord.fake_discord import Message
 from tests.discord.helpers import answer_by_clicking, message_bodies
-from tests.discord.test_team import card_of, posted_in, replies_to, take_and_finish
+from tests.discord.test_team import card_of, last_modal, posted_in, replies_to, take_and_finish
 from tests.store_outage import Outage
 
 LEAKS = ("Traceback", "StoreUnavailable", "connection refused", "Error", "Exception")
@@ -175,7 +175,7 @@ async def test_a_round_started_or_taken_in_an_outage_leaves_no_placeholder(bot: 
     nothing_leaked(bot)
 
 
-async def test_reveal_vote_and_close_in_an_outage_say_try_again_and_change_nothing(bot: Harness) -> None:
+async def test_reveal_position_and_close_in_an_outage_say_try_again_and_change_nothing(bot: Harness) -> None:
     lead, ann = bot.user("3000", "lead"), bot.user("3001", "ann")
     bot.add_guild([text_channel(GENERAL, "general")], [lead.id, ann.id])
     await lead.slash("team", guild=True, topic="Q3 socials")
@@ -187,12 +187,13 @@ async def test_reveal_vote_and_close_in_an_outage_say_try_again_and_change_nothi
     await lead.click("Reveal", card_of(bot), guild=True)
     (summary,) = posted_in(bot, GENERAL, "Team results")
 
-    vote = next(c for c in summary.custom_ids() if c.startswith("oc:ro:"))
+    await ann.click("Agree (0)", summary, guild=True)  # the position's modal opens without the store
     with Outage(bot.store):
-        await ann.click("", summary, custom_id=vote, guild=True)
-    assert replies_to(ann) == [TRY_AGAIN] and summary.components[0]["components"][0]["label"].endswith("(0)")
-    await ann.click("", summary, custom_id=vote, guild=True)
-    assert summary.components[0]["components"][0]["label"].endswith("(1)")
+        await ann.submit(last_modal(ann)["custom_id"], "fine", summary)
+    assert replies_to(ann) == [TRY_AGAIN] and summary.components[0]["components"][0]["label"] == "Agree (0)"
+    await ann.click("Agree (0)", summary, guild=True)
+    await ann.submit(last_modal(ann)["custom_id"], "fine", summary)
+    assert summary.components[0]["components"][0]["label"] == "Agree (1)"
 
     with Outage(bot.store):
         await lead.click("Close and record the decision", summary, guild=True)

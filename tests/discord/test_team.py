@@ -66,6 +66,20 @@ async def answer(user: DiscordUser, message: Message, pick: int) -> None:
         await user.submit(modal["custom_id"], f"Agency {pick}", message)
 
 
+def last_modal(user: DiscordUser) -> dict:
+    """The modal the user's last interaction opened (a callback of type 9)."""
+    (call,) = [c for c in user.h.fake.named("POST", rf"/interactions/\d+/{user.last_token}/callback") if c.body["type"] == 9]
+    return call.body["data"]
+
+
+async def take_position(user: DiscordUser, summary: Message, label: str, reason: str) -> dict:
+    """Press Agree, Abstain or Object and submit the modal it opens, with a reason or none."""
+    await user.click(label, summary, guild=True)
+    modal = last_modal(user)
+    await user.submit(modal["custom_id"], reason, summary)
+    return modal
+
+
 async def take_and_finish(bot: Harness, user: DiscordUser, pick: int) -> Message:
     await user.click("Take the check", card_of(bot), guild=True)
     (sent,) = replies_to(user)
@@ -86,7 +100,7 @@ async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> Non
     bot.add_guild([text_channel(GENERAL, "general")], [lead.id, ann.id, bob.id])
     fake = bot.fake
 
-    await lead.slash("team", guild=True, topic="Q3 socials **now**", expected=3)
+    await lead.slash("team", guild=True, topic="Q3 socials **now**", expected=3, quorum=3)
     (placeholder,) = fake.named("POST", rf"/channels/{GENERAL}/messages")
     assert placeholder.body["content"] == words.ROUND_STARTING
     card = card_of(bot)
@@ -129,43 +143,55 @@ async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> Non
     stored = await bot.store.load_round(round_id)
     assert stored is not None and stored.status == "revealed" and stored.thread == f"{summary.id}:{summary.id}"
 
-    # votes: one per member, changeable; a second press of the same button changes nothing
-    options = [c for c in summary.custom_ids() if c.startswith("oc:ro:")]
-    assert len(options) == len(outcomes) and all(label.endswith("(0)") for label in labels(summary)[: len(options)])
-    assert labels(summary)[len(options):] == ["Close and record the decision", "Export as Markdown"]
-    await ann.click("", summary, custom_id=options[0], guild=True)
-    assert labels(summary)[0].endswith("(1)")
-    await ann.click("", summary, custom_id=options[1], guild=True)
-    await bob.click("", summary, custom_id=options[1], guild=True)
-    await bob.click("", summary, custom_id=options[1], guild=True)
-    assert any(text.startswith("Your vote: **") for text in replies_to(bob))
-    counts = labels(summary)[: len(options)]
-    assert counts[0].endswith("(0)") and counts[1].endswith("(2)"), counts
+    # positions on the proposed decision: Agree, Abstain, Object, each through a modal with an optional reason
+    assert labels(summary) == ["Agree (0)", "Abstain (0)", "Object (0)", "Close and record the decision", "Export as Markdown"]
+    assert summary.custom_ids()[:3] == [f"oc:rp:{round_id}:agree", f"oc:rp:{round_id}:abstain", f"oc:rp:{round_id}:object"]
+    assert "The proposed decision is the team's recommendation" in summary.text()
+    modal = await take_position(ann, summary, "Object (0)", "<@&123> @everyone we have **no** budget")
+    assert modal["custom_id"] == f"oc:rpm:{round_id}:object"
+    (field_,) = [c for row in modal["components"] for c in row["components"]]
+    assert field_["custom_id"] == "answer" and field_["required"] is False and field_["max_length"] == 300
+    assert labels(summary)[:3] == ["Agree (0)", "Abstain (0)", "Object (1)"]
+    await take_position(ann, summary, "Agree (0)", "")  # changed her mind, without a reason
+    await take_position(bob, summary, "Object (0)", "We'd lose our voice <@3000>")
+    assert replies_to(bob)[-1] == words.POSITION_TAKEN.format(stance="object")
+    assert labels(summary)[:3] == ["Agree (1)", "Abstain (0)", "Object (1)"]
     stored = await bot.store.load_round(round_id)
-    assert [m.vote for m in stored.members] == ["", options[1].split(":")[3], options[1].split(":")[3]]
+    assert [(m.position, m.reason) for m in stored.members] == [("", ""), ("agree", ""), ("object", "We'd lose our voice <@3000>")]
     snapshot = Message(**{**summary.__dict__, "components": json.loads(json.dumps(summary.components))})
 
-    # only the starter (or an admin) closes; closing posts the decision record in the thread
+    # only the starter (or an admin) closes; with the quorum (3) not met, a modal asks the starter why
     await ann.click("Close and record the decision", summary, guild=True)
     assert any("Only the person who started" in text for text in replies_to(ann))
     await lead.click("Close and record the decision", summary, guild=True)
+    assert posted_in(bot, summary.id, "Decision: ") == []
+    close = last_modal(lead)
+    assert close["custom_id"] == f"oc:rcm:{round_id}"
+    (reason_field,) = [c for row in close["components"] for c in row["components"]]
+    assert reason_field["required"] is True and "Only 2 of the 3 positions" in reason_field["placeholder"]
+    await lead.submit(close["custom_id"], "Board meets <@&123> tomorrow", summary)
     (record,) = posted_in(bot, summary.id, "Decision: ")
     shown = record.text()
-    for part in ("Votes", "Main reasons", "Next steps", "ann", "bob", "lead"):
+    for part in ("Positions", "Objections", "Main reasons", "Next steps", "ann", "bob", "lead", "team's recommendation"):
         assert part in shown
+    assert field(record, "Positions") == "• ann agrees\n• bob objects: We'd lose our voice <@\u200b3000>"
+    assert field(record, "Objections") == "• bob: We'd lose our voice <@\u200b3000>"
+    assert field(record, "Closed before the quorum") == "Closed with 2 of 3 positions: Board meets <@&\u200b123> tomorrow"
     assert labels(record) == ["Export as Markdown"]
     assert "Closed" in card_of(bot).text()
-    assert labels(summary) == ["Export as Markdown"], "the comparison loses its vote buttons once closed"
+    assert labels(summary) == ["Export as Markdown"], "the comparison loses its position buttons once closed"
 
-    # a closed round takes no votes (from a client still showing the buttons), and says so
-    await bob.click("", snapshot, custom_id=options[0], guild=True)
+    # a closed round takes no positions (from a client still showing the buttons), and says so
+    await take_position(bob, snapshot, "Agree (1)", "")
     assert any("closed" in text for text in replies_to(bob))
-    assert [m.vote for m in (await bot.store.load_round(round_id)).members][1:] == [options[1].split(":")[3]] * 2
+    assert [(m.position, m.reason) for m in (await bot.store.load_round(round_id)).members][2] == ("object", "We'd lose our voice <@3000>")
 
     # the record exports as Markdown, from its button and from the command
     await ann.click("Export as Markdown", record, guild=True)
     (exported,) = replies_to(ann)
-    assert exported.startswith("```markdown\n# Decision: ") and "## Votes" in exported and exported.endswith("```")
+    assert exported.startswith("```markdown\n# Decision: ") and "## Positions" in exported and exported.endswith("```")
+    assert "## Objections\n- bob: We'd lose our voice <@3000>" in exported  # a code block: shown as typed, never a mention
+    assert "Closed with 2 of 3 positions: Board meets <@&123> tomorrow" in exported
     await lead.slash("team-export", guild=True)
     assert replies_to(lead) == [exported]
 
@@ -214,12 +240,11 @@ async def test_refusals_and_an_admin_who_did_not_start_the_round(bot: Harness) -
 
     await boss.click("Take the check", open_card, guild=True)  # a stale card: the round is revealed
     assert replies_to(boss) == ["The results are already revealed; answers can no longer change."]
-    vote = next(c for c in summary.custom_ids() if c.startswith("oc:ro:"))
-    await eve.click("", summary, custom_id=vote, guild=True)
-    assert replies_to(eve) == ["Only people who took part in this round can vote."]
+    await take_position(eve, summary, "Agree (0)", "me too")
+    assert replies_to(eve) == ["Only people who took part in this round can take a position."]
     await boss.click("Close and record the decision", summary, guild=True, permissions=ADMIN)
     (record,) = posted_in(bot, summary.id, "Decision: ")
-    assert "No votes: the team's recommendation stands." in record.text()
+    assert "No positions taken." in record.text() and "Objections" in record.text()
     assert (await bot.store.load_round(round_id)).status == "closed"
     await lead.click("Reveal", open_card, guild=True)
     assert replies_to(lead) == ["This round is closed."]
@@ -294,41 +319,40 @@ def test_a_long_record_is_attached_as_a_file() -> None:
 
 def test_mentions_typed_into_a_topic_draw_no_badges_anywhere() -> None:
     """allowed_mentions stops the ping; embeds, titles and thread names must not draw badges either."""
-    from bot.conversation.replies import TeamSummary
+    from bot.conversation.replies import Position, TeamSummary
 
     typed = "@everyone <@&123> <@777> <#555>"
-    record = DecisionRecord("r" * 12, typed, "2024-01-01", (typed,), f"Go {typed}", ((typed, "Go"),), (typed,), (typed,), "",
-                            markdown="# x\n")
+    record = DecisionRecord("r" * 12, typed, "2024-01-01", (typed,), f"Go {typed}", (Position(typed, "object", typed),), (typed,),
+                            (typed,), "", markdown="# x\n", closed_short=f"Closed with 1 of 2 positions: {typed}")
     embed = team_render.decision(record).embed
     shown = json.dumps(embed.to_dict(), ensure_ascii=False)
     raw = re.compile(r"<(@[!&]?|#)\d+>|@(everyone|here)")
     assert not raw.search(shown), shown
-    summary = TeamSummary("r" * 12, 1, typed, (), (), (), "o", "O", (1, 1), "strong", "rule", ())
+    summary = TeamSummary("r" * 12, 1, typed, (), (), (), "o", "O", (1, 1), "strong", "rule")
     assert not raw.search(team_render.thread_name(summary))
 
 
 def test_huge_rounds_stay_inside_discords_limits() -> None:
-    from bot.conversation.replies import Disagreement, MemberResult, Option, RoundCard, Spread, TeamSummary
+    from bot.conversation.replies import Disagreement, MemberResult, Position, RoundCard, Spread, TeamSummary
     from tests.discord.test_limits import check_limits
 
     rid, long = "R" * 16, "N" * 300
     names = tuple(f"{i} **{long}**" for i in range(60))
-    card = RoundCard(rid, 9, "T" * 200, long, "open", names, names[:30], expected=999, deadline=2e9, anonymous=True)
+    card = RoundCard(rid, 9, "T" * 200, long, "open", names, names[:30], expected=999, deadline=2e9, anonymous=True, quorum=999)
     check_limits(team_render.round_card(card))
     summary = TeamSummary(
         rid, 9, "T" * 200, tuple(MemberResult(n, long) for n in names),
         tuple(Spread(long, -10, 0.5, 10, -20, 20) for _ in range(12)),
         tuple(Disagreement(long * 3, tuple((long, 5) for _ in range(10)), long * 4, long) for _ in range(3)),
-        "o", long, (30, 60), "weak", long, tuple(Option(f"o{i:02d}" + "x" * 29, long) for i in range(25)),
-        votes=tuple((f"o{i:02d}" + "x" * 29, 99) for i in range(25)),
+        "o", long, (30, 60), "weak", long, positions=(("agree", 999), ("abstain", 999), ("object", 999)), quorum=999,
     )
     rendered = team_render.summary(summary)
     check_limits(rendered)
-    assert all(i.item.label.endswith("(99)") for i in rendered.view.children[:20])
+    assert all(i.item.label.endswith("(999)") for i in rendered.view.children[:3])
     assert all(len(team_render.prompt(n, d)) <= 2000 for n, d in enumerate(summary.disagreements, 1))
     assert len(team_render.thread_name(summary)) <= 100
-    record = DecisionRecord(rid, "T" * 200, "2024-01-01", names, long, tuple((n, long) for n in names), (long,) * 20,
-                            (long,) * 20, "agency_vetting", markdown="x")
+    record = DecisionRecord(rid, "T" * 200, "2024-01-01", names, long, tuple(Position(n, "object", long) for n in names), (long,) * 20,
+                            (long,) * 20, "agency_vetting", markdown="x", closed_short=long * 4)
     check_limits(team_render.decision(record))
 
 
@@ -353,12 +377,17 @@ async def test_forged_round_ids_are_refused(bot: Harness) -> None:
     await lead.slash("team", guild=True)
     card = card_of(bot)
     round_id = round_id_of(card)
-    for forged in (f"oc:rr:{round_id}x" * 3, "oc:rt:../../etc", f"oc:ro:{round_id}:in_house", f"oc:rc:{round_id}"):
+    for forged in (f"oc:rr:{round_id}x" * 3, "oc:rt:../../etc", f"oc:rp:{round_id}:veto", f"oc:rp:{round_id}:agree", f"oc:rc:{round_id}"):
         await lead.click("", card, custom_id=forged, guild=True)  # does not fit a template, or is not on the card
         (refusal,) = bot.fake.named("POST", rf"/interactions/\d+/{lead.last_token}/callback")
         assert refusal.body["data"]["content"] == words.FORGED and refusal.body["data"]["flags"] == 64
     doctored = Message(**{**card.__dict__, "components": [{"type": 1, "components": [
-        {"type": 2, "style": 2, "label": "x", "custom_id": f"oc:ro:{round_id}:no_such_outcome"}]}]})
-    await lead.click("x", doctored, guild=True)  # fits, and is on the (doctored) message: the core refuses it
-    assert replies_to(lead) == ["Voting opens once the results are revealed."]
+        {"type": 2, "style": 2, "label": "x", "custom_id": f"oc:rp:{round_id}:object"}]}]})
+    await lead.click("x", doctored, guild=True)  # fits, and is on the (doctored) message: its modal opens, the core refuses it
+    await lead.submit(last_modal(lead)["custom_id"], "early", doctored)
+    assert replies_to(lead) == ["Positions open once the results are revealed."]
+    for forged in (f"oc:rpm:{round_id}:veto", f"oc:rcm:{round_id}x" * 2, "oc:rpm:../x:agree"):  # a modal of no form we sent
+        await lead.submit(forged, "x", doctored)
+        (refusal,) = bot.fake.named("POST", rf"/interactions/\d+/{lead.last_token}/callback")
+        assert refusal.body["data"]["content"] == words.FORGED
     assert (await bot.store.load_round(round_id)).members == ()

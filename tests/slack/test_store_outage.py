@@ -19,7 +19,7 @@ from bot.stores.redis import RedisStore
 from tests.slack.conftest import Harness, SlackUser, serving
 from tests.slack.fake_slack import FakeSlack, Message
 from tests.slack.test_conversation import answer_current
-from tests.slack.test_team import CHANNEL, card_in, finish_private_check, summary_in
+from tests.slack.test_team import CHANNEL, card_in, finish_private_check, summary_in, take_position
 from tests.store_outage import Outage
 from tests.test_redis_outage import RedisServer
 
@@ -140,8 +140,12 @@ async def test_resume_in_an_outage_answers_slack_at_once_and_works_once_the_stor
     assert in_channel(fake, ann.dm) == [living], "the check stays where it was, buttons and all"
 
     await ok(ann.command("resume"))
-    await fake.wait_for(lambda: ann.living().ts != living.ts and "question 2" in json.dumps(ann.living().blocks))
-    assert fake.messages[(living.channel, living.ts)].text == "This check continues further down."
+    # the check moves to a new message, then the old one is retired: wait for both, in either order
+    await fake.wait_for(
+        lambda: ann.living().ts != living.ts
+        and "question 2" in json.dumps(ann.living().blocks)
+        and fake.messages[(living.channel, living.ts)].text == "This check continues further down."
+    )
     nothing_leaked(fake)
 
 
@@ -278,7 +282,7 @@ async def test_taking_the_check_in_an_outage_leaves_nothing_in_the_dm(slack: Har
     nothing_leaked(fake)
 
 
-async def test_reveal_vote_and_close_in_an_outage_say_try_again_and_change_nothing(slack: Harness) -> None:
+async def test_reveal_position_and_close_in_an_outage_say_try_again_and_change_nothing(slack: Harness) -> None:
     lead, ann, fake = slack.user("U0LEAD"), slack.user("U0ANN"), slack.fake
     card = await round_in_channel(slack, lead)
     await ann.click("Take the check", card)
@@ -292,19 +296,20 @@ async def test_reveal_vote_and_close_in_an_outage_say_try_again_and_change_nothi
     await ok(lead.click("Reveal", card_in(slack)))
     await fake.wait_for(lambda: any(m.blocks and m.blocks[0]["text"]["text"].startswith("Team results") for m in in_channel(fake, CHANNEL)))
     summary = summary_in(slack)
-    first = next(e for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"])["text"]["text"]
 
+    # a position's form answers "try again" in place (it stays open with the reason typed), and nothing changed
     with Outage(store):
-        await ok(ann.click(first, summary))
-        await until_told(fake, TRY_AGAIN, 2)
+        status, answer = await take_position(slack, ann, "Agree (0)", summary, "fine")
+    assert status == 200 and json.loads(answer)["errors"]["reason"] == TRY_AGAIN[:150]
     assert summary_in(slack) == summary
-    await ok(ann.click(first, summary))
+    status, answer = await take_position(slack, ann, "Agree (0)", summary, "fine")
+    assert status == 200
     summary = await ann.until_changed(summary)
-    assert next(e for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"])["text"]["text"].endswith("(1)")
+    assert next(e for b in summary.blocks if b.get("block_id") == "positions" for e in b["elements"])["text"]["text"] == "Agree (1)"
 
     with Outage(store):
         await ok(lead.click("Close and record the decision", summary))
-        await until_told(fake, TRY_AGAIN, 3)
+        await until_told(fake, TRY_AGAIN, 2)
     assert not any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage"))
     await ok(lead.click("Close and record the decision", summary))
     await fake.wait_for(lambda: any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage")))

@@ -42,7 +42,7 @@ async def take(slack, user, pick: int = 0) -> None:
 async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     lead, ann, bob = slack.user("U0LEAD"), slack.user("U0ANN"), slack.user("U0BOB")
     fake = slack.fake
-    await lead.command("team Q3 socials expected:3", channel=CHANNEL)
+    await lead.command("team Q3 socials expected:3 quorum:3", channel=CHANNEL)
     await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks for (ch, _), m in fake.messages.items()))
     card = card_in(slack)
     assert card.blocks[0]["text"]["text"] == "Team round: Q3 socials"
@@ -75,38 +75,78 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     assert all("What makes you see it that way?" in t for t in named)
     assert "Revealed" in json.dumps(card_in(slack).blocks)
 
-    # votes: one each, changeable; the counts show on the comparison
-    options = [e for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"]]
-    first, second = options[0]["text"]["text"], options[1]["text"]["text"]
-    await ann.click(first, summary)
+    # positions on the proposed decision: agree, abstain or object, each through a modal with an optional reason
+    assert lead.labels(summary)[:3] == ["Agree (0)", "Abstain (0)", "Object (0)"]
+    assert "The proposed decision is the team's recommendation" in text
+    await take_position(slack, ann, "Object (0)", summary, "<!channel> no *budget* yet")
     summary = await ann.until_changed(summary)
-    await ann.click(next(e for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"] if e["value"] == options[1]["value"])["text"]["text"], summary)
+    await take_position(slack, ann, "Agree (0)", summary, "")  # changed her mind, without a reason this time
     summary = await ann.until_changed(summary)
-    await bob.click(next(e for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"] if e["value"] == options[1]["value"])["text"]["text"], summary)
+    await take_position(slack, bob, "Object (0)", summary, "We'd lose our voice <@U0LEAD>")
     summary = await bob.until_changed(summary)
-    labels = [e["text"]["text"] for b in summary.blocks if b.get("block_id") == "votes" for e in b["elements"]]
-    assert labels[0].endswith("(0)") and labels[1].endswith("(2)"), labels
-    assert first.endswith("(0)") and second.endswith("(0)")
+    assert lead.labels(summary)[:3] == ["Agree (1)", "Abstain (0)", "Object (1)"]
+    assert any(e.get("text", "").startswith("Your position: object.") for e in fake.ephemerals)
+    stored = await slack.service.store.rounds_of(user_key("U0ANN"))
+    assert [(m.position, m.reason) for m in stored[0].members] == [("", ""), ("agree", ""), ("object", "We'd lose our voice <@U0LEAD>")]
 
-    # only the starter closes; closing posts the decision record in the thread
+    # only the starter closes; the quorum (3) is not met, so the starter is asked why, in a modal
     await ann.click("Close and record the decision", summary)
     await fake.wait_for(lambda: sum("Only the person who started" in e.get("text", "") for e in fake.ephemerals) == 2)
+    opened = len(fake.named("views.open"))
     await lead.click("Close and record the decision", summary)
+    await fake.wait_for(lambda: len(fake.named("views.open")) > opened)
+    view = opened_view(fake)
+    assert view["callback_id"] == "oc.round.close" and "Only 2 of the 3 positions" in json.dumps(view)
+    assert not any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage"))
+    await lead.submit_view(view, {"reason": {"text": {"type": "plain_text_input", "value": "Board meets <!here> tomorrow"}}})
     await fake.wait_for(lambda: any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage")))
     record = next(c["body"] for c in fake.named("chat.postMessage") if c["body"].get("text", "").startswith("Decision:"))
     assert record["thread_ts"] == summary.ts and record["reply_broadcast"] in (True, "true", "1")
-    shown = json.dumps(record["blocks"], ensure_ascii=False)
-    assert "Votes" in shown and "Main reasons" in shown and "Next steps" in shown and "u0ann" in shown
+    blocks = record["blocks"] if isinstance(record["blocks"], list) else json.loads(record["blocks"])
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert "Positions" in shown and "Objections" in shown and "Main reasons" in shown and "Next steps" in shown and "u0ann" in shown
+    assert "The decision is the team's recommendation" in shown
+    assert "Closed with 2 of 3 positions: Board meets <!here> tomorrow" in shown  # plain_text: shown, never parsed
+    section = {b.get("block_id"): b["text"]["text"] for b in blocks if "text" in b}
+    assert section["positions"] == "*Positions*\n• u0ann agrees\n• u0bob objects: We'd lose our voice &lt;@U0LEAD&gt;"
+    assert section["objections"] == "*Objections*\n• u0bob: We'd lose our voice &lt;@U0LEAD&gt;"
     await fake.wait_for(lambda: "Closed" in json.dumps(card_in(slack).blocks))
-    # the comparison keeps its counts but no vote or Close button: only the export is left to press
-    await fake.wait_for(lambda: "Closed. Votes:" in json.dumps(summary_in(slack).blocks))
+    # the comparison keeps its counts but no position or Close button: only the export is left to press
+    await fake.wait_for(lambda: "Closed. Positions: Agree 1, Abstain 0, Object 1." in json.dumps(summary_in(slack).blocks))
     assert lead.labels(summary_in(slack)) == ["Export as Markdown"]
 
-    # a closed round takes no votes (a stale button says so); the record exports as Markdown
-    await bob.click(labels[0], summary)
-    await fake.wait_for(lambda: any("closed" in e.get("text", "") for e in fake.ephemerals))
+    # a closed round takes no positions (a stale button's form says so); the record exports as Markdown
+    status, answer = await take_position(slack, bob, "Agree (1)", summary, "")
+    assert status == 200 and json.loads(answer)["response_action"] == "errors" and "closed" in json.loads(answer)["errors"]["reason"]
     await lead.command("team export", channel=CHANNEL)
     await fake.wait_for(lambda: any("# Decision:" in e.get("text", "") for e in fake.ephemerals))
+    exported = next(e["text"] for e in fake.ephemerals if "# Decision:" in e.get("text", ""))
+    assert "## Objections\n- u0bob: We'd lose our voice &lt;@U0LEAD&gt;" in exported
+    assert "Closed with 2 of 3 positions: Board meets &lt;!here&gt; tomorrow" in exported
+
+
+def user_key(user_id: str) -> str:
+    from tests.slack.conftest import TEAM
+
+    return f"slack:{TEAM}:{user_id}"
+
+
+def opened_view(fake) -> dict:
+    view = fake.named("views.open")[-1]["body"]["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+async def take_position(slack, user, label: str, summary: Message, reason: str) -> tuple[int, str]:
+    """Press Agree, Abstain or Object, and submit the modal it opens (with a reason, or none)."""
+    fake = slack.fake
+    opened = len(fake.named("views.open"))
+    await user.click(label, summary)
+    await fake.wait_for(lambda: len(fake.named("views.open")) > opened)
+    view = opened_view(fake)
+    assert view["callback_id"] == "oc.round.position"
+    field = view["blocks"][1]
+    assert field["optional"] is True and field["element"]["type"] == "plain_text_input"
+    return await user.submit_view(view, {"reason": {"text": {"type": "plain_text_input", "value": reason or None}}})
 
 
 async def test_take_the_check_on_a_closed_round_opens_no_dm(slack) -> None:
@@ -146,8 +186,8 @@ async def test_team_in_a_dm_is_explained(slack) -> None:
 def test_team_options_are_read_from_the_command() -> None:
     from adapters.slack.team import parse_team_text
 
-    assert parse_team_text("Q3 socials expected:4 deadline:2h anonymous", now=1000.0) == ("Q3 socials", 4, True, 8200.0)
-    assert parse_team_text("", now=5.0) == ("", 0, False, 0.0)
+    assert parse_team_text("Q3 socials expected:4 deadline:2h quorum:3 anonymous", now=1000.0) == ("Q3 socials", 4, True, 8200.0, 3)
+    assert parse_team_text("", now=5.0) == ("", 0, False, 0.0, 0)
     assert parse_team_text("deadline:30m", now=0.0)[3] == 1800.0
 
 
@@ -172,11 +212,11 @@ async def test_a_workspace_admin_may_reveal_someone_elses_round(slack) -> None:
 def test_the_decision_record_escapes_what_people_typed() -> None:
     """Slack reads <...> in mrkdwn as a link or mention: every typed name, topic and title is escaped."""
     from adapters.slack.team_blocks import decision_blocks, markdown_blocks
-    from bot.conversation.replies import DecisionRecord
+    from bot.conversation.replies import DecisionRecord, Position
 
     typed = "<!channel> <@U0BOB|bob> <https://evil.example|click>"
-    record = DecisionRecord("r" * 12, typed, "2024-01-01", (typed,), typed, ((typed, typed),), (typed,), (typed,), "",
-                            markdown=f"# Decision: {typed}\n")
+    record = DecisionRecord("r" * 12, typed, "2024-01-01", (typed,), typed, (Position(typed, "object", typed), Position(typed, "agree", typed)),
+                            (typed,), (typed,), "", markdown=f"# Decision: {typed}\n", closed_short=f"Closed with 1 of 3 positions: {typed}")
     for block in [*decision_blocks(record), *markdown_blocks(record)]:
         text = block.get("text") or {}
         elements = block.get("elements") or []
