@@ -19,6 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OUTSOURCE_CHECK_DIALOGS=/app/dialogs \
     OUTSOURCE_CHECK_DATA=/data \
+    XDG_CACHE_HOME=/data/cache \
     PORT=3000 \
     METRICS_PORT=9100
 COPY --from=build /wheels /wheels
