@@ -460,6 +460,22 @@ async def attempt(user: SlackUser, message: Message | None = None) -> tuple[Clic
     return click, await answered_or_told(user, click, told)
 
 
+RETRIES = 5  # once the fault is over, a user told "try again" once more tries again, at most this often
+
+
+async def answer_until_taken(user: SlackUser, clicked: list[tuple[str, object]], after: str) -> int:
+    """Press the living question until the answer is taken (at most RETRIES presses), note it in
+    `clicked`, and return how many presses were refused first."""
+    refused = 0
+    for _ in range(RETRIES):
+        click, result = await attempt(user)
+        if result == "answered":
+            clicked.append((click.node, click.value))
+            return refused
+        refused += 1
+    raise AssertionError(f"{user.id} still told to try again {RETRIES} times {after}")
+
+
 def answers_of(session: Session) -> list[tuple[str, object]]:
     return [(a.node, answer_value(a.value)) for a in session.answers]
 

@@ -22,6 +22,7 @@ from bot.stores import SqliteStore
 from tests.conftest import ROOT
 from tests.faults.conftest import (
     HANG,
+    answer_until_taken,
     answered_or_told,
     answers_of,
     assert_no_traceback_reached_users,
@@ -36,7 +37,7 @@ from tests.faults.conftest import (
     unique,
     until,
 )
-from tests.faults.test_store_outage import RETRIES, answer, started
+from tests.faults.test_store_outage import answer, started
 from tests.test_store_failures import damage, fill, read_only
 
 # --- at start-up ------------------------------------------------------------------------------------
@@ -213,14 +214,7 @@ async def test_store_files_made_read_only_under_a_running_process(fake, bots, tm
 
     retried = 0
     for user in users:
-        for _ in range(RETRIES):
-            click, result = await attempt(user)
-            if result == "answered":
-                clicked[user.id].append((click.node, click.value))
-                break
-            retried += 1
-        else:
-            raise AssertionError("still told to try again once the files were writable")
+        retried += await answer_until_taken(user, clicked[user.id], "once the files were writable")
     await until(lambda: all(question_number(u.living()) >= 3 for u in users), "every check to move on")
 
     store = SqliteStore(spec)

@@ -26,10 +26,10 @@ import pytest
 
 from bot.stores import SqliteStore
 from tests.faults.conftest import (
+    answer_until_taken,
     answered_or_told,
     answers_of,
     assert_no_traceback_reached_users,
-    attempt,
     press,
     question_number,
     record_figures,
@@ -38,7 +38,7 @@ from tests.faults.conftest import (
     unique,
     until,
 )
-from tests.faults.test_store_outage import RETRIES, answer, started
+from tests.faults.test_store_outage import answer, started
 
 USERS = 4
 FULL_ROUNDS = 3  # clicks per user while the disk is full
@@ -115,14 +115,7 @@ async def through_a_full_disk(fake, bots, spec: str, full: Callable[[], None], r
 
     async def carry_on(user) -> None:
         nonlocal retried
-        for _ in range(RETRIES):
-            click, result = await attempt(user)
-            if result == "answered":
-                clicked[user.id].append((click.node, click.value))
-                break
-            retried += 1
-        else:
-            raise AssertionError(f"{user.id} still told to try again once there was room")
+        retried += await answer_until_taken(user, clicked[user.id], "once there was room")
         await answer(user, clicked[user.id])
 
     await asyncio.gather(*(carry_on(u) for u in users))

@@ -22,7 +22,9 @@ from tests.faults.conftest import (
     CHAT_TRY_AGAIN,
     QUESTION,
     QUESTION_OR_TRY_AGAIN,
+    RETRIES,
     Chat,
+    answer_until_taken,
     answered_or_told,
     answers_of,
     assert_no_traceback_reached_users,
@@ -42,7 +44,6 @@ OUTAGE_ROUNDS = 4  # every user clicks at least this many times while Redis is d
 OUTAGE_SECONDS = 2.0  # and the outage lasts at least this long (a figure to report, never a limit)
 ROUND_GAP = 0.25
 MAX_ROUNDS = 40
-RETRIES = 5  # after the restart, a user told "try again" once more tries again, at most this often
 
 
 def prefix() -> str:
@@ -103,14 +104,7 @@ async def test_slack_users_clicking_through_a_redis_outage_lose_nothing(fake, bo
 
     async def recover(user) -> None:
         nonlocal retried
-        for _ in range(RETRIES):
-            click, result = await attempt(user)
-            if result == "answered":
-                clicked[user.id].append((click.node, click.value))
-                break
-            retried += 1
-        else:
-            raise AssertionError(f"{user.id} still told to try again {RETRIES} times after Redis came back")
+        retried += await answer_until_taken(user, clicked[user.id], "after Redis came back")
         for _ in range(2):
             await answer(user, clicked[user.id])
 
@@ -236,13 +230,7 @@ async def test_every_other_slack_path_says_try_again_during_a_redis_outage(fake,
     assert not any(ch == newcomer.dm for ch, _ in fake.messages), "no placeholder left behind in the newcomer's DM"
 
     private_redis.start()
-    for _ in range(RETRIES):  # the same user carries on where they were
-        click, result = await attempt(ann)
-        if result == "answered":
-            clicked.append((click.node, click.value))
-            break
-    else:
-        raise AssertionError("still told to try again after Redis came back")
+    await answer_until_taken(ann, clicked, "after Redis came back")  # the same user carries on where they were
     store = RedisStore(private_redis.url, prefix=bot.extra["OUTSOURCE_CHECK_REDIS_PREFIX"])
     try:
         assert answers_of(await the_session(store, ann.id)) == clicked
