@@ -29,9 +29,10 @@ from adapters.slack import main as slack_main
 from adapters.slack.settings import read_settings as slack_settings
 from bot.conversation.events import Answer, Event, Forget, Resume, ShowHistory, Start
 from bot.conversation.replies import Notice, Question
-from bot.conversation.service import TRY_AGAIN, ConversationService
+from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import Catalog
 from bot.stores import SqliteStore, StoreUnavailable, checked, open_store
+from bot.words import TRY_AGAIN
 from tests.conftest import ROOT
 from tests.helpers import SMALL, small_dialog
 

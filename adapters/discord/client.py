@@ -15,9 +15,10 @@ from typing import Any, cast
 import discord
 from discord import app_commands
 
-from adapters.discord import components, ids, words
+from adapters.discord import components, ids
 from adapters.discord.commands import build_group
 from adapters.discord.flow import Flow
+from bot import words
 from bot.conversation.service import ConversationService
 
 log = logging.getLogger("outsource_check.discord")

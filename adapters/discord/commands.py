@@ -10,10 +10,11 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from adapters.discord import render, words
+from adapters.discord import render
 from adapters.discord.delivery import Delivery, Place
 from adapters.discord.flow import Flow, rendering
 from adapters.discord.text import safe
+from bot import words
 from bot.conversation.events import Forget, MoveTo, Resume, ShowHistory, Start
 from bot.conversation.replies import History, Notice, Question, ResultCard
 from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
@@ -39,7 +40,7 @@ def build_group(flow: Flow) -> app_commands.Group:
     async def resume(interaction: discord.Interaction) -> None:
         await resume_check(flow, interaction)
 
-    @group.command(name="history", description="Your last results")
+    @group.command(name="history", description=words.YOUR_LAST_RESULTS)
     async def history(interaction: discord.Interaction) -> None:
         delivery = Delivery.of(interaction)
         async with flow.turn(delivery):

@@ -14,6 +14,7 @@ import discord
 
 from adapters.discord import ids
 from adapters.discord.text import clip
+from bot import words
 from bot.conversation.replies import Option
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class PickMany(discord.ui.DynamicItem[Select], template=ids.PICK_MANY):
 class TypeAnswer(discord.ui.DynamicItem[Button], template=ids.TYPE_ANSWER):
     def __init__(self, session: str, version: int, node: str) -> None:
         button: Button = Button(
-            label="Type your answer", style=discord.ButtonStyle.primary, custom_id=ids.with_node("t", session, version, node)
+            label=words.TYPE_YOUR_ANSWER, style=discord.ButtonStyle.primary, custom_id=ids.with_node("t", session, version, node)
         )
         super().__init__(button)
         self.session, self.version, self.node = session, version, node
@@ -135,14 +136,14 @@ class _SessionButton(discord.ui.DynamicItem[Button], template=r"(?!)"):
 
 
 class Back(_SessionButton, template=ids.BACK):
-    kind, label = "b", "Back"
+    kind, label = "b", words.BACK
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         await flow_of(interaction).back(interaction, self.session, self.version)
 
 
 class Restart(_SessionButton, template=ids.RESTART):
-    kind, label = "r", "Start over"
+    kind, label = "r", words.START_OVER
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         await flow_of(interaction).restart(interaction, self.session, self.version)
@@ -158,7 +159,7 @@ class Share(_SessionButton, template=ids.SHARE):
 
 
 class Vet(_SessionButton, template=ids.VET):
-    kind, label = "v", "Vet an agency"
+    kind, label = "v", words.VET_AN_AGENCY
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         await flow_of(interaction).vet(interaction)
@@ -187,7 +188,7 @@ class ForgetAnswer(discord.ui.DynamicItem[Button], template=ids.FORGET):
     def __init__(self, answer: str) -> None:
         yes = answer == "yes"
         button: Button = Button(
-            label="Delete everything" if yes else "Keep my data",
+            label=words.DELETE_EVERYTHING if yes else "Keep my data",
             style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
             custom_id=ids.forget(answer),
         )
@@ -222,28 +223,28 @@ class _RoundButton(discord.ui.DynamicItem[Button], template=r"(?!)"):
 
 
 class TakeCheck(_RoundButton, template=ids.ROUND_TAKE):
-    kind, label, style = "rt", "Take the check", discord.ButtonStyle.primary
+    kind, label, style = "rt", words.TAKE_THE_CHECK, discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         await flow_of(interaction).team.take(interaction, self.round)
 
 
 class Reveal(_RoundButton, template=ids.ROUND_REVEAL):
-    kind, label = "rr", "Reveal"
+    kind, label = "rr", words.REVEAL
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         await flow_of(interaction).team.reveal(interaction, self.round)
 
 
 class CloseRound(_RoundButton, template=ids.ROUND_CLOSE):
-    kind, label, style = "rc", "Close and record the decision", discord.ButtonStyle.success
+    kind, label, style = "rc", words.CLOSE_AND_RECORD, discord.ButtonStyle.success
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         await flow_of(interaction).team.close(interaction, self.round)
 
 
 class ExportRound(_RoundButton, template=ids.ROUND_EXPORT):
-    kind, label = "rx", "Export as Markdown"
+    kind, label = "rx", words.EXPORT_AS_MARKDOWN
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         await flow_of(interaction).team.export(interaction, self.round)
@@ -278,7 +279,7 @@ def position_modal(round_id: str, stance: str) -> discord.ui.Modal:
     modal = discord.ui.Modal(title=f"{label}: your position", custom_id=ids.position_modal(round_id, stance), timeout=900)
     modal.add_item(
         discord.ui.TextInput(
-            label="Why? (optional)", custom_id="answer", required=False, max_length=300, style=discord.TextStyle.paragraph
+            label=words.WHY_OPTIONAL, custom_id="answer", required=False, max_length=300, style=discord.TextStyle.paragraph
         )
     )
     return modal
@@ -286,10 +287,10 @@ def position_modal(round_id: str, stance: str) -> discord.ui.Modal:
 
 def close_modal(round_id: str, refusal: str) -> discord.ui.Modal:
     """Closing before the quorum: the closer says why, and the decision record keeps it."""
-    modal = discord.ui.Modal(title="Close the round", custom_id=ids.close_modal(round_id), timeout=900)
+    modal = discord.ui.Modal(title=words.CLOSE_THE_ROUND, custom_id=ids.close_modal(round_id), timeout=900)
     modal.add_item(
         discord.ui.TextInput(
-            label="Why close now?", custom_id="answer", required=True, min_length=1, max_length=300,
+            label=words.WHY_CLOSE_NOW, custom_id="answer", required=True, min_length=1, max_length=300,
             placeholder=clip(refusal, 100), style=discord.TextStyle.paragraph,
         )
     )

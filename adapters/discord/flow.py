@@ -17,10 +17,11 @@ from dataclasses import replace
 import aiohttp
 import discord
 
-from adapters.discord import render, words
+from adapters.discord import render
 from adapters.discord.delivery import ANSWER_WITHIN, Delivery, Place
-from adapters.discord.text import safe
+from adapters.discord.text import is_greeting, safe
 from adapters.logs import new_turn
+from bot import words
 from bot.conversation.events import Action, Answer, Back, Event, Forget, MoveTo, Restart, Resume, Start, TypedReply
 from bot.conversation.replies import (
     DecisionRecord,
@@ -144,7 +145,7 @@ class Flow:
         async with self.turn(delivery):
             await delivery.acknowledge()
             replies = await self.ask(interaction.user, Forget(confirmed=True)) if confirmed else []
-            text = replies[0].text if replies and isinstance(replies[0], Notice) else "Nothing was deleted."
+            text = replies[0].text if replies and isinstance(replies[0], Notice) else words.DELETE_NOTHING
             view = None
             if replies and isinstance(replies[0], Notice) and replies[0].kind == "unavailable":
                 view = render.forget_view()  # nothing was deleted: the confirmation stays, for another try
@@ -168,7 +169,7 @@ class Flow:
         delivery = Delivery(client=self.client, user=message.author, dm=message.channel)
         async with self.turn(delivery):
             text = message.content.strip()
-            if words.is_greeting(text):
+            if is_greeting(text):
                 await self.welcome(delivery)
                 return
             replies = await self.ask(message.author, TypedReply(text))

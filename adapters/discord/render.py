@@ -15,6 +15,7 @@ import discord
 from adapters.discord import components as c
 from adapters.discord import ids
 from adapters.discord.text import clip, safe
+from bot import words
 from bot.conversation.bars import score_bar
 from bot.conversation.replies import Advice, History, Notice, Question, ResultCard
 
@@ -65,10 +66,10 @@ def question(q: Question, *, content: str | None = None, in_dm: bool = True) -> 
     embed = discord.Embed(title=safe(q.dialog_title, 256), description="\n\n".join(lines), colour=COLOUR)
     if q.previous:
         before = ", ".join(o.label for o in q.options if o.id in q.previous) or q.previous[0]
-        embed.add_field(name="Before, you answered", value=safe(before, 1024), inline=False)
+        embed.add_field(name=words.BEFORE_YOU_ANSWERED, value=safe(before, 1024), inline=False)
     if q.why:
         cited = f" (from {q.source})" if q.source else ""
-        embed.add_field(name="Why it matters", value=safe(f"{q.why}{cited}", 1024), inline=False)
+        embed.add_field(name=words.WHY_IT_MATTERS, value=safe(f"{q.why}{cited}", 1024), inline=False)
     embed.set_footer(text=q.progress.text)
     return Rendered(content, fit(embed), _question_view(q))
 
@@ -122,7 +123,7 @@ def result(card: ResultCard, *, content: str | None = None) -> Rendered:
     """Field budgets keep the whole embed under Discord's 6000 characters, whatever the dialog says."""
     description = [safe(p, 300) for p in card.preface]
     description.append(safe(card.summary, 1200))
-    embed = discord.Embed(title=safe(f"Recommendation: {card.title}", 256), description="\n\n".join(description), colour=COLOUR)
+    embed = discord.Embed(title=safe(words.RECOMMENDATION_TITLE.format(title=card.title), 256), description="\n\n".join(description), colour=COLOUR)
     if card.reasons:
         embed.add_field(name="Why this fits your answers", value=_advice(card.reasons, "✅"), inline=False)
     if card.tensions:
@@ -131,7 +132,7 @@ def result(card: ResultCard, *, content: str | None = None) -> Rendered:
     embed.add_field(name="Next steps", value=_bullets(card.next_steps, "☐", 900) or "-", inline=False)
     if card.still_to_settle:
         embed.add_field(name="Still to settle", value=_bullets(card.still_to_settle, "?", 600), inline=False)
-    embed.set_footer(text=("Based on: " + "; ".join(card.sources))[:300])
+    embed.set_footer(text=(words.BASED_ON + "; ".join(card.sources))[:300])
     view = new_view()
     if card.can_share:  # a team round's check is shared by the round's reveal, not before it
         view.add_item(c.Share(card.session_id, card.version))
@@ -144,10 +145,10 @@ def shared(card: ResultCard, user_id: int) -> discord.Embed:
     """What a channel sees when someone shares a result: attributed, compact, no buttons."""
     subject = f" for {safe(card.subject, 100)}" if card.subject else ""
     lines = [f"<@{user_id}> ran **{safe(card.dialog_title, 200)}**{subject}.", safe(card.summary, 1500)]
-    embed = discord.Embed(title=safe(f"Recommendation: {card.title}", 256), description="\n\n".join(lines), colour=COLOUR)
+    embed = discord.Embed(title=safe(words.RECOMMENDATION_TITLE.format(title=card.title), 256), description="\n\n".join(lines), colour=COLOUR)
     embed.add_field(name="Scores", value=score_lines(card)[:1024] or "-", inline=False)
     embed.add_field(name="Next steps", value=_bullets(card.next_steps, "☐", 1000) or "-", inline=False)
-    embed.set_footer(text=("Based on: " + "; ".join(card.sources))[:300])
+    embed.set_footer(text=(words.BASED_ON + "; ".join(card.sources))[:300])
     return fit(embed)
 
 
@@ -160,16 +161,16 @@ def changed(notice: Notice) -> Rendered:
 
 def history(entries: History) -> discord.Embed:
     if not entries.entries:
-        return discord.Embed(title="Your last results", description="No finished checks yet. Use /outsource-check check.")
+        return discord.Embed(title=words.YOUR_LAST_RESULTS, description="No finished checks yet. Use /outsource-check check.")
     lines = [
         f"• {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))} **{safe(e.dialog_title, 100)}**: {safe(e.outcome_title, 200)}"
         for e in entries.entries
     ]
-    return fit(discord.Embed(title="Your last results", description="\n".join(lines), colour=COLOUR))
+    return fit(discord.Embed(title=words.YOUR_LAST_RESULTS, description="\n".join(lines), colour=COLOUR))
 
 
 def text_modal(session: str, version: int, node: str) -> discord.ui.Modal:
     """Its custom_id carries the question it answers; the core checks length and freshness on submit."""
-    modal = discord.ui.Modal(title="Your answer", custom_id=ids.with_node("m", session, version, node), timeout=900)
-    modal.add_item(discord.ui.TextInput(label="Your answer", custom_id="answer", max_length=500, style=discord.TextStyle.paragraph))
+    modal = discord.ui.Modal(title=words.YOUR_ANSWER, custom_id=ids.with_node("m", session, version, node), timeout=900)
+    modal.add_item(discord.ui.TextInput(label=words.YOUR_ANSWER, custom_id="answer", max_length=500, style=discord.TextStyle.paragraph))
     return modal

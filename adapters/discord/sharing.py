@@ -12,10 +12,11 @@ import logging
 
 import discord
 
-from adapters.discord import components, render, words
+from adapters.discord import components, render
 from adapters.discord.delivery import Delivery
 from adapters.discord.flow import Flow
 from adapters.discord.text import clip, safe
+from bot import words
 from bot.conversation.events import Show
 from bot.conversation.replies import Notice, ResultCard
 

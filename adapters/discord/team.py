@@ -16,9 +16,10 @@ import logging
 
 import discord
 
-from adapters.discord import components, team_render, words
+from adapters.discord import components, team_render
 from adapters.discord.delivery import Delivery, Place
 from adapters.discord.flow import Flow, rendering
+from bot import words
 from bot.conversation.events import (
     CloseRound,
     LatestRound,

@@ -13,42 +13,40 @@ import re
 import discord
 
 from adapters.discord import components as c
-from adapters.discord import words
 from adapters.discord.render import COLOUR, Rendered, fit, new_view
 from adapters.discord.text import clip, inert, safe
+from bot import words
 from bot.conversation.bars import spread_bar
 from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
 
-DEFAULT_TOPIC = "Should we outsource our social media?"
-STATUS = {"open": "Open", "revealed": "Revealed: see the results below", "closed": "Closed"}
 POSITION_ROW, CLOSE_ROW = 0, 1  # Agree, Abstain, Object; then Close and Export
 MESSAGE_LIMIT = 2000
 THREAD_NAME = 100
 
 
 def topic_of(topic: str) -> str:
-    return topic or DEFAULT_TOPIC
+    return topic or words.DEFAULT_TOPIC
 
 
 def round_card(card: RoundCard) -> Rendered:
     """Who is in and how many finished (a ✓ by their name), never what anyone answered."""
     finished = set(card.finished)
-    names = ", ".join(f"{safe(n, 80)}{' ✓' if n in finished else ''}" for n in card.joined) or "nobody yet"
+    names = ", ".join(f"{safe(n, 80)}{' ✓' if n in finished else ''}" for n in card.joined) or words.NOBODY_YET
     count = f"{len(card.finished)}" + (f" of {card.expected} expected" if card.expected else "")
     lines = [
-        f"Started by {safe(card.starter, 80)}. {STATUS.get(card.status, card.status.title())}.",
+        words.STARTED_BY.format(starter=safe(card.starter, 80), status=words.ROUND_STATUS.get(card.status, card.status.title())),
         f"Taking part: {names}.",
         f"Finished: {count}.",
-        "Answers stay hidden until the reveal" + (", and names are left out of the results." if card.anonymous else "."),
+        words.ANSWERS_HIDDEN + (words.NAMES_LEFT_OUT if card.anonymous else "."),
     ]
     if card.quorum:
-        lines.append(f"Quorum: {card.quorum} positions before it closes (or the closer says why).")
+        lines.append(words.QUORUM.format(quorum=card.quorum))
     if card.deadline and card.status == "open":
         when = int(card.deadline)
         lines.append(f"Reveals on its own after <t:{when}:f> (<t:{when}:R>), at the first click or command after it.")
     if card.status == "open":
         lines.append("Press **Take the check** to answer privately; the starter (or a server admin) presses **Reveal**.")
-    embed = discord.Embed(title=safe(f"Team round: {topic_of(card.topic)}", 256), description="\n".join(lines), colour=COLOUR)
+    embed = discord.Embed(title=safe(words.TEAM_ROUND_TITLE.format(topic=topic_of(card.topic)), 256), description="\n".join(lines), colour=COLOUR)
     view = None
     if card.status == "open":
         view = new_view().add_item(c.TakeCheck(card.round_id)).add_item(c.Reveal(card.round_id))
@@ -72,16 +70,16 @@ def summary(result: TeamSummary) -> Rendered:
         " Agree, abstain or object, with a reason if you like; you may change your position until the round is closed."
     )
     if result.quorum:
-        lines.append(f"Quorum: {result.quorum} positions before it closes (or the closer says why).")
-    embed = discord.Embed(title=safe(f"Team results: {topic_of(result.topic)}", 256), description="\n".join(lines), colour=COLOUR)
-    embed.add_field(name="Each member's recommendation", value=clip(members, 1024) or "-", inline=False)
+        lines.append(words.QUORUM.format(quorum=result.quorum))
+    embed = discord.Embed(title=safe(words.TEAM_RESULTS_TITLE.format(topic=topic_of(result.topic)), 256), description="\n".join(lines), colour=COLOUR)
+    embed.add_field(name=words.EACH_MEMBER, value=clip(members, 1024) or "-", inline=False)
     embed.add_field(name="Where the team stands (lowest to highest, █ the median)", value=clip(spreads, 1024) or "-", inline=False)
     embed.add_field(
         name=safe(f"Team recommendation: {result.team_outcome_title}", 256),
-        value=f"{agreeing} of {finished} finished members got it: {result.strength} agreement.",
+        value=words.AGREEMENT.format(agreeing=agreeing, finished=finished, strength=result.strength),
         inline=False,
     )
-    embed.set_footer(text=clip(f"Rule: {result.rule}.", 2048))
+    embed.set_footer(text=clip(words.RULE_LINE.format(rule=result.rule), 2048))
     view = new_view()
     for stance, count in result.positions:  # the count always shows
         view.add_item(c.Position(result.round_id, stance, count, row=POSITION_ROW))
@@ -107,7 +105,7 @@ def ends(disagreement: Disagreement) -> str:
     if len(disagreement.ends) < 2:
         return ""
     sides = [f"{_who(end)} ({safe(end.answer, 100)})" for end in disagreement.ends]
-    return f"\nAt one end {sides[0]}; at the other {sides[1]}. What makes you see it that way? Say why here before anyone changes an answer."
+    return words.AT_ONE_END.format(one=sides[0], other=sides[1])
 
 
 def _who(end: End) -> str:
@@ -136,7 +134,7 @@ def decision(record: DecisionRecord) -> Rendered:
     reasons = "\n".join(f"• {safe(r, 300)}" for r in record.reasons)
     steps = "\n".join(f"☐ {safe(s, 300)}" for s in record.next_steps)
     about = f"{record.date} · {safe(topic_of(record.topic), 200)} · {safe(', '.join(record.participants), 1500)}\n{words.PROPOSED}"
-    embed = discord.Embed(title=safe(f"Decision: {record.decision}", 256), description=about, colour=COLOUR)
+    embed = discord.Embed(title=safe(words.DECISION_TITLE.format(decision=record.decision), 256), description=about, colour=COLOUR)
     if record.closed_short:
         embed.add_field(name="Closed before the quorum", value=safe(record.closed_short, 1024), inline=False)
     embed.add_field(name="Positions", value=clip(positions, 1024) or "No positions taken.", inline=False)

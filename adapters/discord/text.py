@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import discord
 
+from bot import words
+
 MENTION = re.compile(r"<(@[!&]?|#)(\d+)>|@(everyone|here)")
 
 
@@ -36,3 +38,8 @@ def clip(text: str, limit: int) -> str:
 def safe(text: str, limit: int) -> str:
     """Clipped, then escaped, then clipped again: an escape may lengthen the text."""
     return clip(escape(clip(text, limit)), limit)
+
+
+def is_greeting(text: str) -> bool:
+    """"hi", "Hello!", "start": words that mean "show me the check", never an answer."""
+    return " ".join(re.findall(r"[a-z]+", text.lower())) in words.GREETINGS

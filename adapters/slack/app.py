@@ -27,6 +27,7 @@ from adapters.slack.settings import SlackSettings
 from adapters.slack.team import SlackTeam
 from adapters.slack.text import escape
 from adapters.slack.values import ForgedValue, decode
+from bot import words
 from bot.conversation.events import (
     Answer,
     Back,
@@ -46,10 +47,7 @@ from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
 
 log = logging.getLogger("outsource_check.slack")
-COMMAND = "/outsource-check"
-FORGED = "That button didn't come from me, so I ignored it. Nothing changed."
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
-NOT_STARTED = "That didn't start; please try again in a moment."
 
 
 def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
@@ -64,12 +62,6 @@ def make_client(settings: SlackSettings, session: aiohttp.ClientSession | None =
         session=session,
         retry_handlers=[AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
     )
-
-
-HELD_FOR_THE_REVEAL = (
-    "A team round's check is shared by the round's reveal, all together, so no one's answers anchor the"
-    " others before theirs are in."
-)
 
 
 def user_key(team_id: str, user_id: str) -> str:
@@ -93,7 +85,7 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
         await next()
         return None
 
-    app.command(COMMAND)(listeners.command)
+    app.command(words.COMMAND)(listeners.command)
     app.action("oc.pick")(listeners.ack_only)  # ticking a box changes nothing until Next
     app.action(re.compile(r"^oc\."))(listeners.action)
     app.view("oc.text")(listeners.text_submitted)
@@ -135,7 +127,7 @@ class Listeners:
             elif sub == "agency":
                 name = rest.strip()
                 if not name:
-                    await delivery.ephemeral(f"Name the agency: `{COMMAND} agency <name>`")
+                    await delivery.ephemeral(words.NAME_THE_AGENCY)
                     return
                 await self.start_in_dm(delivery, user, Start(AGENCY_DIALOG, (("agency_name", name),)), origin=command["channel_id"])
             elif sub == "resume":
@@ -143,23 +135,23 @@ class Listeners:
             elif sub == "history":
                 await delivery.show_ephemeral(await self.ask(user, ShowHistory()))
             elif sub == "forget":
-                await delivery.ephemeral("Delete your data?", blocks=views.forget_blocks())
+                await delivery.ephemeral(words.DELETE_YOUR_DATA, blocks=views.forget_blocks())
             elif sub == "team":
                 await self.team.command(delivery, user, command.get("user_name") or user_id, command["channel_id"], rest)
             elif sub == "help":
-                await delivery.ephemeral("Outsource Check help", blocks=views.help_blocks())
+                await delivery.ephemeral(words.HELP_TITLE, blocks=views.help_blocks())
             else:
-                await delivery.ephemeral("Unknown subcommand", blocks=views.help_blocks(f"I don't know `{escape(sub[:40])}`."))
+                await delivery.ephemeral(words.UNKNOWN_SUBCOMMAND, blocks=views.help_blocks(f"I don't know `{escape(sub[:40])}`."))
 
     async def start_in_dm(self, delivery: Delivery, user: str, action: Start, origin: str = "") -> None:
         """Open the DM, put a placeholder there, and let the conversation live in that message."""
-        place = await delivery.new_dm_message("Starting your check…")
+        place = await delivery.new_dm_message(words.STARTING)
         replies = await self.ask(user, replace(action, surface=place.surface))
         if not await self.landed(delivery, replies, place):
             return
         await delivery.show(replies, place)
         if origin and origin != place.channel:
-            await delivery.ephemeral("I've sent you a DM with your check.")
+            await delivery.ephemeral(words.SENT_TO_DM)
 
     async def resume(self, delivery: Delivery, user: str, origin: str) -> None:
         (found, *_) = await self.ask(user, Resume())
@@ -167,15 +159,15 @@ class Listeners:
             await delivery.show_ephemeral([found])  # none to resume, or the store is down: "try again"
             return
         old = Place.parse(found.surface)
-        place = await delivery.new_dm_message("Picking up where you left off…")
+        place = await delivery.new_dm_message(words.RESUMING)
         replies = await self.ask(user, MoveTo(found.session_id, place.surface))
         if not await self.landed(delivery, replies, place):
             return
         await delivery.show(replies, place)
         if old is not None:
-            await delivery.retire(old, "This check continues further down.")
+            await delivery.retire(old, words.CONTINUES_FURTHER_DOWN)
         if origin != place.channel:
-            await delivery.ephemeral("I've sent your check to our DM.")
+            await delivery.ephemeral(words.RESUMED_IN_DM)
 
     async def landed(self, delivery: Delivery, replies: list, placeholder: Place) -> bool:
         """Whether the conversation now lives in `placeholder`; if not (the store is down, say), the
@@ -183,7 +175,7 @@ class Listeners:
         if any(isinstance(r, (Question, ResultCard)) or isinstance(r, Notice) and r.kind == "changed" for r in replies):
             return True
         await delivery.remove(placeholder)
-        await delivery.show_ephemeral(replies or [Notice("unavailable", NOT_STARTED)])
+        await delivery.show_ephemeral(replies or [Notice("unavailable", words.NOT_STARTED)])
         return False
 
     # --- button clicks ----------------------------------------------------------------------
@@ -207,7 +199,7 @@ class Listeners:
                 if notice is not None and notice.kind == "unavailable":  # nothing was deleted: keep the buttons for another try
                     await delivery.replace_original(notice.text, blocks=views.forget_blocks(notice.text))
                     return
-                await delivery.replace_original(notice.text if notice is not None else "Nothing was deleted.")
+                await delivery.replace_original(notice.text if notice is not None else words.DELETE_NOTHING)
                 return
             if action_id in {"oc.home.start", "oc.home.vet"}:
                 dialog = MAIN_DIALOG if action_id == "oc.home.start" else AGENCY_DIALOG
@@ -217,7 +209,7 @@ class Listeners:
                 value = decode(clicked.get("value"))
             except ForgedValue as exc:
                 log.warning("refused a forged click from %s (%s): %s", user_id, action_id, exc)
-                await delivery.ephemeral(FORGED)
+                await delivery.ephemeral(words.FORGED)
                 return
             if action_id.startswith("oc.round."):
                 name = body["user"].get("name") or body["user"].get("username") or user_id
@@ -244,16 +236,16 @@ class Listeners:
             await self.start_in_dm(delivery, user, Start(AGENCY_DIALOG))
         else:
             log.warning("refused an unknown action %r", action_id)
-            await delivery.ephemeral(FORGED)
+            await delivery.ephemeral(words.FORGED)
 
     async def open_modal(self, delivery: Delivery, user: str, value, body: dict, place: Place, want: type) -> None:
         (reply, *_) = await self.ask(user, Show(value.session))
         fresh = isinstance(reply, want) and reply.version == value.version
         if isinstance(reply, ResultCard) and not reply.can_share:
-            await delivery.show_ephemeral([Notice("refused", HELD_FOR_THE_REVEAL)])
+            await delivery.show_ephemeral([Notice("refused", words.HELD_FOR_THE_REVEAL)])
             return
         if not fresh:
-            await delivery.show_ephemeral([reply] if isinstance(reply, Notice) else [Notice("stale", "That step is already done.")])
+            await delivery.show_ephemeral([reply] if isinstance(reply, Notice) else [Notice("stale", words.ALREADY_DONE)])
             return
         view = views.text_answer_modal(reply, place.channel, place.ts) if want is Question else views.share_modal(reply)
         await delivery.client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -269,7 +261,7 @@ class Listeners:
             place = Place(str(meta["ch"]), str(meta["ts"]))
         except (ValueError, KeyError, TypeError, ForgedValue) as exc:
             log.warning("refused a forged text answer from %s: %s", user_id, exc)
-            await ack(response_action="errors", errors={"answer": FORGED})
+            await ack(response_action="errors", errors={"answer": words.FORGED})
             return
         typed = (view["state"]["values"].get("answer", {}).get("text", {}) or {}).get("value") or ""
         replies = await self.ask(user, Answer(value.session, value.node, typed, value.version))
@@ -296,14 +288,14 @@ class Listeners:
             channel = view["state"]["values"]["channel"]["channel"].get("selected_conversation") or ""
             if not CHANNEL_ID.match(channel):
                 log.warning("refused a share to %r from %s", channel[:40], user_id)
-                await delivery.dm("That isn't a channel I can post in.")
+                await delivery.dm(words.NOT_A_CHANNEL)
                 return
             (reply, *_) = await self.ask(user, Show(value.session))
             if not isinstance(reply, ResultCard):
-                await delivery.dm(escape(reply.text) if isinstance(reply, Notice) else "There is no result to share yet.")
+                await delivery.dm(escape(reply.text) if isinstance(reply, Notice) else words.NOTHING_TO_SHARE)
                 return
             if not reply.can_share:
-                await delivery.dm(HELD_FOR_THE_REVEAL)
+                await delivery.dm(words.HELD_FOR_THE_REVEAL)
                 return
             await delivery.share(reply, channel)
 
@@ -333,7 +325,7 @@ class Listeners:
             if isinstance(first, Notice):
                 hint = first.text
                 if first.kind == "nothing_to_resume":
-                    hint = f"Type `{COMMAND}` to start a check, or `{COMMAND} help` to see what I can do."
+                    hint = words.SLACK_TYPE_HINT
                 await delivery.post(event["channel"], hint)
                 return
             place = Place.parse(first.surface) if first is not None else None

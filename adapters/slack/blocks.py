@@ -10,6 +10,7 @@ import time
 
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
+from bot import words
 from bot.conversation.bars import score_bar
 from bot.conversation.replies import Advice, History, Notice, Question, ResultCard
 
@@ -24,7 +25,7 @@ def question_blocks(q: Question) -> list[dict]:
     blocks.extend(_answer_blocks(q))
     if q.previous:
         before = ", ".join(o.label for o in q.options if o.id in q.previous) or q.previous[0]
-        blocks.append({"type": "context", "elements": [plain(f"Before, you answered: {before}")]})
+        blocks.append({"type": "context", "elements": [plain(f"{words.BEFORE_YOU_ANSWERED}: {before}")]})
     if q.why:
         cited = f" (from _{escape(q.source)}_)" if q.source else ""
         blocks.append({"type": "context", "elements": [mrkdwn(f"_Why it matters:_ {escape(q.why)}{cited}")]})
@@ -39,21 +40,21 @@ def _answer_blocks(q: Question) -> list[dict]:
             {
                 "type": "actions",
                 "block_id": "answer",
-                "elements": [button("Type your answer", "oc.text", at.encode(), style="primary")],
+                "elements": [button(words.TYPE_YOUR_ANSWER, "oc.text", at.encode(), style="primary")],
             },
-            {"type": "context", "elements": [plain(f"Or simply reply here in this DM (at most {q.max_length} characters).")]},
+            {"type": "context", "elements": [plain(words.OR_REPLY_HERE.format(max_length=q.max_length))]},
         ]
     if q.kind == "multi":
         options = [{"text": plain(o.label, 75), "value": o.id} for o in q.options]
         if len(options) <= MAX_CHECKBOXES:
             picker: dict = {"type": "checkboxes", "action_id": "oc.pick", "options": options}
         else:
-            picker = {"type": "multi_static_select", "action_id": "oc.pick", "placeholder": plain("Pick", 150), "options": options}
-        hint = "Tick all that apply, then press Next." if q.min_picks == 0 else f"Tick at least {q.min_picks}, then press Next."
+            picker = {"type": "multi_static_select", "action_id": "oc.pick", "placeholder": plain(words.PICK, 150), "options": options}
+        hint = words.TICK_ALL if q.min_picks == 0 else words.TICK_AT_LEAST.format(count=q.min_picks)
         return [
             {"type": "actions", "block_id": "picks", "elements": [picker]},
             {"type": "context", "elements": [plain(hint)]},
-            {"type": "actions", "block_id": "answer", "elements": [button("Next", "oc.next", at.encode(), style="primary")]},
+            {"type": "actions", "block_id": "answer", "elements": [button(words.NEXT, "oc.next", at.encode(), style="primary")]},
         ]
     buttons = [
         button(o.label, f"oc.answer.{i}", ButtonValue(q.session_id, q.version, q.node, o.id).encode())
@@ -64,17 +65,17 @@ def _answer_blocks(q: Question) -> list[dict]:
 
 def _nav_buttons(session: str, version: int, can_go_back: bool) -> list[dict]:
     value = ButtonValue(session, version).encode()
-    buttons = [button("Back", "oc.back", value)] if can_go_back else []
-    buttons.append(button("Start over", "oc.restart", value, confirm=RESTART_CONFIRM if can_go_back else None))
+    buttons = [button(words.BACK, "oc.back", value)] if can_go_back else []
+    buttons.append(button(words.START_OVER, "oc.restart", value, confirm=RESTART_CONFIRM if can_go_back else None))
     return buttons
 
 
 # Slack asks before a click that throws answers away (its own confirmation dialog, no round trip)
 RESTART_CONFIRM = {
-    "title": {"type": "plain_text", "text": "Start over?"},
-    "text": {"type": "plain_text", "text": "This clears your answers to this check."},
-    "confirm": {"type": "plain_text", "text": "Start over"},
-    "deny": {"type": "plain_text", "text": "Keep my answers"},
+    "title": {"type": "plain_text", "text": words.START_OVER_TITLE},
+    "text": {"type": "plain_text", "text": words.START_OVER_WARNING},
+    "confirm": {"type": "plain_text", "text": words.START_OVER},
+    "deny": {"type": "plain_text", "text": words.KEEP_MY_ANSWERS},
 }
 
 
@@ -96,7 +97,7 @@ def score_lines(card: ResultCard) -> str:
 def result_blocks(card: ResultCard) -> list[dict]:
     blocks: list[dict] = [{"type": "section", "text": plain(p)} for p in card.preface]
     blocks += [
-        {"type": "header", "text": plain(f"Recommendation: {card.title}", 150)},
+        {"type": "header", "text": plain(words.RECOMMENDATION_TITLE.format(title=card.title), 150)},
         {"type": "section", "text": plain(card.summary)},
     ]
     if card.reasons:
@@ -107,17 +108,17 @@ def result_blocks(card: ResultCard) -> list[dict]:
     blocks.append({"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))})
     if card.still_to_settle:
         blocks.append({"type": "section", "text": mrkdwn("*Still to settle*\n" + "\n".join(f"❓ {escape(s)}" for s in card.still_to_settle))})
-    blocks.append({"type": "context", "elements": [plain(clip("Based on: " + "; ".join(card.sources), 2000))]})
+    blocks.append({"type": "context", "elements": [plain(clip(words.BASED_ON + "; ".join(card.sources), 2000))]})
     value = ButtonValue(card.session_id, card.version).encode()
     blocks.append(
         {
             "type": "actions",
             "block_id": "result",
             "elements": [
-                *([button("Share to a channel", "oc.share", value, style="primary")] if card.can_share else []),
-                button("Vet an agency", "oc.vet", value),
-                button("Back", "oc.back", value),
-                button("Start over", "oc.restart", value, confirm=RESTART_CONFIRM),
+                *([button(words.SHARE_TO_A_CHANNEL, "oc.share", value, style="primary")] if card.can_share else []),
+                button(words.VET_AN_AGENCY, "oc.vet", value),
+                button(words.BACK, "oc.back", value),
+                button(words.START_OVER, "oc.restart", value, confirm=RESTART_CONFIRM),
             ],
         }
     )
@@ -129,11 +130,11 @@ def shared_summary_blocks(card: ResultCard, user_id: str) -> list[dict]:
     subject = f" for {escape(card.subject)}" if card.subject else ""
     return [
         {"type": "section", "text": mrkdwn(f"<@{user_id}> ran *{escape(card.dialog_title)}*{subject}.")},
-        {"type": "header", "text": plain(f"Recommendation: {card.title}", 150)},
+        {"type": "header", "text": plain(words.RECOMMENDATION_TITLE.format(title=card.title), 150)},
         {"type": "section", "text": plain(card.summary)},
         {"type": "section", "text": mrkdwn(score_lines(card))},
         {"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))},
-        {"type": "context", "elements": [plain(clip("Based on: " + "; ".join(card.sources), 2000))]},
+        {"type": "context", "elements": [plain(clip(words.BASED_ON + "; ".join(card.sources), 2000))]},
     ]
 
 
@@ -151,7 +152,7 @@ def notice_text(notice: Notice) -> str:
 
 def history_blocks(history: History) -> list[dict]:
     if not history.entries:
-        return [{"type": "section", "text": plain("No finished checks yet. Type /outsource-check to start one.")}]
+        return [{"type": "section", "text": plain(words.NO_FINISHED_CHECKS_SLACK)}]
     lines = [
         f"• {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))} *{escape(e.dialog_title)}*: {escape(e.outcome_title)}"
         for e in history.entries

@@ -30,10 +30,10 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.text import escape, plain
 from adapters.slack.values import ButtonValue
+from bot import words
 from bot.conversation.replies import History, Notice, Question, Reply, ResultCard
 
 log = logging.getLogger("outsource_check.slack")
-APOLOGY = "Sorry, Slack didn't accept my last update. Your answers are safe; please try again in a moment."
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "no_permission"}
 
@@ -108,7 +108,7 @@ class Delivery:
             log.warning("Slack Web API call failed for %s: %s", self.user_id, reason)
             if not quiet:
                 try:
-                    await self.ephemeral(APOLOGY)
+                    await self.ephemeral(words.SLACK_APOLOGY)
                 except (SlackApiError, ClientError):
                     log.warning("could not deliver the apology to %s either", self.user_id)
 
@@ -128,7 +128,7 @@ class Delivery:
                 restart = ButtonValue(reply.session_id, 0).encode()
                 blocks = [
                     {"type": "section", "text": plain(reply.text)},
-                    {"type": "actions", "elements": [button("Start over", "oc.restart", restart, style="primary")]},
+                    {"type": "actions", "elements": [button(words.START_OVER, "oc.restart", restart, style="primary")]},
                 ]
                 await self.update(place, escape(reply.text), blocks)
             else:
@@ -137,7 +137,7 @@ class Delivery:
     async def show_ephemeral(self, replies: list[Reply]) -> None:
         for reply in replies:
             if isinstance(reply, History):
-                await self.ephemeral("Your last results", blocks=history_blocks(reply))
+                await self.ephemeral(words.YOUR_LAST_RESULTS, blocks=history_blocks(reply))
             elif isinstance(reply, Notice):
                 await self.ephemeral(escape(reply.text))
 
@@ -160,7 +160,7 @@ class Delivery:
             await self.client.chat_delete(channel=place.channel, ts=place.ts)
         except SlackApiError as exc:
             log.info("could not delete placeholder %s (%s); retiring it instead", place.surface, _error_of(exc))
-            await self.retire(place, "Nothing here: that didn't start.")
+            await self.retire(place, words.NOT_STARTED_HERE)
 
     async def ephemeral(self, text: str, blocks: list[dict] | None = None) -> None:
         if self.response_url:

@@ -14,7 +14,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.delivery import Delivery, Place
 from adapters.slack.team_blocks import (
-    STANCE_LABELS,
     close_reason_modal,
     decision_blocks,
     markdown_blocks,
@@ -25,6 +24,7 @@ from adapters.slack.team_blocks import (
 )
 from adapters.slack.text import escape
 from adapters.slack.values import ButtonValue, ForgedValue, decode
+from bot import words
 from bot.conversation.events import (
     CloseRound,
     Event,
@@ -45,7 +45,6 @@ log = logging.getLogger("outsource_check.slack")
 EXPECTED = re.compile(r"\bexpected:(\d{1,3})\b")
 QUORUM = re.compile(r"\bquorum:(\d{1,3})\b")
 DEADLINE = re.compile(r"\bdeadline:\S+")
-FORGED = "That form didn't come from me, so I ignored it. Nothing changed."
 
 
 def parse_team_text(text: str, now: float = 0.0) -> tuple[str, int, bool, float, int]:
@@ -109,14 +108,14 @@ class SlackTeam:
             await self.export_latest(delivery, user, channel)
             return
         if channel.startswith("D"):
-            await delivery.ephemeral("Team rounds run in a channel: type `/outsource-check team` there.")
+            await delivery.ephemeral(words.SLACK_TEAM_IN_DM)
             return
         try:
             topic, expected, anonymous, deadline, quorum = parse_team_text(text, self.service.clock())
         except ValueError as exc:
-            await delivery.ephemeral(f"That deadline doesn't work: {exc}.")
+            await delivery.ephemeral(words.DEADLINE_REFUSED.format(problem=exc))
             return
-        posted = await delivery.client.chat_postMessage(channel=channel, text="Starting a team round…")
+        posted = await delivery.client.chat_postMessage(channel=channel, text=words.ROUND_STARTING)
         place = Place(channel, posted["ts"])
         replies = await self.ask(
             user,
@@ -154,7 +153,7 @@ class SlackTeam:
             if question is None:
                 await self.show(delivery, user, replies)
                 return
-            dm = await delivery.new_dm_message("Starting your check for the team round…")
+            dm = await delivery.new_dm_message(words.STARTING_ROUND_CHECK)
             moved = await self.ask(user, MoveTo(question.session_id, dm.surface))
             if not any(isinstance(r, Question) for r in moved):  # the store went away in between: the placeholder goes
                 await delivery.remove(dm)
@@ -166,9 +165,9 @@ class SlackTeam:
             await self.show(delivery, user, await self.ask(user, RevealRound(round_id, is_admin=is_admin)))
         elif action_id.startswith("oc.round.position."):
             # the modal opens first (a trigger_id lasts 3 s); the core checks the position when it is submitted
-            if value.choice not in STANCE_LABELS or action_id != f"oc.round.position.{value.choice}":
+            if value.choice not in words.STANCE_LABELS or action_id != f"oc.round.position.{value.choice}":
                 log.warning("refused a forged position from %s: %r", delivery.user_id, value.choice)
-                await delivery.ephemeral(FORGED)
+                await delivery.ephemeral(words.FORGED_FORM)
                 return
             await delivery.client.views_open(
                 trigger_id=trigger_id, view=position_modal(round_id, value.choice, clicked.channel, clicked.ts)
@@ -194,7 +193,7 @@ class SlackTeam:
             user_id, value, place, typed = _modal_of(body, view)
         except (ForgedValue, KeyError) as exc:
             log.warning("refused a forged position form: %s", exc)
-            await ack(response_action="errors", errors={"reason": FORGED})
+            await ack(response_action="errors", errors={"reason": words.FORGED_FORM})
             return
         user = _user_of(body)
         replies = await self.ask(user, TakePosition(value.session, value.choice, typed))  # in-process: an error shows in the form
@@ -206,8 +205,8 @@ class SlackTeam:
         delivery = Delivery(client=client, user_id=user_id, origin=place)
         async with delivery.apologising():
             await self.show(delivery, user, replies, summary_at=place)
-            said = STANCE_LABELS.get(value.choice, value.choice).lower()
-            await delivery.ephemeral(f"Your position: {said}. You may change it until the round is closed.")
+            said = words.STANCE_LABELS.get(value.choice, value.choice).lower()
+            await delivery.ephemeral(words.SLACK_POSITION_TAKEN.format(stance=said))
 
     async def close_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         """Closing before the quorum, with the closer's reason: the decision record keeps it."""
@@ -215,7 +214,7 @@ class SlackTeam:
             user_id, value, place, typed = _modal_of(body, view)
         except (ForgedValue, KeyError) as exc:
             log.warning("refused a forged close form: %s", exc)
-            await ack(response_action="errors", errors={"reason": FORGED})
+            await ack(response_action="errors", errors={"reason": words.FORGED_FORM})
             return
         await ack()
         user = _user_of(body)
@@ -234,7 +233,7 @@ class SlackTeam:
                 place = Place.parse(reply.surface)
                 if place is not None:
                     await delivery.client.chat_update(
-                        channel=place.channel, ts=place.ts, text=f"Team round: {escape(reply.topic)}", blocks=round_card_blocks(reply)
+                        channel=place.channel, ts=place.ts, text=words.TEAM_ROUND_TITLE.format(topic=escape(reply.topic)), blocks=round_card_blocks(reply)
                     )
             elif isinstance(reply, TeamSummary):
                 await self.show_summary(delivery, user, reply, summary_at)
@@ -250,7 +249,7 @@ class SlackTeam:
                 await delivery.show_ephemeral(personal)
 
     async def show_summary(self, delivery: Delivery, user: str, summary: TeamSummary, at: Place | None) -> None:
-        text = f"Team results: {escape(summary.team_outcome_title)}"
+        text = words.TEAM_RESULTS_TITLE.format(topic=escape(summary.team_outcome_title))
         if at is not None:  # a position: update the comparison where it was taken
             await delivery.update(at, text, summary_blocks(summary))
             return
@@ -270,7 +269,7 @@ class SlackTeam:
             return
         summary = next((r for r in await self.ask(user, ShowRound(record.round_id)) if isinstance(r, TeamSummary)), None)
         if summary is not None:
-            await delivery.update(at, f"Team results: {escape(summary.team_outcome_title)}", summary_blocks(summary, closed=True))
+            await delivery.update(at, words.TEAM_RESULTS_TITLE.format(topic=escape(summary.team_outcome_title)), summary_blocks(summary, closed=True))
 
     async def post_decision(self, delivery: Delivery, record: DecisionRecord) -> None:
         thread = Place.parse(record.thread) or Place.parse(record.surface)
@@ -280,6 +279,6 @@ class SlackTeam:
             channel=thread.channel,
             thread_ts=thread.ts,
             reply_broadcast=True,
-            text=f"Decision: {escape(record.decision)}",
+            text=words.DECISION_TITLE.format(decision=escape(record.decision)),
             blocks=decision_blocks(record),
         )

@@ -8,15 +8,11 @@ import re
 from adapters.slack.blocks import button
 from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
+from bot import words
 from bot.conversation.bars import spread_bar
 from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
 
-STANCE_LABELS = {"agree": "Agree", "abstain": "Abstain", "object": "Object"}
-STANCE_SAID = {"agree": "You agree with", "abstain": "You abstain on", "object": "You object to"}
-STANCE_WORDS = {"agree": "agrees", "abstain": "abstains", "object": "objects"}
 MAX_REASON = 300  # the core keeps at most this many characters of a reason
-
-DEFAULT_TOPIC = "Should we outsource our social media?"
 
 
 def _value(round_id: str, version: int = 0, choice: str = "") -> str:
@@ -25,17 +21,17 @@ def _value(round_id: str, version: int = 0, choice: str = "") -> str:
 
 def round_card_blocks(card: RoundCard) -> list[dict]:
     finished = len(card.finished)
-    status = {"open": "Open", "revealed": "Revealed: see the results below", "closed": "Closed"}[card.status]
-    names = ", ".join(card.joined) or "nobody yet"
+    status = words.ROUND_STATUS[card.status]
+    names = ", ".join(card.joined) or words.NOBODY_YET
     lines = [
-        f"Started by {card.starter}. {status}.",
+        words.STARTED_BY.format(starter=card.starter, status=status),
         f"Taking part: {names}. Finished: {finished}" + (f" of {card.expected} expected" if card.expected else "") + ".",
-        "Answers stay hidden until the reveal" + (", and names are left out of the results." if card.anonymous else "."),
+        words.ANSWERS_HIDDEN + (words.NAMES_LEFT_OUT if card.anonymous else "."),
     ]
     if card.quorum:
-        lines.append(f"Quorum: {card.quorum} positions before it closes (or the closer says why).")
+        lines.append(words.QUORUM.format(quorum=card.quorum))
     blocks: list[dict] = [
-        {"type": "header", "text": plain(f"Team round: {card.topic or DEFAULT_TOPIC}", 150)},
+        {"type": "header", "text": plain(words.TEAM_ROUND_TITLE.format(topic=card.topic or words.DEFAULT_TOPIC), 150)},
         {"type": "section", "text": plain("\n".join(lines))},
     ]
     if card.deadline and card.status == "open":
@@ -47,8 +43,8 @@ def round_card_blocks(card: RoundCard) -> list[dict]:
                 "type": "actions",
                 "block_id": "round",
                 "elements": [
-                    button("Take the check", "oc.round.take", _value(card.round_id), style="primary"),
-                    button("Reveal", "oc.round.reveal", _value(card.round_id)),
+                    button(words.TAKE_THE_CHECK, "oc.round.take", _value(card.round_id), style="primary"),
+                    button(words.REVEAL, "oc.round.reveal", _value(card.round_id)),
                 ],
             }
         )
@@ -64,25 +60,25 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
     )
     agreeing, finished = summary.agreement
     blocks: list[dict] = [
-        {"type": "header", "text": plain(f"Team results: {summary.topic or DEFAULT_TOPIC}", 150)},
+        {"type": "header", "text": plain(words.TEAM_RESULTS_TITLE.format(topic=summary.topic or words.DEFAULT_TOPIC), 150)},
         {"type": "section", "text": mrkdwn(f"*Each member's recommendation*\n{members}")},
         {"type": "section", "text": mrkdwn(f"*Where the team stands* (lowest to highest, █ the median)\n{spreads}")},
         {
             "type": "section",
             "text": mrkdwn(
                 f"*Team recommendation: {escape(summary.team_outcome_title)}*\n"
-                f"{agreeing} of {finished} finished members got it: {summary.strength} agreement."
+                + words.AGREEMENT.format(agreeing=agreeing, finished=finished, strength=summary.strength)
             ),
         },
-        {"type": "context", "elements": [plain(f"Rule: {summary.rule}.")]},
+        {"type": "context", "elements": [plain(words.RULE_LINE.format(rule=summary.rule))]},
     ]
     if summary.disagreements:
-        blocks.append({"type": "context", "elements": [plain(f"{len(summary.disagreements)} questions the team split on are in the thread below.")]})
+        blocks.append({"type": "context", "elements": [plain(words.SPLIT_IN_THREAD.format(count=len(summary.disagreements)))]})
     counts = dict(summary.positions)
-    tally = ", ".join(f"{STANCE_LABELS[stance]} {count}" for stance, count in summary.positions)
+    tally = ", ".join(f"{words.STANCE_LABELS[stance]} {count}" for stance, count in summary.positions)
     if closed:  # the decision is recorded: the positions stay as counts, and only the export is left to press
-        blocks.append({"type": "section", "text": plain(f"Closed. Positions: {tally}.")})
-        blocks.append({"type": "actions", "block_id": "close", "elements": [button("Export as Markdown", "oc.round.export", _value(summary.round_id))]})
+        blocks.append({"type": "section", "text": plain(words.CLOSED_POSITIONS.format(tally=tally))})
+        blocks.append({"type": "actions", "block_id": "close", "elements": [button(words.EXPORT_AS_MARKDOWN, "oc.round.export", _value(summary.round_id))]})
         return blocks
     quorum = f" Quorum: {summary.quorum} positions." if summary.quorum else ""
     blocks.append(
@@ -95,8 +91,8 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
         }
     )
     buttons = [
-        button(f"{STANCE_LABELS[stance]} ({counts.get(stance, 0)})", f"oc.round.position.{stance}", _value(summary.round_id, 0, stance))
-        for stance in STANCE_LABELS
+        button(f"{words.STANCE_LABELS[stance]} ({counts.get(stance, 0)})", f"oc.round.position.{stance}", _value(summary.round_id, 0, stance))
+        for stance in words.STANCE_LABELS
     ]
     blocks.append({"type": "actions", "block_id": "positions", "elements": buttons})
     blocks.append(
@@ -104,8 +100,8 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
             "type": "actions",
             "block_id": "close",
             "elements": [
-                button("Close and record the decision", "oc.round.close", _value(summary.round_id), style="primary"),
-                button("Export as Markdown", "oc.round.export", _value(summary.round_id)),
+                button(words.CLOSE_AND_RECORD, "oc.round.close", _value(summary.round_id), style="primary"),
+                button(words.EXPORT_AS_MARKDOWN, "oc.round.export", _value(summary.round_id)),
             ],
         }
     )
@@ -122,17 +118,17 @@ def position_modal(round_id: str, stance: str, channel: str, ts: str) -> dict:
     return {
         "type": "modal",
         "callback_id": "oc.round.position",
-        "title": plain("Your position", 24),
-        "submit": plain(STANCE_LABELS.get(stance, "Save"), 24),
-        "close": plain("Cancel", 24),
+        "title": plain(words.YOUR_POSITION, 24),
+        "submit": plain(words.STANCE_LABELS.get(stance, words.SAVE), 24),
+        "close": plain(words.CANCEL, 24),
         "private_metadata": _metadata(round_id, stance, channel, ts),
         "blocks": [
-            {"type": "section", "text": plain(f"{STANCE_SAID.get(stance, 'Your position on')} the team's proposed decision.")},
+            {"type": "section", "text": plain(f"{words.STANCE_LEADS.get(stance, 'Your position on')} the team's proposed decision.")},
             {
                 "type": "input",
                 "block_id": "reason",
                 "optional": True,
-                "label": plain("Why? (optional)", 2000),
+                "label": plain(words.WHY_OPTIONAL, 2000),
                 "element": {"type": "plain_text_input", "action_id": "text", "max_length": MAX_REASON},
             },
         ],
@@ -144,16 +140,16 @@ def close_reason_modal(round_id: str, refusal: str, channel: str, ts: str) -> di
     return {
         "type": "modal",
         "callback_id": "oc.round.close",
-        "title": plain("Close the round", 24),
-        "submit": plain("Close", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(words.CLOSE_THE_ROUND, 24),
+        "submit": plain(words.CLOSE, 24),
+        "close": plain(words.CANCEL, 24),
         "private_metadata": _metadata(round_id, "", channel, ts),
         "blocks": [
             {"type": "section", "text": plain(refusal)},
             {
                 "type": "input",
                 "block_id": "reason",
-                "label": plain("Why close now?", 2000),
+                "label": plain(words.WHY_CLOSE_NOW, 2000),
                 "element": {"type": "plain_text_input", "action_id": "text", "min_length": 1, "max_length": MAX_REASON},
             },
         ],
@@ -171,7 +167,7 @@ def ends_text(prompt: Disagreement) -> str:
     if len(prompt.ends) < 2:
         return ""
     sides = [f"{_who(end)} ({escape(end.answer)})" for end in prompt.ends]
-    return f"\nAt one end {sides[0]}; at the other {sides[1]}. What makes you see it that way? Say why here before anyone changes an answer."
+    return words.AT_ONE_END.format(one=sides[0], other=sides[1])
 
 
 SLACK_USER = re.compile(r"^slack:[A-Z0-9]+:([A-Z0-9]+)$")
@@ -185,18 +181,18 @@ def _who(end: End) -> str:
 
 
 def position_text(position: Position) -> str:
-    said = f"{escape(position.name)} {STANCE_WORDS.get(position.stance, position.stance)}"
+    said = f"{escape(position.name)} {words.STANCE_WORDS.get(position.stance, position.stance)}"
     return f"• {said}: {escape(position.reason)}" if position.reason else f"• {said}"
 
 
 def decision_blocks(record: DecisionRecord) -> list[dict]:
     positions = "\n".join(position_text(p) for p in record.positions) or "• no positions taken"
     objections = "\n".join(f"• {escape(p.name)}: {escape(p.reason or '(no reason given)')}" for p in record.objections) or "• none"
-    about = f"{record.date} · {record.topic or DEFAULT_TOPIC} · {', '.join(record.participants)}"
+    about = f"{record.date} · {record.topic or words.DEFAULT_TOPIC} · {', '.join(record.participants)}"
     blocks: list[dict] = [
-        {"type": "header", "text": plain(f"Decision: {record.decision}", 150)},
+        {"type": "header", "text": plain(words.DECISION_TITLE.format(decision=record.decision), 150)},
         {"type": "context", "elements": [plain(about)]},
-        {"type": "section", "text": plain("The decision is the team's recommendation, proposed to the team; each member agreed, abstained or objected.")},
+        {"type": "section", "text": plain(words.PROPOSED)},
     ]
     if record.closed_short:
         blocks.append({"type": "section", "block_id": "closed_short", "text": plain(record.closed_short)})
@@ -210,7 +206,7 @@ def decision_blocks(record: DecisionRecord) -> list[dict]:
         blocks.append(
             {
                 "type": "section",
-                "text": mrkdwn("Before anyone signs with an agency, vet it: `/outsource-check agency <name>`."),
+                "text": mrkdwn(words.SLACK_VET_BEFORE_SIGNING),
             }
         )
     return blocks

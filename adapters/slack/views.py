@@ -7,46 +7,36 @@ import json
 from adapters.slack.blocks import button, result_blocks
 from adapters.slack.text import clip, plain
 from adapters.slack.values import ButtonValue
+from bot import words
 from bot.conversation.replies import Question, ResultCard
-
-COMMAND = "/outsource-check"
-HELP = f"""*Outsource Check* helps you decide whether to outsource your social media.
-• `{COMMAND}`: take the check (in a DM with me)
-• `{COMMAND} agency <name>`: vet one agency against the minimum requirements
-• `{COMMAND} resume`: continue your unfinished check
-• `{COMMAND} history`: your last results
-• `{COMMAND} forget`: delete everything stored about you
-• `{COMMAND} help`: this message"""
 
 
 def help_blocks(prefix: str = "") -> list[dict]:
-    text = f"{prefix}\n\n{HELP}" if prefix else HELP
+    text = f"{prefix}\n\n{words.SLACK_HELP}" if prefix else words.SLACK_HELP
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
-FORGET_WARNING = "This deletes every check and answer stored about you, finished or not. It cannot be undone."
-HOME_UNAVAILABLE = "I can't load your results right now. Please try again in a moment (open this tab again)."
 
 
 def forget_blocks(note: str = "") -> list[dict]:
     """The confirmation; `note` (e.g. "try again") goes above the warning when it is shown once more."""
     return [
-        {"type": "section", "text": plain(f"{note}\n\n{FORGET_WARNING}" if note else FORGET_WARNING)},
+        {"type": "section", "text": plain(f"{note}\n\n{words.FORGET_WARNING}" if note else words.FORGET_WARNING)},
         {
             "type": "actions",
             "block_id": "forget",
             "elements": [
                 {
-                    **button("Delete everything", "oc.forget.yes", "yes", style="danger"),
+                    **button(words.DELETE_EVERYTHING, "oc.forget.yes", "yes", style="danger"),
                     "confirm": {
-                        "title": plain("Delete your data?", 100),
-                        "text": plain("Every check and answer stored about you will be deleted."),
-                        "confirm": plain("Delete", 30),
-                        "deny": plain("Keep it", 30),
+                        "title": plain(words.DELETE_YOUR_DATA, 100),
+                        "text": plain(words.DELETE_CONFIRM),
+                        "confirm": plain(words.DELETE, 30),
+                        "deny": plain(words.KEEP_IT, 30),
                         "style": "danger",
                     },
                 },
-                button("Keep it", "oc.forget.no", "no"),
+                button(words.KEEP_IT, "oc.forget.no", "no"),
             ],
         },
     ]
@@ -59,8 +49,8 @@ def text_answer_modal(q: Question, channel: str, ts: str) -> dict:
         "type": "modal",
         "callback_id": "oc.text",
         "title": plain(clip(q.dialog_title, 24), 24),
-        "submit": plain("Answer", 24),
-        "close": plain("Cancel", 24),
+        "submit": plain(words.ANSWER, 24),
+        "close": plain(words.CANCEL, 24),
         "private_metadata": json.dumps(metadata, separators=(",", ":")),
         "blocks": [
             {
@@ -82,16 +72,16 @@ def share_modal(card: ResultCard) -> dict:
     return {
         "type": "modal",
         "callback_id": "oc.share",
-        "title": plain("Share your result", 24),
-        "submit": plain("Share", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(words.SHARE_YOUR_RESULT, 24),
+        "submit": plain(words.SHARE, 24),
+        "close": plain(words.CANCEL, 24),
         "private_metadata": ButtonValue(card.session_id, card.version).encode(),
         "blocks": [
-            {"type": "section", "text": plain(f"Post a summary of “{card.title}” to a channel, with your name on it.")},
+            {"type": "section", "text": plain(words.SHARE_SUMMARY.format(title=card.title))},
             {
                 "type": "input",
                 "block_id": "channel",
-                "label": plain("Channel", 2000),
+                "label": plain(words.CHANNEL, 2000),
                 "element": {
                     "type": "conversations_select",
                     "action_id": "channel",
@@ -105,24 +95,24 @@ def share_modal(card: ResultCard) -> dict:
 def home_view(latest: ResultCard | None, unavailable: bool = False) -> dict:
     """The Home tab: Start buttons, then the last result; `unavailable` when it could not be read (store down)."""
     blocks: list[dict] = [
-        {"type": "header", "text": plain("Outsource Check", 150)},
-        {"type": "section", "text": plain("Should you outsource your social media? A few questions, an answer that explains itself.")},
+        {"type": "header", "text": plain(words.APP_NAME, 150)},
+        {"type": "section", "text": plain(words.HOME_INTRO)},
         {
             "type": "actions",
             "block_id": "home",
             "elements": [
-                button("Start the check", "oc.home.start", "start", style="primary"),
-                button("Vet an agency", "oc.home.vet", "vet"),
+                button(words.START_THE_CHECK, "oc.home.start", "start", style="primary"),
+                button(words.VET_AN_AGENCY, "oc.home.vet", "vet"),
             ],
         },
         {"type": "divider"},
     ]
     if unavailable:
-        blocks.append({"type": "section", "block_id": "unavailable", "text": plain(HOME_UNAVAILABLE)})
+        blocks.append({"type": "section", "block_id": "unavailable", "text": plain(words.HOME_UNAVAILABLE)})
     elif latest is None:
-        blocks.append({"type": "section", "text": plain("You have no finished check yet.")})
+        blocks.append({"type": "section", "text": plain(words.NO_FINISHED_CHECK)})
     else:
         card = [b for b in result_blocks(latest) if b.get("block_id") != "result"]  # no live buttons on Home
-        blocks.append({"type": "context", "elements": [plain("Your last result")]})
+        blocks.append({"type": "context", "elements": [plain(words.YOUR_LAST_RESULT)]})
         blocks.extend(card)
     return {"type": "home", "blocks": blocks}

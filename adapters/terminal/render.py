@@ -6,6 +6,7 @@ import re
 import textwrap
 import time
 
+from bot import words
 from bot.conversation.bars import score_bar
 from bot.conversation.replies import Advice, History, Notice, Question, Reply, ResultCard
 
@@ -87,7 +88,7 @@ def render_result(card: ResultCard) -> str:
     parts.append("Next steps:\n" + "\n".join(_wrap(f"[ ] {step}", "  ", "      ") for step in card.next_steps))
     if card.still_to_settle:
         parts.append("Still to settle:\n" + "\n".join(_wrap(f"? {item}", "  ") for item in card.still_to_settle))
-    parts.append(_wrap("Based on: " + "; ".join(f'"{title}"' for title in card.sources)))
+    parts.append(_wrap(words.BASED_ON + "; ".join(f'"{title}"' for title in card.sources)))
     parts.append("(b = back to the last question, r = start over, q = quit)")
     return "\n\n".join(parts)
 

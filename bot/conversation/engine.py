@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot import words
 from bot.conversation.answers import check_answer, clean_text, normalise
 from bot.conversation.explain import result_card
 from bot.conversation.replies import Notice, NoticeKind, Option, Progress, Question, Reply
@@ -89,7 +90,7 @@ def answer(dialog: Dialog, session: Session, *, node: str, value: object, versio
         return _refuse(session, NoticeKind.STALE, refusal)
     position = replay(dialog, session.answers)
     if position.node is None:
-        return _refuse(session, NoticeKind.STALE, "This check is already finished.")
+        return _refuse(session, NoticeKind.STALE, words.ALREADY_FINISHED)
     normalised = normalise(position.node, value)
     problem = check_answer(position.node, normalised)
     if problem:
@@ -101,9 +102,9 @@ def answer(dialog: Dialog, session: Session, *, node: str, value: object, versio
 def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
     """Undo the last answer (as often as there are answers)."""
     if version is not None and version != session.version:
-        return _refuse(session, NoticeKind.STALE, "That button is from an earlier step; nothing changed.")
+        return _refuse(session, NoticeKind.STALE, words.EARLIER_STEP)
     if not session.answers or session.answers == _prefilled(session):
-        return _refuse(session, NoticeKind.INVALID, "This is the first question; there is nothing to go back to.")
+        return _refuse(session, NoticeKind.INVALID, words.FIRST_QUESTION)
     undone = session.answers[-1]
     value = list(undone.value) if isinstance(undone.value, tuple) else undone.value
     return _advance(dialog, session, session.answers[:-1], now, went_back=json.dumps([undone.node, value]))
@@ -111,7 +112,7 @@ def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -
 
 def restart(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
     if version is not None and version != session.version:
-        return _refuse(session, NoticeKind.STALE, "That button is from an earlier step; nothing changed.")
+        return _refuse(session, NoticeKind.STALE, words.EARLIER_STEP)
     return _advance(dialog, session, _prefilled(session), now)
 
 
@@ -195,11 +196,11 @@ def _walk(dialog: Dialog, position: Position, target: str | None, answers: tuple
 
 def _check_fresh(dialog: Dialog, session: Session, node: str, version: int | None) -> str:
     if session.finished:
-        return "This check is already finished; start over to answer again."
+        return words.ALREADY_FINISHED_START_OVER
     if node != session.node:
-        return "That question was already answered; nothing changed."
+        return words.ALREADY_ANSWERED
     if version is not None and version != session.version:
-        return "That button is from an earlier step; nothing changed."
+        return words.EARLIER_STEP
     return ""
 
 
@@ -228,7 +229,7 @@ def _advance(
 ) -> Step:
     position = after if after is not None else replay(dialog, answers)
     if position.problem:
-        return _refuse(session, NoticeKind.INVALID, f"That does not fit this dialog: {position.problem}.")
+        return _refuse(session, NoticeKind.INVALID, words.DOES_NOT_FIT.format(problem=position.problem))
     context = tuple((k, v) for k, v in session.context if k != WENT_BACK)
     if went_back:
         context = tuple(sorted((*context, (WENT_BACK, went_back))))

@@ -11,6 +11,7 @@ import secrets
 import time
 from collections.abc import Callable
 
+from bot import words
 from bot.conversation import engine
 from bot.conversation.events import (
     Answer,
@@ -38,7 +39,6 @@ from bot.team import comparison as team
 from bot.team.service import Rounds
 
 log = logging.getLogger("outsource_check.service")
-TRY_AGAIN = "I can't reach my memory right now; nothing was changed. Please try again in a moment."
 
 
 def new_session_id() -> str:
@@ -68,7 +68,7 @@ class ConversationService:
         except StoreUnavailable as exc:
             log.warning("store unavailable: %s", exc)
             metrics.ERRORS.labels("store_unavailable").inc()
-            return [Notice(NoticeKind.UNAVAILABLE, TRY_AGAIN)]
+            return [Notice(NoticeKind.UNAVAILABLE, words.TRY_AGAIN)]
         for reply in replies:
             if isinstance(reply, Question) and reply.progress.number == 1 and isinstance(event.action, (Start, TakeRoundCheck)):
                 metrics.STARTED.labels(reply.dialog_id).inc()
@@ -97,7 +97,7 @@ class ConversationService:
     async def _start(self, user: str, action: Start) -> list[Reply]:
         dialog = self.catalog.get(action.dialog)
         if dialog is None:
-            return [Notice(NoticeKind.INVALID, f"There is no check called '{action.dialog}'.")]
+            return [Notice(NoticeKind.INVALID, words.NO_CHECK_CALLED.format(dialog=action.dialog))]
         step = engine.start(
             dialog,
             session_id=self.new_id(),
@@ -120,13 +120,13 @@ class ConversationService:
     async def _resume(self, user: str, dialog_id: str) -> list[Reply]:
         session = await self.running(user, dialog_id)
         if session is None:
-            return [Notice(NoticeKind.NOTHING_TO_RESUME, "You have no unfinished check. Start a new one any time.")]
+            return [Notice(NoticeKind.NOTHING_TO_RESUME, words.NOTHING_TO_RESUME)]
         return list(engine.show(self.catalog.dialogs[session.dialog_id], session))
 
     async def _typed(self, user: str, text: str) -> list[Reply]:
         session = await self.running(user)
         if session is None:
-            return [Notice(NoticeKind.NOTHING_TO_RESUME, "You have no check running.")]
+            return [Notice(NoticeKind.NOTHING_TO_RESUME, words.NO_CHECK_RUNNING)]
         dialog = self.catalog.dialogs[session.dialog_id]
         shown = engine.show(dialog, session)
         current = shown[0]
@@ -174,29 +174,29 @@ class ConversationService:
             return [
                 Notice(
                     NoticeKind.CONFIRM_FORGET,
-                    "This deletes every check and answer stored about you, finished or not. It cannot be undone.",
+                    words.FORGET_WARNING,
                 )
             ]
         await self.rounds.forget(user)
         count = await self.store.forget(user)
-        return [Notice(NoticeKind.FORGOTTEN, f"Done: deleted {count} check(s) and every answer in them.")]
+        return [Notice(NoticeKind.FORGOTTEN, words.FORGOTTEN.format(count=count))]
 
     async def _step(self, user: str, action: Answer | Back | Restart | Show | MoveTo) -> list[Reply]:
         session = await self.store.load(action.session)
         if session is None:
-            return [Notice(NoticeKind.STALE, "That check has expired or was deleted. Start a new one any time.")]
+            return [Notice(NoticeKind.STALE, words.EXPIRED)]
         if session.owner != user:
-            return [Notice(NoticeKind.NOT_OWNER, "This check belongs to someone else. Start your own with the command.")]
+            return [Notice(NoticeKind.NOT_OWNER, words.NOT_YOURS)]
         dialog = self.catalog.get(session.dialog_id)
         if dialog is None:
-            return [Notice(NoticeKind.CHANGED, "That check is no longer offered. Start a new one any time.")]
+            return [Notice(NoticeKind.CHANGED, words.NO_LONGER_OFFERED)]
         if isinstance(action, Show):
             return list(engine.show(dialog, session))
         now = self.clock()
         if isinstance(action, MoveTo):
             moved = session.bump(surface=action.surface, updated_at=now)
             if not await self.store.save(moved, expected_version=session.version):
-                return [Notice(NoticeKind.STALE, "That changed a moment ago; nothing was moved.", session.id)]
+                return [Notice(NoticeKind.STALE, words.MOVED_MEANWHILE, session.id)]
             return list(engine.show(dialog, moved))
         if isinstance(action, Answer):
             step = engine.answer(dialog, session, node=action.node, value=action.value, version=action.version, now=now)
@@ -207,7 +207,7 @@ class ConversationService:
         if not step.accepted:
             return list(step.replies)
         if not await self.store.save(step.session, expected_version=session.version):
-            return [Notice(NoticeKind.STALE, "That was already answered a moment ago; nothing changed.", session.id)]
+            return [Notice(NoticeKind.STALE, words.ANSWERED_MEANWHILE, session.id)]
         if step.session.finished and not session.finished:
             return [*step.replies, *await self.rounds.finished(step.session)]
         return list(step.replies)

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from typing import cast
 
+from bot import words
 from bot.conversation.replies import (
     DecisionRecord,
     Disagreement,
@@ -36,10 +37,6 @@ from bot.team.rounds import STANCES, Member, Round
 MAX_PROMPTS = 3
 DEADLINE = re.compile(r"(?:deadline:)?(\d{1,4})\s*([mhd]?)")
 UNIT_SECONDS = {"": 60, "m": 60, "h": 3600, "d": 86400}
-RULE = (
-    "majority of the members' outcomes; a tie goes to the tied outcome whose reasons fit more members' answers,"
-    " then the first in the dialog, the fallback last"
-)
 
 
 def parse_deadline(text: str | None, now: float) -> float:
@@ -197,7 +194,7 @@ def summary(round_: Round, dialog: Dialog) -> TeamSummary:
         team_outcome_title=_title(dialog, chosen, round_),
         agreement=(agreeing, finished),
         strength=strength(agreeing, finished),
-        rule=RULE,
+        rule=words.RULE,
         positions=tuple((stance, taken[stance]) for stance in STANCES),
         quorum=round_.quorum,
         surface=round_.surface,
@@ -244,13 +241,11 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
     return _with_markdown(record, outcome.why)
 
 
-PROPOSED = "The decision is the team's recommendation, proposed to the team; each member agreed, abstained or objected."
-STANCE_WORDS = {"agree": "agrees", "abstain": "abstains", "object": "objects"}
 
 
 def position_line(position: Position) -> str:
     """"ann agrees: <reason>" in plain text (adapters escape it)."""
-    said = f"{position.name} {STANCE_WORDS.get(position.stance, position.stance)}"
+    said = f"{position.name} {words.STANCE_WORDS.get(position.stance, position.stance)}"
     return f"{said}: {position.reason}" if position.reason else said
 
 
@@ -302,7 +297,7 @@ def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
         f"- **Date:** {record.date}",
         f"- **Participants:** {', '.join(record.participants) or 'none'}",
         "",
-        PROPOSED,
+        words.PROPOSED,
         *([f"\n{record.closed_short}"] if record.closed_short else []),
         "",
         "## Positions",
@@ -319,5 +314,5 @@ def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
         *[f"- [ ] {step}" for step in record.next_steps],
     ]
     if record.follow_with:
-        lines += ["", "Before anyone signs: vet each agency you meet with the agency check, one agency at a time."]
+        lines += ["", words.VET_BEFORE_SIGNING]
     return DecisionRecord(**{**record.__dict__, "markdown": "\n".join(lines) + "\n"})

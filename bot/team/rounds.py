@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from typing import Final, TypedDict, Unpack
 
+from bot import words
 from bot.conversation.answers import clean_text
 from bot.conversation.replies import RoundStatus
 from bot.conversation.session import Session
@@ -133,9 +134,9 @@ def _with_member(round_: Round, member: Member) -> tuple[Member, ...]:
 
 def _must_be_open(round_: Round) -> None:
     if round_.status == CLOSED:
-        raise Refused("This round is closed; it takes nothing more.")
+        raise Refused(words.ROUND_CLOSED_TAKES_NOTHING)
     if round_.status == REVEALED:
-        raise Refused("The results are already revealed; answers can no longer change.")
+        raise Refused(words.ALREADY_REVEALED_NO_CHANGE)
 
 
 def join(round_: Round, *, user: str, name: str, session: str, now: float) -> Round:
@@ -149,7 +150,7 @@ def record(round_: Round, session: Session, *, now: float) -> Round:
     _must_be_open(round_)
     member = round_.member(session.owner)
     if member is None or member.session != session.id:
-        raise Refused("That check is not this round's current one for you.")
+        raise Refused(words.NOT_CURRENT_CHECK)
     done = replace(member, outcome=session.outcome or "", scores=session.scores, answers=session.answers)
     return round_.bump(now, members=_with_member(round_, done))
 
@@ -165,11 +166,11 @@ def due(round_: Round, now: float) -> bool:
 
 def reveal(round_: Round, *, by: str, is_admin: bool, now: float, automatic: bool = False) -> Round:
     if round_.status != OPEN:
-        raise Refused("The results are already revealed." if round_.status == REVEALED else "This round is closed.")
+        raise Refused(words.ALREADY_REVEALED if round_.status == REVEALED else words.ROUND_CLOSED)
     if not automatic and by != round_.starter and not is_admin:
-        raise Refused("Only the person who started this round (or an admin) can reveal it.")
+        raise Refused(words.ONLY_STARTER_REVEALS)
     if not round_.finished_members:
-        raise Refused("Nobody has finished the check yet; there is nothing to reveal.")
+        raise Refused(words.NOTHING_TO_REVEAL)
     return round_.bump(now, status=REVEALED)
 
 
@@ -181,14 +182,14 @@ def clean_reason(text: str) -> str:
 def take_position(round_: Round, *, user: str, stance: str, reason: str, now: float) -> Round:
     """Agree, abstain or object to the proposed decision, with an optional reason; changeable until the close."""
     if round_.status == CLOSED:
-        raise Refused("This round is closed; positions can no longer change.")
+        raise Refused(words.POSITIONS_CLOSED)
     if round_.status != REVEALED:
-        raise Refused("Positions open once the results are revealed.")
+        raise Refused(words.POSITIONS_AFTER_REVEAL)
     member = round_.member(user)
     if member is None:
-        raise Refused("Only people who took part in this round can take a position.")
+        raise Refused(words.ONLY_TAKERS_TAKE_POSITIONS)
     if stance not in STANCES:
-        raise Refused("That is not one of the positions (agree, abstain or object).")
+        raise Refused(words.NOT_A_POSITION)
     changed = replace(member, position=stance, reason=clean_reason(reason))
     return round_.bump(now, members=_with_member(round_, changed))
 
@@ -196,11 +197,11 @@ def take_position(round_: Round, *, user: str, stance: str, reason: str, now: fl
 def close(round_: Round, *, by: str, is_admin: bool, decision: str, reason: str = "", now: float) -> Round:
     """Close and record the decision. With a quorum, closing before that many positions needs a reason."""
     if round_.status == CLOSED:
-        raise Refused("This round is already closed.")
+        raise Refused(words.ALREADY_CLOSED)
     if by != round_.starter and not is_admin:
-        raise Refused("Only the person who started this round (or an admin) can close it.")
+        raise Refused(words.ONLY_STARTER_CLOSES)
     if round_.status != REVEALED:
-        raise Refused("Reveal the results before closing the round.")
+        raise Refused(words.REVEAL_BEFORE_CLOSING)
     taken = len(round_.positioned_members)
     reason = clean_reason(reason)
     short = round_.quorum > 0 and taken < round_.quorum

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
+from bot import words
 from bot.conversation import engine
 from bot.conversation.answers import clean_text
 from bot.conversation.events import (
@@ -49,10 +50,10 @@ class Rounds:
             return await self._latest(user, action)
         current = await self.store.load_round(action.round)
         if current is None:
-            return [Notice(NoticeKind.STALE, "That team round no longer exists.")]
+            return [Notice(NoticeKind.STALE, words.ROUND_GONE)]
         dialog = self.catalog.get(current.dialog_id)
         if dialog is None:
-            return [Notice(NoticeKind.CHANGED, "That round's check is no longer offered.")]
+            return [Notice(NoticeKind.CHANGED, words.ROUND_CHECK_GONE)]
         if isinstance(action, TakeRoundCheck):
             return await self._take(user, action, current)
         if isinstance(action, ShowRound):
@@ -100,7 +101,7 @@ class Rounds:
 
     async def _open(self, user: str, action: OpenRound) -> list[Reply]:
         if self.catalog.get(action.dialog) is None:
-            return [Notice(NoticeKind.INVALID, f"There is no check called '{action.dialog}'.")]
+            return [Notice(NoticeKind.INVALID, words.NO_CHECK_CALLED.format(dialog=action.dialog))]
         now = self.clock()
         # names and topics are typed by people: clean_text makes them one line and drops lone
         # surrogates (JSON can carry "\ud800"), which no UTF-8 store can write
@@ -123,11 +124,11 @@ class Rounds:
 
     async def _take(self, user: str, action: TakeRoundCheck, current: Round) -> list[Reply]:
         if not action.is_member:
-            return [Notice(NoticeKind.NOT_MEMBER, "Only members of this channel can join its round.")]
+            return [Notice(NoticeKind.NOT_MEMBER, words.MEMBERS_ONLY)]
         name = clean_text(action.name)
         revealed = await self._reveal_if_due(current)
         if revealed.status != current.status:  # the deadline passed: post the results instead
-            return [*self._views(revealed), Notice(NoticeKind.REFUSED, "Time is up: the results are revealed.")]
+            return [*self._views(revealed), Notice(NoticeKind.REFUSED, words.TIME_IS_UP)]
         try:
             rounds.join(current, user=user, name=name, session="", now=self.clock())  # refuse early, before a session exists
         except Refused as exc:
@@ -167,7 +168,7 @@ class Rounds:
         for _ in range(MAX_ATTEMPTS):
             current = await self.store.load_round(round_id)
             if current is None:
-                return Notice(NoticeKind.STALE, "That team round no longer exists.")
+                return Notice(NoticeKind.STALE, words.ROUND_GONE)
             try:
                 updated = change(current)
             except ReasonNeeded as exc:
@@ -176,7 +177,7 @@ class Rounds:
                 return Notice(NoticeKind.REFUSED, str(exc))
             if await self.store.save_round(updated, expected_version=current.version):
                 return updated
-        return Notice(NoticeKind.UNAVAILABLE, "The round is very busy right now; please try again in a moment.")
+        return Notice(NoticeKind.UNAVAILABLE, words.ROUND_BUSY)
 
     async def forget(self, user: str) -> None:
         """Delete rounds the user started; take them out of rounds they joined."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from adapters.discord import words
+from bot import words
 from tests.discord.conftest import GENERAL, GUILD, Harness, text_channel
 from tests.discord.helpers import answer_by_clicking, first_select, is_result, kind_of
 

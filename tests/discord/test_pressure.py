@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from adapters.discord import words
+from bot import words
 from bot.stores import SqliteStore
 from tests.discord.conftest import Harness, drain
 from tests.discord.helpers import answer_by_clicking, kind_of, message_bodies

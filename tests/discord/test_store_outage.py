@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from adapters.discord import words
-from bot.conversation.service import TRY_AGAIN
+from bot import words
+from bot.words import TRY_AGAIN
 from tests.discord.conftest import GENERAL, DiscordUser, Harness, text_channel
 from tests.discord.fake_discord import Message
 from tests.discord.helpers import answer_by_clicking, message_bodies

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from adapters.discord import team_render, words
+from adapters.discord import team_render
 from adapters.discord.team import parse_deadline
+from bot import words
 from bot.conversation.replies import DecisionRecord
 from tests.discord.conftest import ADMIN, GENERAL, MEMBER, DiscordUser, Harness, text_channel
 from tests.discord.fake_discord import Message

@@ -36,8 +36,8 @@ import pytest
 import redis
 
 from adapters.slack.values import decode
-from bot.conversation.service import TRY_AGAIN
 from bot.conversation.session import Session
+from bot.words import TRY_AGAIN
 from tests.conftest import ROOT
 from tests.slack.conftest import SECRET, Harness, SlackUser
 from tests.slack.fake_slack import FakeSlack, Message

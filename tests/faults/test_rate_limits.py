@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from adapters.slack.delivery import APOLOGY
 from bot.stores import SqliteStore
+from bot.words import SLACK_APOLOGY as APOLOGY
 from tests.faults.conftest import (
     HANG,
     answers_of,

@@ -132,7 +132,7 @@ async def test_a_rejected_token_stops_start_up_in_one_line(monkeypatch, capsys) 
 def test_the_manifest_matches_what_the_app_handles() -> None:
     import yaml
 
-    from adapters.slack.app import COMMAND
+    from bot.words import COMMAND
     from tests.conftest import ROOT
 
     manifest = yaml.safe_load((ROOT / "adapters" / "slack" / "manifest.yaml").read_text())

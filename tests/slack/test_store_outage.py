@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation.service import TRY_AGAIN
 from bot.stores.redis import RedisStore
+from bot.words import TRY_AGAIN
 from tests.slack.conftest import Harness, SlackUser, serving
 from tests.slack.fake_slack import FakeSlack, Message
 from tests.slack.test_conversation import answer_current

@@ -1,0 +1,218 @@
+"""Every sentence the bot says that is not in a dialog file: one catalog, so adapters render, never write, English.
+
+Pure constants (this module imports nothing, so anything may import it); translation will hang on it.
+Templates take `str.format` fields in braces. The words are plain text except where a sentence is
+one platform's own (its markdown or its command syntax); an adapter escapes or formats the rest.
+"""
+
+# --- the command and help -------------------------------------------------------------------------
+
+COMMAND = "/outsource-check"
+APP_NAME = "Outsource Check"
+GREETINGS = frozenset({"hi", "hello", "hey", "start", "help", "menu", "hallo", "hej"})
+
+HELP = f"""**Outsource Check** helps you decide whether to outsource your social media.
+`{COMMAND} check`: start the check (also: just DM me "hi")
+`{COMMAND} agency name:<text>`: vet one agency you are looking at
+`{COMMAND} resume`: continue your unfinished check
+`{COMMAND} history`: your last results
+`{COMMAND} team`: in a server channel, start a team round (everyone takes the check privately, then compare and decide)
+`{COMMAND} team-export`: the decision record of your latest round in this channel, as Markdown
+`{COMMAND} forget`: delete everything stored about you
+`{COMMAND} help`: this help
+In our DM you may also answer by typing a choice's number or a word from it ("yes", "part-time")."""
+SLACK_HELP = f"""*Outsource Check* helps you decide whether to outsource your social media.
+• `{COMMAND}`: take the check (in a DM with me)
+• `{COMMAND} agency <name>`: vet one agency against the minimum requirements
+• `{COMMAND} resume`: continue your unfinished check
+• `{COMMAND} history`: your last results
+• `{COMMAND} forget`: delete everything stored about you
+• `{COMMAND} help`: this message"""
+HELP_TITLE = "Outsource Check help"
+UNKNOWN_SUBCOMMAND = "Unknown subcommand"
+NAME_THE_AGENCY = f"Name the agency: `{COMMAND} agency <name>`"
+SLACK_TYPE_HINT = f"Type `{COMMAND}` to start a check, or `{COMMAND} help` to see what I can do."
+
+# --- conversation ---------------------------------------------------------------------------------
+
+WELCOME = (
+    "Hi! I'm **Outsource Check**: a few questions about your business, then a recommendation on whether "
+    "to outsource your social media, with the reasons and the articles behind them. Answer with the buttons, "
+    "or type a choice's number or words here."
+)
+WELCOME_BACK = "Welcome back! Here is the check you were in the middle of (use **Start over** for a fresh one)."
+STARTING = "Starting your check…"
+NOT_STARTED = "That didn't start; please try again in a moment."
+NOT_STARTED_HERE = "Nothing here: that didn't start."
+FRESH = "Continuing here: I could not update the earlier message."
+RESUMED = "Picking up where you left off."
+RESUMING = "Picking up where you left off…"
+MOVED_ON = "This check continues in a newer message below."
+CONTINUES_FURTHER_DOWN = "This check continues further down."
+SENT_TO_DM = "I've sent you a DM with your check."
+RESUMED_IN_DM = "I've sent your check to our DM."
+DMS_CLOSED = (
+    "I can't send you a direct message (your DMs are closed for this server), so your check runs here, "
+    "visible only to you. Allow DMs from server members to get it as a normal DM next time."
+)
+ALREADY_DONE = "That step is already done."
+NO_CHECK_CALLED = "There is no check called '{dialog}'."
+NOTHING_TO_RESUME = "You have no unfinished check. Start a new one any time."
+NO_CHECK_RUNNING = "You have no check running."
+EXPIRED = "That check has expired or was deleted. Start a new one any time."
+NOT_YOURS = "This check belongs to someone else. Start your own with the command."
+NO_LONGER_OFFERED = "That check is no longer offered. Start a new one any time."
+MOVED_MEANWHILE = "That changed a moment ago; nothing was moved."
+ANSWERED_MEANWHILE = "That was already answered a moment ago; nothing changed."
+ALREADY_FINISHED = "This check is already finished."
+ALREADY_FINISHED_START_OVER = "This check is already finished; start over to answer again."
+ALREADY_ANSWERED = "That question was already answered; nothing changed."
+EARLIER_STEP = "That button is from an earlier step; nothing changed."
+FIRST_QUESTION = "This is the first question; there is nothing to go back to."
+DOES_NOT_FIT = "That does not fit this dialog: {problem}."
+
+# buttons, titles and hints around a question or a result
+BACK = "Back"
+START_OVER = "Start over"
+START_OVER_TITLE = "Start over?"
+START_OVER_WARNING = "This clears your answers to this check."
+KEEP_MY_ANSWERS = "Keep my answers"
+TYPE_YOUR_ANSWER = "Type your answer"
+NEXT = "Next"
+PICK = "Pick"
+ANSWER = "Answer"
+CANCEL = "Cancel"
+TICK_ALL = "Tick all that apply, then press Next."
+TICK_AT_LEAST = "Tick at least {count}, then press Next."
+OR_REPLY_HERE = "Or simply reply here in this DM (at most {max_length} characters)."
+BEFORE_YOU_ANSWERED = "Before, you answered"
+WHY_IT_MATTERS = "Why it matters"
+YOUR_ANSWER = "Your answer"
+RECOMMENDATION_TITLE = "Recommendation: {title}"
+BASED_ON = "Based on: "
+VET_AN_AGENCY = "Vet an agency"
+START_THE_CHECK = "Start the check"
+YOUR_LAST_RESULTS = "Your last results"
+YOUR_LAST_RESULT = "Your last result"
+NO_FINISHED_CHECKS_SLACK = "No finished checks yet. Type /outsource-check to start one."
+NO_FINISHED_CHECK = "You have no finished check yet."
+HOME_INTRO = "Should you outsource your social media? A few questions, an answer that explains itself."
+HOME_UNAVAILABLE = "I can't load your results right now. Please try again in a moment (open this tab again)."
+
+# forgetting
+FORGET_WARNING = "This deletes every check and answer stored about you, finished or not. It cannot be undone."
+FORGOTTEN = "Done: deleted {count} check(s) and every answer in them."
+DELETE_NOTHING = "Nothing was deleted."
+DELETE_YOUR_DATA = "Delete your data?"
+DELETE_EVERYTHING = "Delete everything"
+DELETE_CONFIRM = "Every check and answer stored about you will be deleted."
+DELETE = "Delete"
+KEEP_IT = "Keep it"
+
+# --- sharing --------------------------------------------------------------------------------------
+
+SHARE_TO_A_CHANNEL = "Share to a channel"
+SHARE_YOUR_RESULT = "Share your result"
+SHARE = "Share"
+CHANNEL = "Channel"
+HELD_FOR_THE_REVEAL = (
+    "A team round's check is shared by the round's reveal, all together, so no one's answers anchor the"
+    " others before theirs are in."
+)
+NOTHING_TO_SHARE = "There is no result to share yet."
+NO_CHANNELS = (
+    "I can only share to a server channel that we are both in and where you may post. "
+    "Add me to your server (see the bot's profile), then press Share again."
+)
+PICK_CHANNEL = "Where should I post your result? Only channels where you may post (and I may too) are listed."
+CANNOT_POST = "I can't post in that channel (you or I may not post there). Nothing was shared."
+NOT_A_CHANNEL = "That isn't a channel I can post in."
+SHARE_SUMMARY = "Post a summary of “{title}” to a channel, with your name on it."
+
+# --- team rounds ----------------------------------------------------------------------------------
+
+DEFAULT_TOPIC = "Should we outsource our social media?"
+TEAM_IN_DM = "Team rounds run in a server channel: use `/outsource-check team` there."
+SLACK_TEAM_IN_DM = "Team rounds run in a channel: type `/outsource-check team` there."
+BAD_DEADLINE = "The deadline is minutes (`30`) or a number with m, h or d (`30m`, `2h`, `1d`). No round was started."
+ROUND_STARTING = "Starting a team round…"
+ROUND_STARTED = "Your team round is posted in this channel. Press **Take the check** on it to answer too."
+CANNOT_POST_ROUND = (
+    "I can't post in this channel, so I can't start a round here. A server admin can give me Send Messages, "
+    "Embed Links, Create Public Threads and Send Messages in Threads here (see the bot's set-up guide)."
+)
+ROUND_CHECK = "Your check for the team round. Nobody sees your answers before the reveal."
+ROUND_CHECK_SENT = "Your check for the round is in our DM: {link}. Nobody sees your answers before the reveal."
+STARTING_ROUND_CHECK = "Starting your check for the team round…"
+POSITION_TAKEN = "Your position: **{stance}**. You may change it until the round is closed."
+SLACK_POSITION_TAKEN = "Your position: {stance}. You may change it until the round is closed."
+STANCE_SAID = {"agree": "agree", "abstain": "abstain", "object": "object"}
+STANCE_LABELS = {"agree": "Agree", "abstain": "Abstain", "object": "Object"}
+STANCE_LEADS = {"agree": "You agree with", "abstain": "You abstain on", "object": "You object to"}
+PROPOSED = "The decision is the team's recommendation, proposed to the team; each member agreed, abstained or objected."
+STANCE_WORDS = {"agree": "agrees", "abstain": "abstains", "object": "objects"}
+NO_ROUND_HERE = "There is no team round of yours in this channel to export."
+AGREEMENT = "{agreeing} of {finished} finished members got it: {strength} agreement."
+RULE = (
+    "majority of the members' outcomes; a tie goes to the tied outcome whose reasons fit more members' answers,"
+    " then the first in the dialog, the fallback last"
+)
+VET_BEFORE_SIGNING = "Before anyone signs: vet each agency you meet with the agency check, one agency at a time."
+STARTED_BY = "Started by {starter}. {status}."
+NOBODY_YET = "nobody yet"
+ANSWERS_HIDDEN = "Answers stay hidden until the reveal"
+NAMES_LEFT_OUT = ", and names are left out of the results."
+QUORUM = "Quorum: {quorum} positions before it closes (or the closer says why)."
+TEAM_ROUND_TITLE = "Team round: {topic}"
+TEAM_RESULTS_TITLE = "Team results: {topic}"
+DECISION_TITLE = "Decision: {decision}"
+RULE_LINE = "Rule: {rule}."
+EACH_MEMBER = "Each member's recommendation"
+SPLIT_IN_THREAD = "{count} questions the team split on are in the thread below."
+AT_ONE_END = (
+    "\nAt one end {one}; at the other {other}. What makes you see it that way? Say why here before anyone changes an answer."
+)
+CLOSED_POSITIONS = "Closed. Positions: {tally}."
+DEADLINE_REFUSED = "That deadline doesn't work: {problem}."
+SLACK_VET_BEFORE_SIGNING = "Before anyone signs with an agency, vet it: `/outsource-check agency <name>`."
+ROUND_STATUS = {"open": "Open", "revealed": "Revealed: see the results below", "closed": "Closed"}
+TAKE_THE_CHECK = "Take the check"
+REVEAL = "Reveal"
+CLOSE_AND_RECORD = "Close and record the decision"
+EXPORT_AS_MARKDOWN = "Export as Markdown"
+YOUR_POSITION = "Your position"
+SAVE = "Save"
+WHY_OPTIONAL = "Why? (optional)"
+CLOSE_THE_ROUND = "Close the round"
+CLOSE = "Close"
+WHY_CLOSE_NOW = "Why close now?"
+
+# the round's refusals (the core's)
+ROUND_GONE = "That team round no longer exists."
+ROUND_CHECK_GONE = "That round's check is no longer offered."
+MEMBERS_ONLY = "Only members of this channel can join its round."
+TIME_IS_UP = "Time is up: the results are revealed."
+ROUND_BUSY = "The round is very busy right now; please try again in a moment."
+ROUND_CLOSED_TAKES_NOTHING = "This round is closed; it takes nothing more."
+ALREADY_REVEALED_NO_CHANGE = "The results are already revealed; answers can no longer change."
+NOT_CURRENT_CHECK = "That check is not this round's current one for you."
+ALREADY_REVEALED = "The results are already revealed."
+ROUND_CLOSED = "This round is closed."
+ONLY_STARTER_REVEALS = "Only the person who started this round (or an admin) can reveal it."
+NOTHING_TO_REVEAL = "Nobody has finished the check yet; there is nothing to reveal."
+POSITIONS_CLOSED = "This round is closed; positions can no longer change."
+POSITIONS_AFTER_REVEAL = "Positions open once the results are revealed."
+ONLY_TAKERS_TAKE_POSITIONS = "Only people who took part in this round can take a position."
+NOT_A_POSITION = "That is not one of the positions (agree, abstain or object)."
+ALREADY_CLOSED = "This round is already closed."
+ONLY_STARTER_CLOSES = "Only the person who started this round (or an admin) can close it."
+REVEAL_BEFORE_CLOSING = "Reveal the results before closing the round."
+
+# --- errors ---------------------------------------------------------------------------------------
+
+TRY_AGAIN = "I can't reach my memory right now; nothing was changed. Please try again in a moment."
+RESTARTING = "I'm restarting right now; nothing was changed. Please try again in a minute."
+APOLOGY = "Sorry, Discord didn't accept my last update. Your answers are safe: use `/outsource-check resume` to carry on."
+SLACK_APOLOGY = "Sorry, Slack didn't accept my last update. Your answers are safe; please try again in a moment."
+FORGED = "That button didn't come from me, so I ignored it. Nothing changed."
+FORGED_FORM = "That form didn't come from me, so I ignored it. Nothing changed."
