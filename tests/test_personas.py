@@ -47,7 +47,7 @@ OWNERS = [
     Persona(
         "owner who knows nothing and would hand it all over",
         dict(goal="run_for_us", know_how="nothing", hours="no_time", learn_time="no_learn"),
-        "learn_basics_first", "handing over the reins blindly", tension="can't spare the time",
+        "learn_basics_first", "rather hand it over entirely than learn it", tension="can't spare the time",
         step_absent="agency", skipped=("tools_people", "trust", "finances", "agency_view", "control"),
     ),
     Persona(
