@@ -216,3 +216,18 @@ APOLOGY = "Sorry, Discord didn't accept my last update. Your answers are safe: u
 SLACK_APOLOGY = "Sorry, Slack didn't accept my last update. Your answers are safe; please try again in a moment."
 FORGED = "That button didn't come from me, so I ignored it. Nothing changed."
 FORGED_FORM = "That form didn't come from me, so I ignored it. Nothing changed."
+
+# --- a second look (team rounds) ---------------------------------------------------------------
+TAKE_A_SECOND_LOOK = "Take a second look"
+SECOND_LOOK_AFTER_REVEAL = "A second look opens once the results are revealed."
+SECOND_LOOK_CLOSED = "This round is closed: a second look is no longer possible."
+SECOND_LOOK_FINISHED_ONLY = "A second look is for members who finished their check."
+SECOND_LOOK_NOTHING_SPLIT = "The team did not split on any question: there is nothing to look at again."
+SECOND_LOOK_REROUTES = "That answer would change which questions follow, so a second look cannot take it; keep your answer or pick another."
+SECOND_LOOK_INTRO = "A second look: the questions the team split on, one at a time. Your first answers stay on record."
+SECOND_LOOK_ONE_WAY = "A second look asks only the questions the team split on: answer them, there is no going back or starting over here."
+SECOND_LOOKS_TITLE = "What moved in second looks"
+MOVE_LINE = "{name} changed '{question}' from {before} to {after} ({outcome_before} -> {outcome_after})"
+NOTHING_MOVED = "Second looks were taken; no answer changed."
+FIRST_VS_NOW = "Team recommendation at the reveal: {first} ({first_agreement}); now: {now} ({now_agreement})"
+SECOND_LOOK_SENT = "Your second look is below, only for you: the questions the team split on, one at a time."

@@ -16,9 +16,11 @@ from bot.conversation.events import (
     Restart,
     RevealRound,
     RoundThread,
+    SecondLook,
     ShowRound,
     TakePosition,
     TakeRoundCheck,
+    TypedReply,
 )
 from bot.conversation.replies import DecisionRecord, Notice, Position, Question, ResultCard, RoundCard, TeamSummary
 from bot.conversation.service import ConversationService
@@ -332,3 +334,80 @@ async def test_an_anonymous_round_describes_the_ends_without_naming_anyone(servi
     summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
     hours = next(d for d in summary.disagreements if d.question == "Hours")
     assert [(e.answer, e.count, e.members) for e in hours.ends] == [("Two hours", 1, ()), ("None", 1, ())]
+
+
+async def second_look_round(service) -> RoundCard:
+    """Members 1 and 3 get in-house, member 2 an agency: the team splits on trust (1, 5, 1) and on the channels."""
+    card = await open_round(service)
+    for i, outcome in enumerate(["in_house", "agency", "in_house"], 1):
+        await take_and_finish(service, card.round_id, member(i), outcome)
+    await service.handle(Event(member(4), TakeRoundCheck(card.round_id, name="U004")))  # never finishes
+    return card
+
+
+async def test_a_second_look_opens_only_after_the_reveal_to_members_who_finished(service) -> None:
+    card = await second_look_round(service)
+    (early,) = await service.handle(Event(member(1), SecondLook(card.round_id)))
+    assert early.kind == "refused" and "once the results are revealed" in early.text
+    summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert summary.can_look_again and summary.moves == () and summary.first_outcome_title == ""
+    for who in (member(4), "slack:T1:U0OUT"):  # did not finish; never took part
+        (refused,) = await service.handle(Event(who, SecondLook(card.round_id)))
+        assert refused.kind == "refused" and "finished their check" in refused.text
+    await service.handle(Event(STARTER, CloseRound(card.round_id)))
+    (late,) = await service.handle(Event(member(1), SecondLook(card.round_id)))
+    assert late.kind == "refused" and "closed" in late.text
+    shown, _ = await service.handle(Event(member(1), ShowRound(card.round_id)))
+    assert isinstance(shown, TeamSummary) and not shown.can_look_again
+
+
+async def test_a_second_look_changes_an_answer_and_the_outcome_and_the_comparison_shows_what_moved(service) -> None:
+    card = await second_look_round(service)
+    summary, _ = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert summary.team_outcome == "in_house" and summary.agreement == (2, 3)
+    (question,) = await service.handle(Event(member(1), SecondLook(card.round_id, surface="D1:1.0")))
+    assert isinstance(question, Question) and question.node == "trust" and question.previous == ("1",)
+    assert question.progress.number == 1 and question.progress.about == 2 and not question.can_go_back
+    assert question.surface == "D1:1.0"
+    (back,) = await service.handle(Event(member(1), Restart(question.session_id, question.version)))
+    assert back.kind == "invalid"  # no going back or starting over in a second look
+    (other,) = await service.handle(Event(member(2), Answer(question.session_id, "trust", 5, question.version)))
+    assert other.kind == "not_owner"
+    (channels,) = await service.handle(Event(member(1), Answer(question.session_id, "trust", 5, question.version)))
+    assert isinstance(channels, Question) and channels.node == "channels" and channels.progress.number == 2
+    assert set(channels.previous) == {"twitter", "facebook"}
+    # only the blog would make the hours too few to ask about trust: the path changes, so it is refused
+    (reroutes,) = await service.handle(Event(member(1), Answer(channels.session_id, "channels", ("blog",), channels.version)))
+    assert reroutes.kind == "invalid" and "change which questions follow" in reroutes.text
+    replies = await service.handle(Event(member(1), Answer(channels.session_id, "channels", ("twitter", "facebook"), channels.version)))
+    result, after = replies
+    assert isinstance(result, ResultCard) and result.outcome == "agency"
+    assert isinstance(after, TeamSummary)
+    assert after.team_outcome == "agency" and after.agreement == (2, 3) and after.strength == "moderate"
+    assert after.first_outcome_title == "In-house" and after.first_agreement == (2, 3) and after.first_strength == "moderate"
+    (move,) = after.moves
+    assert (move.name, move.question, move.before, move.after) == ("U001", "Trust an outsider?", "1 of 5", "5 of 5")
+    assert (move.outcome_before, move.outcome_after) == ("In-house", "Agency for Shop")
+    assert [m.outcome for m in after.members][:3] == ["Agency for Shop", "Agency for Shop", "In-house"]
+    (stale,) = await service.handle(Event(member(1), Answer(channels.session_id, "channels", ("twitter",), channels.version + 1)))
+    assert stale.kind == "stale"
+    # a second second look starts from the answers now, and the first answers stay those of the reveal
+    (again,) = await service.handle(Event(member(1), SecondLook(card.round_id)))
+    assert again.previous == ("5",)
+    await service.handle(Event(member(1), Answer(again.session_id, "trust", 3, again.version)))
+    await service.handle(Event(member(1), Answer(again.session_id, "channels", ("twitter",), again.version + 1)))
+    (shown, _) = await service.handle(Event(STARTER, ShowRound(card.round_id)))
+    moved = {(m.question, m.before, m.after) for m in shown.moves}
+    assert moved == {("Trust an outsider?", "1 of 5", "3 of 5"), ("Which channels does {shop} use?", "Twitter, Facebook", "Twitter")}
+    assert {m.outcome_after for m in shown.moves} == {"In-house"}  # trust 3 scores 0: back to in-house
+    assert shown.team_outcome == "in_house" and shown.first_outcome_title == "In-house"
+    record, _ = await service.handle(Event(STARTER, CloseRound(card.round_id)))
+    assert record.decision == "In-house"
+
+
+async def test_a_typed_reply_answers_the_second_look_question(service) -> None:
+    card = await second_look_round(service)
+    await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    (question,) = await service.handle(Event(member(3), SecondLook(card.round_id)))
+    (channels,) = await service.handle(Event(member(3), TypedReply("5")))
+    assert isinstance(channels, Question) and channels.node == "channels" and channels.session_id == question.session_id

@@ -250,6 +250,13 @@ class ExportRound(_RoundButton, template=ids.ROUND_EXPORT):
         await flow_of(interaction).team.export(interaction, self.round)
 
 
+class SecondLook(_RoundButton, template=ids.ROUND_LOOK):
+    kind, label = "rl", words.TAKE_A_SECOND_LOOK
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).team.second_look(interaction, self.round)
+
+
 STANCES = {
     "agree": ("Agree", discord.ButtonStyle.success),
     "abstain": ("Abstain", discord.ButtonStyle.secondary),
@@ -299,5 +306,5 @@ def close_modal(round_id: str, refusal: str) -> discord.ui.Modal:
 
 ALL = (
     AnswerButton, NoneOfThese, PickOne, PickMany, TypeAnswer, Back, Restart, Share, Vet, ShareTo, ForgetAnswer,
-    TakeCheck, Reveal, CloseRound, ExportRound, Position,
+    TakeCheck, Reveal, CloseRound, ExportRound, Position, SecondLook,
 )

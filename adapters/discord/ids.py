@@ -40,12 +40,13 @@ ROUND_REVEAL = rf"oc:rr:{ROUND}"
 ROUND_POSITION = rf"oc:rp:{ROUND}:{STANCE}"  # opens the position modal
 ROUND_CLOSE = rf"oc:rc:{ROUND}"
 ROUND_EXPORT = rf"oc:rx:{ROUND}"
+ROUND_LOOK = rf"oc:rl:{ROUND}"  # a second look at the questions the team split on
 POSITION_MODAL = rf"oc:rpm:{ROUND}:{STANCE}"  # the position modal itself: a stance and an optional reason
 CLOSE_MODAL = rf"oc:rcm:{ROUND}"  # why the closer closes before the quorum
 
 TEMPLATES = (
     ANSWER, NONE_OF_THESE, PICK_ONE, PICK_MANY, TYPE_ANSWER, MODAL, BACK, RESTART, SHARE, SHARE_TO, VET, FORGET,
-    ROUND_TAKE, ROUND_REVEAL, ROUND_POSITION, ROUND_CLOSE, ROUND_EXPORT,
+    ROUND_TAKE, ROUND_REVEAL, ROUND_POSITION, ROUND_CLOSE, ROUND_EXPORT, ROUND_LOOK,
 )
 _COMPILED = tuple(re.compile(t) for t in TEMPLATES)
 
@@ -94,7 +95,7 @@ def forget(answer: str) -> str:
 
 
 def of_round(kind: str, round_id: str) -> str:
-    """`kind` is one of rt (take the check), rr (reveal), rc (close), rx (export)."""
+    """`kind` is one of rt (take the check), rr (reveal), rc (close), rx (export), rl (a second look)."""
     return f"oc:{kind}:{round_id}"
 
 

@@ -27,6 +27,7 @@ from bot.conversation.events import (
     RevealRound,
     RoundAction,
     RoundThread,
+    SecondLook,
     ShowRound,
     TakePosition,
     TakeRoundCheck,
@@ -142,15 +143,26 @@ class DiscordTeam:
                 await self._private_check(delivery, question)
             await self.show(delivery, [r for r in replies if r is not question])
 
-    async def _private_check(self, delivery: Delivery, question: Question) -> None:
+    async def _private_check(self, delivery: Delivery, question: Question, content: str = words.ROUND_CHECK) -> None:
         try:
-            message = await self.flow.relocate(delivery, question.session_id, content=words.ROUND_CHECK)
+            message = await self.flow.relocate(delivery, question.session_id, content=content)
         except discord.Forbidden:
             rendered = rendering(question, content=words.DMS_CLOSED, in_dm=False)
             await delivery.say(rendered.content, embed=rendered.embed, view=rendered.view)
             return
         if message is not None:  # None: it could not move into the DM (the store is down), and the user was told
             await delivery.say(words.ROUND_CHECK_SENT.format(link=message.jump_url))
+
+    async def second_look(self, interaction: discord.Interaction, round_id: str) -> None:
+        """The split questions again, privately (the DM, else ephemeral); the last answer updates the comparison."""
+        delivery = Delivery.of(interaction)
+        async with self.flow.turn(delivery):
+            await delivery.acknowledge(thinking=True)
+            replies = await self.ask(interaction.user, SecondLook(round_id))
+            question = next((r for r in replies if isinstance(r, Question)), None)
+            if question is not None:
+                await self._private_check(delivery, question, content=words.SECOND_LOOK_SENT)
+            await self.show(delivery, [r for r in replies if r is not question])
 
     async def reveal(self, interaction: discord.Interaction, round_id: str) -> None:
         delivery = Delivery.of(interaction)
@@ -268,6 +280,14 @@ class DiscordTeam:
             return
         self._newer("summary", summary.round_id, summary.version)
         rendered = team_render.summary(summary)
+        posted = Place.parse(summary.thread)
+        if posted is not None:  # already posted (a second look): the comparison changes where it is
+            message = self.client.get_partial_messageable(card.channel).get_partial_message(posted.message)
+            try:
+                await message.edit(embed=rendered.embed, view=rendered.view)
+                return
+            except discord.NotFound:
+                log.info("the comparison of round %s is gone; posting it again", summary.round_id)
         message = await self.channel(card.channel).send(embed=rendered.embed, view=rendered.view)  # type: ignore[arg-type]
         thread = await self.open_thread(message, summary)
         await self.ask(delivery.user, RoundThread(summary.round_id, thread.surface))

@@ -18,6 +18,7 @@ from adapters.discord.text import clip, inert, safe
 from bot import words
 from bot.conversation.bars import spread_bar
 from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
+from bot.team.comparison import moved_lines
 
 POSITION_ROW, CLOSE_ROW = 0, 1  # Agree, Abstain, Object; then Close and Export
 MESSAGE_LIMIT = 2000
@@ -71,6 +72,7 @@ def summary(result: TeamSummary) -> Rendered:
     )
     if result.quorum:
         lines.append(words.QUORUM.format(quorum=result.quorum))
+    moved = moved_lines(result)
     embed = discord.Embed(title=safe(words.TEAM_RESULTS_TITLE.format(topic=topic_of(result.topic)), 256), description="\n".join(lines), colour=COLOUR)
     embed.add_field(name=words.EACH_MEMBER, value=clip(members, 1024) or "-", inline=False)
     embed.add_field(name="Where the team stands (lowest to highest, █ the median)", value=clip(spreads, 1024) or "-", inline=False)
@@ -79,11 +81,15 @@ def summary(result: TeamSummary) -> Rendered:
         value=words.AGREEMENT.format(agreeing=agreeing, finished=finished, strength=result.strength),
         inline=False,
     )
+    if moved:
+        embed.add_field(name=words.SECOND_LOOKS_TITLE, value=clip("\n".join(f"• {safe(line, 400)}" for line in moved), 1024), inline=False)
     embed.set_footer(text=clip(words.RULE_LINE.format(rule=result.rule), 2048))
     view = new_view()
     for stance, count in result.positions:  # the count always shows
         view.add_item(c.Position(result.round_id, stance, count, row=POSITION_ROW))
     view.add_item(c.CloseRound(result.round_id, row=CLOSE_ROW)).add_item(c.ExportRound(result.round_id, row=CLOSE_ROW))
+    if result.can_look_again:
+        view.add_item(c.SecondLook(result.round_id, row=CLOSE_ROW))
     return Rendered(None, fit(embed), view)
 
 

@@ -12,6 +12,7 @@ import re
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.blocks import fallback_text, question_blocks
 from adapters.slack.delivery import Delivery, Place
 from adapters.slack.team_blocks import (
     close_reason_modal,
@@ -33,6 +34,7 @@ from bot.conversation.events import (
     OpenRound,
     RevealRound,
     RoundThread,
+    SecondLook,
     ShowRound,
     TakePosition,
     TakeRoundCheck,
@@ -160,6 +162,15 @@ class SlackTeam:
                 await self.show(delivery, user, moved)
                 return
             await self.show(delivery, user, [*(r for r in replies if not isinstance(r, Question)), *moved], private=dm)
+        elif action_id == "oc.round.look":
+            # a second look, only for the member: the split questions as ephemeral messages in the channel;
+            # their buttons are ordinary answers, and the last one updates the comparison
+            replies = await self.ask(user, SecondLook(round_id))
+            question = next((r for r in replies if isinstance(r, Question)), None)
+            if question is None:
+                await self.show(delivery, user, replies)
+                return
+            await delivery.ephemeral(fallback_text(question), blocks=question_blocks(question))
         elif action_id == "oc.round.reveal":
             is_admin = await is_workspace_admin(delivery.client, delivery.user_id)
             await self.show(delivery, user, await self.ask(user, RevealRound(round_id, is_admin=is_admin)))
@@ -250,6 +261,8 @@ class SlackTeam:
 
     async def show_summary(self, delivery: Delivery, user: str, summary: TeamSummary, at: Place | None) -> None:
         text = words.TEAM_RESULTS_TITLE.format(topic=escape(summary.team_outcome_title))
+        if at is None and summary.thread:  # already posted (a second look): the comparison changes where it is
+            at = Place.parse(summary.thread)
         if at is not None:  # a position: update the comparison where it was taken
             await delivery.update(at, text, summary_blocks(summary))
             return

@@ -11,6 +11,7 @@ from adapters.slack.values import ButtonValue
 from bot import words
 from bot.conversation.bars import spread_bar
 from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
+from bot.team.comparison import moved_lines
 
 MAX_REASON = 300  # the core keeps at most this many characters of a reason
 
@@ -72,6 +73,10 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
         },
         {"type": "context", "elements": [plain(words.RULE_LINE.format(rule=summary.rule))]},
     ]
+    moved = moved_lines(summary)
+    if moved:
+        lines = "\n".join(f"• {escape(line)}" for line in moved)
+        blocks.append({"type": "section", "text": mrkdwn(clip(f"*{words.SECOND_LOOKS_TITLE}*\n{lines}", 3000))})
     if summary.disagreements:
         blocks.append({"type": "context", "elements": [plain(words.SPLIT_IN_THREAD.format(count=len(summary.disagreements)))]})
     counts = dict(summary.positions)
@@ -95,6 +100,9 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
         for stance in words.STANCE_LABELS
     ]
     blocks.append({"type": "actions", "block_id": "positions", "elements": buttons})
+    if summary.can_look_again:
+        look = button(words.TAKE_A_SECOND_LOOK, "oc.round.look", _value(summary.round_id))
+        blocks.append({"type": "actions", "block_id": "look", "elements": [look]})
     blocks.append(
         {
             "type": "actions",

@@ -164,7 +164,18 @@ class RoundThread:
     thread: str
 
 
-RoundAction = OpenRound | TakeRoundCheck | RevealRound | TakePosition | CloseRound | ShowRound | LatestRound | RoundThread
+@dataclass(frozen=True)
+class SecondLook:
+    """After the reveal, a member who finished re-answers the questions the team split on, privately;
+    `surface` is where that private conversation lives. Its clicks are ordinary Answer events."""
+
+    round: str
+    surface: str = ""
+
+
+RoundAction = (
+    OpenRound | TakeRoundCheck | RevealRound | TakePosition | CloseRound | ShowRound | LatestRound | RoundThread | SecondLook
+)
 
 
 @dataclass(frozen=True)

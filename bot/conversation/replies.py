@@ -226,6 +226,24 @@ class TeamSummary:
     positions: tuple[tuple[Stance, int], ...] = (("agree", 0), ("abstain", 0), ("object", 0))  # stance -> members so far
     quorum: int = 0  # positions needed before closing without a stated reason (0: none)
     surface: str = ""
+    moves: tuple[Move, ...] = ()  # answers changed in second looks, in member order
+    first_outcome_title: str = ""  # the team's recommendation at the reveal, once anyone took a second look
+    first_agreement: tuple[int, int] = (0, 0)
+    first_strength: Strength | None = None
+    can_look_again: bool = False  # revealed, not closed, and the team split on something
+    thread: str = ""  # where the comparison was posted (its thread holds the discussion), once it was
+
+
+@dataclass(frozen=True)
+class Move:
+    """One answer a member changed in a second look: plain text (adapters escape it)."""
+
+    name: str
+    question: str
+    before: str
+    after: str
+    outcome_before: str
+    outcome_after: str
 
 
 @dataclass(frozen=True)

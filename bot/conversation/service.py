@@ -33,10 +33,11 @@ from bot.conversation.replies import History, HistoryEntry, Notice, NoticeKind, 
 from bot.conversation.session import Session
 from bot.conversation.typed import read_answer
 from bot.dialogs.catalog import Catalog
+from bot.dialogs.model import Dialog
 from bot.ops import metrics
 from bot.stores.base import SessionStore, StoreUnavailable
 from bot.team import comparison as team
-from bot.team.service import Rounds
+from bot.team.service import Rounds, is_second_look, second_look_question
 
 log = logging.getLogger("outsource_check.service")
 
@@ -121,14 +122,20 @@ class ConversationService:
         session = await self.running(user, dialog_id)
         if session is None:
             return [Notice(NoticeKind.NOTHING_TO_RESUME, words.NOTHING_TO_RESUME)]
-        return list(engine.show(self.catalog.dialogs[session.dialog_id], session))
+        return list(self._show(self.catalog.dialogs[session.dialog_id], session))
+
+    def _show(self, dialog: Dialog, session: Session) -> tuple[Reply, ...]:
+        """Where a session stands; a second look stands at one of its split questions until it ends."""
+        if is_second_look(session) and not session.finished:
+            return (second_look_question(dialog, session),)
+        return engine.show(dialog, session)
 
     async def _typed(self, user: str, text: str) -> list[Reply]:
         session = await self.running(user)
         if session is None:
             return [Notice(NoticeKind.NOTHING_TO_RESUME, words.NO_CHECK_RUNNING)]
         dialog = self.catalog.dialogs[session.dialog_id]
-        shown = engine.show(dialog, session)
+        shown = self._show(dialog, session)
         current = shown[0]
         if not isinstance(current, Question):
             return list(shown)
@@ -190,14 +197,19 @@ class ConversationService:
         dialog = self.catalog.get(session.dialog_id)
         if dialog is None:
             return [Notice(NoticeKind.CHANGED, words.NO_LONGER_OFFERED)]
+        second_look = is_second_look(session)
         if isinstance(action, Show):
-            return list(engine.show(dialog, session))
+            return list(self._show(dialog, session))
         now = self.clock()
+        if second_look and not isinstance(action, MoveTo):
+            if not isinstance(action, Answer):  # a second look asks fixed questions: no back, no restart
+                return [Notice(NoticeKind.INVALID, words.SECOND_LOOK_ONE_WAY, session.id)]
+            return await self.rounds.look_again(dialog, session, action, now)
         if isinstance(action, MoveTo):
             moved = session.bump(surface=action.surface, updated_at=now)
             if not await self.store.save(moved, expected_version=session.version):
                 return [Notice(NoticeKind.STALE, words.MOVED_MEANWHILE, session.id)]
-            return list(engine.show(dialog, moved))
+            return list(self._show(dialog, moved))
         if isinstance(action, Answer):
             step = engine.answer(dialog, session, node=action.node, value=action.value, version=action.version, now=now)
         elif isinstance(action, Back):

@@ -12,7 +12,8 @@ import re
 import statistics
 import time
 from collections import Counter
-from typing import cast
+from dataclasses import replace
+from typing import Any, cast
 
 from bot import words
 from bot.conversation.replies import (
@@ -20,6 +21,7 @@ from bot.conversation.replies import (
     Disagreement,
     End,
     MemberResult,
+    Move,
     Position,
     RoundCard,
     Spread,
@@ -32,7 +34,7 @@ from bot.dialogs.advice import answer_label
 from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Node, Outcome
 from bot.dialogs.scoring import fill, score
-from bot.team.rounds import STANCES, Member, Round
+from bot.team.rounds import REVEALED, STANCES, Member, Round
 
 MAX_PROMPTS = 3
 DEADLINE = re.compile(r"(?:deadline:)?(\d{1,4})\s*([mhd]?)")
@@ -124,7 +126,18 @@ def _distance(kind: str, values: list[AnswerValue]) -> float:
     return 1 - max(counts.values()) / len(values)
 
 
-def disagreements(round_: Round, dialog: Dialog) -> tuple[Disagreement, ...]:
+def split_nodes(round_: Round, dialog: Dialog) -> tuple[str, ...]:
+    """The questions the team split on (the thread's prompts), as node ids: what a second look asks again.
+
+    Taken from the answers at the reveal, so a second look does not move its own questions."""
+    return tuple(node.id for _, _, node, _, _ in _split(_at_reveal(round_), dialog))
+
+
+def _at_reveal(round_: Round) -> Round:
+    return replace(round_, members=tuple(m.as_first() for m in round_.members))
+
+
+def _split(round_: Round, dialog: Dialog) -> list[tuple[float, int, Node, tuple[tuple[str, int], ...], list[tuple[Member, AnswerValue]]]]:
     finished = round_.finished_members
     scored = []
     for order, node in enumerate(n for n in dialog.nodes.values() if n.is_question):
@@ -137,6 +150,10 @@ def disagreements(round_: Round, dialog: Dialog) -> tuple[Disagreement, ...]:
             split = Counter(answer_label(node, v) for v in values)
             scored.append((-distance, order, node, tuple(split.most_common()), given))
     scored.sort(key=lambda item: (item[0], item[1]))
+    return scored[:MAX_PROMPTS]
+
+
+def disagreements(round_: Round, dialog: Dialog) -> tuple[Disagreement, ...]:
     return tuple(
         Disagreement(
             node.short or node.text,
@@ -145,7 +162,7 @@ def disagreements(round_: Round, dialog: Dialog) -> tuple[Disagreement, ...]:
             dialog.article_title(node.source.file) if node.source else "",
             _ends(round_, node, given),
         )
-        for _, _, node, split, given in scored[:MAX_PROMPTS]
+        for _, _, node, split, given in _split(round_, dialog)
     )
 
 
@@ -198,7 +215,60 @@ def summary(round_: Round, dialog: Dialog) -> TeamSummary:
         positions=tuple((stance, taken[stance]) for stance in STANCES),
         quorum=round_.quorum,
         surface=round_.surface,
+        can_look_again=round_.status == REVEALED and bool(split_nodes(round_, dialog)),
+        thread=round_.thread,
+        **_what_moved(round_, dialog),
     )
+
+
+def _what_moved(round_: Round, dialog: Dialog) -> dict[str, Any]:
+    """Who changed which answer in a second look, and the team's recommendation then and now."""
+    looked = [m for m in round_.members if m.looked_again]
+    if not looked:
+        return {}
+    moves = []
+    for m in looked:
+        before = {a.node: a.value for a in m.first_answers}
+        for a in m.answers:
+            if a.node in before and before[a.node] != a.value and a.node in dialog.nodes:
+                node = dialog.nodes[a.node]
+                moves.append(
+                    Move(
+                        round_.display_name(m),
+                        node.short or node.text,
+                        answer_label(node, before[a.node]),
+                        answer_label(node, a.value),
+                        _title(dialog, m.first_outcome, member=m.as_first()),
+                        _title(dialog, m.outcome, member=m),
+                    )
+                )
+    first = _at_reveal(round_)
+    chosen, agreeing = team_outcome(first, dialog)
+    finished = len(first.finished_members)
+    return {
+        "moves": tuple(moves),
+        "first_outcome_title": _title(dialog, chosen, first),
+        "first_agreement": (agreeing, finished),
+        "first_strength": strength(agreeing, finished),
+    }
+
+
+def moved_lines(summary: TeamSummary) -> list[str]:
+    """What the second looks moved, in plain text (adapters escape it): each change, then first vs now."""
+    if not summary.first_outcome_title:
+        return []
+    lines = [words.MOVE_LINE.format(**m.__dict__) for m in summary.moves] or [words.NOTHING_MOVED]
+    agreeing, finished = summary.first_agreement
+    now_agreeing, now_finished = summary.agreement
+    lines.append(
+        words.FIRST_VS_NOW.format(
+            first=summary.first_outcome_title,
+            first_agreement=f"{agreeing} of {finished}, {summary.first_strength}",
+            now=summary.team_outcome_title,
+            now_agreement=f"{now_agreeing} of {now_finished}, {summary.strength}",
+        )
+    )
+    return lines
 
 
 def decided(round_: Round, dialog: Dialog) -> str:

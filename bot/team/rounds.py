@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
-from typing import Final, TypedDict, Unpack
+from typing import Any, Final, TypedDict, Unpack
 
 from bot import words
 from bot.conversation.answers import clean_text
@@ -45,10 +45,20 @@ class Member:
     answers: tuple[AnswerRecord, ...] = ()
     position: str = ""  # agree, abstain or object: the member's position on the proposed decision
     reason: str = ""  # why, in their words (optional, cleaned, at most MAX_REASON characters)
+    first_outcome: str = ""  # set by a second look: the outcome and answers they had at the reveal
+    first_answers: tuple[AnswerRecord, ...] = ()
 
     @property
     def finished(self) -> bool:
         return bool(self.outcome)
+
+    @property
+    def looked_again(self) -> bool:
+        return bool(self.first_outcome)
+
+    def as_first(self) -> Member:
+        """The member as they stood at the reveal, before any second look."""
+        return replace(self, outcome=self.first_outcome, answers=self.first_answers) if self.looked_again else self
 
 
 class RoundChanges(TypedDict, total=False):
@@ -104,7 +114,8 @@ class Round:
     def to_json(self) -> str:
         data = asdict(self)
         for member in data["members"]:
-            member["answers"] = [[a["node"], list(a["value"]) if isinstance(a["value"], tuple) else a["value"]] for a in member["answers"]]
+            for key in ("answers", "first_answers"):
+                member[key] = [[a["node"], list(a["value"]) if isinstance(a["value"], tuple) else a["value"]] for a in member[key]]
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -117,12 +128,17 @@ class Round:
                 **{
                     **m,
                     "scores": tuple((k, v) for k, v in m["scores"]),
-                    "answers": tuple(AnswerRecord(n, tuple(v) if isinstance(v, list) else v) for n, v in m["answers"]),
+                    "answers": _records(m["answers"]),
+                    "first_answers": _records(m.get("first_answers", ())),
                 }
             )
             for m in data["members"]
         )
         return cls(**data)
+
+
+def _records(raw: Any) -> tuple[AnswerRecord, ...]:
+    return tuple(AnswerRecord(n, tuple(v) if isinstance(v, list) else v) for n, v in raw)
 
 
 def _with_member(round_: Round, member: Member) -> tuple[Member, ...]:
@@ -172,6 +188,33 @@ def reveal(round_: Round, *, by: str, is_admin: bool, now: float, automatic: boo
     if not round_.finished_members:
         raise Refused(words.NOTHING_TO_REVEAL)
     return round_.bump(now, status=REVEALED)
+
+
+def may_look_again(round_: Round, user: str) -> Member:
+    """A second look is open from the reveal until the close, to members who finished their check."""
+    if round_.status == CLOSED:
+        raise Refused(words.SECOND_LOOK_CLOSED)
+    if round_.status != REVEALED:
+        raise Refused(words.SECOND_LOOK_AFTER_REVEAL)
+    member = round_.member(user)
+    if member is None or not member.finished:
+        raise Refused(words.SECOND_LOOK_FINISHED_ONLY)
+    return member
+
+
+def look_again(round_: Round, session: Session, *, now: float) -> Round:
+    """A second look finished: the member's answers and outcome change; the first ones are kept."""
+    member = may_look_again(round_, session.owner)
+    first = member.as_first()
+    changed = replace(
+        member,
+        outcome=session.outcome or member.outcome,
+        scores=session.scores,
+        answers=session.answers,
+        first_outcome=first.outcome,
+        first_answers=first.answers,
+    )
+    return round_.bump(now, members=_with_member(round_, changed))
 
 
 def clean_reason(text: str) -> str:

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot import words
 from bot.conversation import engine
-from bot.conversation.answers import clean_text
+from bot.conversation.answers import check_answer, clean_text, normalise
 from bot.conversation.events import (
+    Answer,
     CloseRound,
     LatestRound,
     OpenRound,
     RevealRound,
     RoundAction,
     RoundThread,
+    SecondLook,
     ShowRound,
     TakePosition,
     TakeRoundCheck,
 )
 from bot.conversation.explain import ROUND_CONTEXT
-from bot.conversation.replies import Notice, NoticeKind, Reply
+from bot.conversation.replies import Notice, NoticeKind, Progress, Question, Reply
 from bot.conversation.session import Session
 from bot.dialogs.catalog import Catalog
+from bot.dialogs.model import AnswerRecord, AnswerValue, Dialog
 from bot.stores.base import SessionStore
 from bot.team import comparison as team
 from bot.team import rounds
@@ -34,6 +38,34 @@ from bot.team.rounds import ReasonNeeded, Refused, Round
 
 MAX_ATTEMPTS = 100
 ROUND_KEY = ROUND_CONTEXT
+SECOND_LOOK = "second_look"  # session context: the split questions a second look asks, in order
+
+
+def is_second_look(session: Session) -> bool:
+    return bool(session.context_value(SECOND_LOOK))
+
+
+def second_look_question(dialog: Dialog, session: Session) -> Question:
+    """The split question a second look stands at, rendered as any question is, numbered among the split ones."""
+    asked = (session.context_value(SECOND_LOOK) or "").split(",")
+    assert session.node is not None
+    answers = session.answer_map()
+    position = engine.Position(node=dialog.nodes[session.node], answers=answers, scores=dict(session.scores))
+    shown = engine.question(dialog, session, position)
+    return replace(
+        shown,
+        progress=Progress(asked.index(session.node) + 1, len(asked)),
+        can_go_back=False,
+        preface=(words.SECOND_LOOK_INTRO,) if session.node == asked[0] else (),
+        previous=_as_option(answers.get(session.node)),
+        description="",
+    )
+
+
+def _as_option(value: AnswerValue | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, tuple) else (str(value),)
 
 
 class Rounds:
@@ -56,6 +88,8 @@ class Rounds:
             return [Notice(NoticeKind.CHANGED, words.ROUND_CHECK_GONE)]
         if isinstance(action, TakeRoundCheck):
             return await self._take(user, action, current)
+        if isinstance(action, SecondLook):
+            return await self._second_look(user, action, current)
         if isinstance(action, ShowRound):
             current = await self._reveal_if_due(current)
             if action.record:
@@ -144,6 +178,73 @@ class Rounds:
         if not isinstance(changed, Round):
             return [changed]
         return [*step.replies, team.round_card(changed)]
+
+    async def _second_look(self, user: str, action: SecondLook, current: Round) -> list[Reply]:
+        try:
+            member = rounds.may_look_again(current, user)
+        except Refused as exc:
+            return [Notice(NoticeKind.REFUSED, str(exc))]
+        dialog = self.catalog.dialogs[current.dialog_id]
+        asked = team.split_nodes(current, dialog)
+        mine = {a.node for a in member.answers}
+        asked = tuple(n for n in asked if n in mine)
+        if not asked:
+            return [Notice(NoticeKind.REFUSED, words.SECOND_LOOK_NOTHING_SPLIT)]
+        now = self.clock()
+        session = Session(
+            id=self.new_id(),
+            owner=user,
+            dialog_id=dialog.id,
+            dialog_hash=dialog.content_hash,
+            node=asked[0],
+            answers=member.answers,
+            scores=member.scores,
+            version=1,
+            started_at=now,
+            updated_at=now,
+            context=tuple(sorted({ROUND_KEY: current.id, SECOND_LOOK: ",".join(asked)}.items())),
+            surface=action.surface,
+        )
+        await self.store.save(session, expected_version=0)
+        return [second_look_question(dialog, session)]
+
+    async def look_again(self, dialog: Dialog, session: Session, action: Answer, now: float) -> list[Reply]:
+        """One answer of a second look: the answers are replayed with it and must still end in an outcome."""
+        asked = (session.context_value(SECOND_LOOK) or "").split(",")
+        if session.finished:
+            return [Notice(NoticeKind.STALE, words.ALREADY_FINISHED, session.id)]
+        if action.node != session.node or session.node not in asked:
+            return [Notice(NoticeKind.STALE, words.ALREADY_ANSWERED, session.id)]
+        if action.version is not None and action.version != session.version:
+            return [Notice(NoticeKind.STALE, words.EARLIER_STEP, session.id)]
+        node = dialog.nodes[action.node]
+        value = normalise(node, action.value)
+        problem = check_answer(node, value)
+        if problem:
+            return [Notice(NoticeKind.INVALID, problem, session.id)]
+        answers = tuple(AnswerRecord(a.node, value) if a.node == node.id else a for a in session.answers)
+        position = engine.replay(dialog, answers)
+        if position.problem or position.outcome is None:
+            return [Notice(NoticeKind.INVALID, words.SECOND_LOOK_REROUTES, session.id)]
+        following = asked[asked.index(node.id) + 1 :]
+        done = not following
+        moved = session.bump(
+            answers=answers,
+            scores=tuple(position.scores.items()),
+            node=None if done else following[0],
+            outcome=position.outcome.id if done else None,
+            updated_at=now,
+        )
+        if not await self.store.save(moved, expected_version=session.version):
+            return [Notice(NoticeKind.STALE, words.ANSWERED_MEANWHILE, session.id)]
+        if not done:
+            return [second_look_question(dialog, moved)]
+        round_id = moved.context_value(ROUND_KEY) or ""
+        changed = await self._change(round_id, lambda r: rounds.look_again(r, moved, now=self.clock()))
+        card = engine.show(dialog, moved)
+        if not isinstance(changed, Round):
+            return [*card, changed]
+        return [*card, team.summary(changed, dialog)]
 
     async def finished(self, session: Session) -> list[Reply]:
         """A check finished: if it belongs to an open round, its result joins the round."""

@@ -145,7 +145,7 @@ async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> Non
     assert stored is not None and stored.status == "revealed" and stored.thread == f"{summary.id}:{summary.id}"
 
     # positions on the proposed decision: Agree, Abstain, Object, each through a modal with an optional reason
-    assert labels(summary) == ["Agree (0)", "Abstain (0)", "Object (0)", "Close and record the decision", "Export as Markdown"]
+    assert labels(summary) == ["Agree (0)", "Abstain (0)", "Object (0)", "Close and record the decision", "Export as Markdown", "Take a second look"]
     assert summary.custom_ids()[:3] == [f"oc:rp:{round_id}:agree", f"oc:rp:{round_id}:abstain", f"oc:rp:{round_id}:object"]
     assert "The proposed decision is the team's recommendation" in summary.text()
     modal = await take_position(ann, summary, "Object (0)", "<@&123> @everyone we have **no** budget")
@@ -392,3 +392,37 @@ async def test_forged_round_ids_are_refused(bot: Harness) -> None:
         (refusal,) = bot.fake.named("POST", rf"/interactions/\d+/{lead.last_token}/callback")
         assert refusal.body["data"]["content"] == words.FORGED
     assert (await bot.store.load_round(round_id)).members == ()
+
+
+async def test_a_second_look_in_the_dm_updates_the_comparison(bot: Harness) -> None:
+    lead, ann, bob = bot.user("3000", "lead"), bot.user("3001", "ann"), bot.user("3002", "bob")
+    bot.add_guild([text_channel(GENERAL, "general")], [lead.id, ann.id, bob.id])
+    await lead.slash("team", guild=True, topic="Second looks", expected=3)
+    round_id = round_id_of(card_of(bot))
+    await take_and_finish(bot, lead, 0)
+    await take_and_finish(bot, ann, 0)
+    await take_and_finish(bot, bob, 1)
+    (summary,) = posted_in(bot, GENERAL, "Team results")
+    assert "Take a second look" in labels(summary) and f"oc:rl:{round_id}" in summary.custom_ids()
+    # someone who took no check is refused, privately
+    outsider = bot.user("3009", "cy")
+    await outsider.click("Take a second look", summary, guild=True)
+    assert any("finished their check" in text for text in replies_to(outsider))
+    # bob gets the split questions in his DM, one after the other, as ordinary questions
+    await bob.click("Take a second look", summary, guild=True)
+    (sent,) = replies_to(bob)
+    assert sent.startswith("Your check for the round is in our DM:")
+    assert "A second look" in bob.living().text()
+    for _ in range(6):
+        if is_result(bob.living()):
+            break
+        before = bob.living().custom_ids()
+        await answer(bob, bob.living(), 0)
+        if bob.living().custom_ids() == before:  # that change would reroute the check: keep the first answer
+            await answer(bob, bob.living(), 1)
+    assert is_result(bob.living())
+    # the comparison changes where it is, and says what moved and the recommendation then and now
+    (summary,) = posted_in(bot, GENERAL, "Team results")
+    assert "Team recommendation at the reveal" in field(summary, "What moved in second looks")
+    stored = await bot.store.load_round(round_id)
+    assert stored is not None and stored.members[2].first_outcome and stored.members[2].looked_again

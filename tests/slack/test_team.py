@@ -223,3 +223,49 @@ def test_the_decision_record_escapes_what_people_typed() -> None:
         for part in [text, *elements]:
             if part.get("type") == "mrkdwn":
                 assert "<" not in part["text"] and ">" not in part["text"].replace("&gt;", ""), part["text"]
+
+
+async def test_a_second_look_after_the_reveal_updates_the_comparison(slack) -> None:
+    lead, ann, bob = slack.user("U0LEAD"), slack.user("U0ANN"), slack.user("U0BOB")
+    fake = slack.fake
+    await lead.command("team Second looks expected:3", channel=CHANNEL)
+    await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks for (ch, _), m in fake.messages.items()))
+    for person in (lead, ann):
+        await take(slack, person)
+    await take(slack, bob, pick=1)
+    await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results") for (ch, _), m in fake.messages.items()))
+    summary = summary_in(slack)
+    assert "Take a second look" in lead.labels(summary)
+    before = len(fake.ephemerals)
+    await bob.click("Take a second look", summary)
+    await fake.wait_for(lambda: any(e.get("blocks") for e in fake.ephemerals[before:]))
+    sent = next(e for e in fake.ephemerals[before:] if e.get("blocks"))
+    assert sent["channel"] == CHANNEL and sent["response_type"] == "ephemeral"  # only bob sees it
+    assert "A second look" in json.dumps(sent["blocks"])
+    # the ephemeral question's buttons are ordinary answers; each answer replaces it with the next split question
+    question = Message(CHANNEL, "1.1", sent["text"], sent["blocks"] if isinstance(sent["blocks"], list) else json.loads(sent["blocks"]))
+    fake.messages[(CHANNEL, "1.1")] = question
+    for _ in range(4):
+        if is_result(question):
+            break
+        refused = len(fake.ephemerals)
+        if any(b.get("block_id") == "picks" for b in question.blocks):
+            picker = next(e for b in question.blocks if b.get("block_id") == "picks" for e in b["elements"])
+            await bob.tick([picker["options"][0]["text"]["text"]], question)
+        else:
+            await bob.click(answer_buttons(question)[0]["text"]["text"], question)
+        await fake.wait_for(lambda q=question, n=refused: fake.messages[(CHANNEL, "1.1")] != q or len(fake.ephemerals) > n)
+        if fake.messages[(CHANNEL, "1.1")] == question:  # this change would reroute the check: keep the answer
+            buttons = answer_buttons(question)
+            await bob.click(buttons[min(1, len(buttons) - 1)]["text"]["text"], question)
+        question = await bob.until_changed(question)
+    assert is_result(question)
+    # the comparison is updated where it is (no second comparison), and now says what moved
+    await fake.wait_for(lambda: "What moved in second looks" in json.dumps(summary_in(slack).blocks))
+    assert sum(1 for (ch, _), m in fake.messages.items() if ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results")) == 1
+    assert "Team recommendation at the reveal" in json.dumps(summary_in(slack).blocks)
+    stored = (await slack.service.store.rounds_of(user_key("U0BOB")))[0]
+    assert stored.member(user_key("U0BOB")).first_outcome  # the first result stays on record
+    # once closed, the comparison offers no second look
+    await lead.click("Close and record the decision", summary_in(slack))
+    await fake.wait_for(lambda: "Take a second look" not in lead.labels(summary_in(slack)))
