@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.conversation.replies import Advice, ResultCard, ScoreLine
-from bot.conversation.session import Session
+from bot.conversation.session import ROUND_CONTEXT, Session
 from bot.dialogs import advice
 from bot.dialogs.advice import MAX_REASONS, MAX_TENSIONS
 from bot.dialogs.commands import surface_of
 from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Outcome, Point
 from bot.dialogs.scoring import fill, score
-
-ROUND_CONTEXT = "round"  # the session context key a team round's check carries (bot.team.service)
 
 
 def result_card(dialog: Dialog, session: Session, outcome: Outcome, preface: tuple[str, ...] = ()) -> ResultCard:

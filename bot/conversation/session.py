@@ -13,6 +13,8 @@ from typing import Any
 
 from bot.dialogs.model import AnswerRecord, AnswerValue
 
+ROUND_CONTEXT = "round"  # the context key of a check taken for a team round: the round's id
+
 
 @dataclass(frozen=True)
 class Session:

@@ -199,16 +199,3 @@ def _label(dialog: Dialog, node_id: str, choice_id: str) -> str:
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
-def median(counts: Counter[int]) -> float:
-    total = sum(counts.values())
-    if not total:
-        return 0.0
-    running, half = 0, total / 2
-    for value in sorted(counts):
-        running += counts[value]
-        if running >= half:
-            return float(value)
-    return float(max(counts))
-

@@ -8,10 +8,11 @@ The block between the markers in docs/advice.md is written by this, never by han
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.dialogs.advice_check import check_endings, median
+from bot.dialogs.advice_check import check_endings
 from bot.dialogs.model import Dialog
 from bot.dialogs.walk import MAX_STATES, walk
 
@@ -100,3 +101,15 @@ def write(path: Path, all_figures: list[Figures]) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def median(counts: Counter[int]) -> float:
+    total = sum(counts.values())
+    if not total:
+        return 0.0
+    running, half = 0, total / 2
+    for value in sorted(counts):
+        running += counts[value]
+        if running >= half:
+            return float(value)
+    return float(max(counts))

@@ -507,7 +507,3 @@ def _effect(node: Node, value: AnswerValue) -> tuple[list[tuple[str, int]], str 
             if choice.id == value:
                 return list(choice.scores), choice.next or node.next
     return answer_scores(node, value), next_after(node, value)
-
-
-def _hashable(value: AnswerValue | None) -> object:
-    return value

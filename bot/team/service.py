@@ -26,9 +26,8 @@ from bot.conversation.events import (
     TakePosition,
     TakeRoundCheck,
 )
-from bot.conversation.explain import ROUND_CONTEXT
 from bot.conversation.replies import Notice, NoticeKind, Progress, Question, Reply
-from bot.conversation.session import Session
+from bot.conversation.session import ROUND_CONTEXT, Session
 from bot.dialogs.catalog import Catalog
 from bot.dialogs.model import AnswerRecord, AnswerValue, Dialog
 from bot.stores.base import SessionStore
@@ -37,7 +36,6 @@ from bot.team import rounds
 from bot.team.rounds import ReasonNeeded, Refused, Round
 
 MAX_ATTEMPTS = 100
-ROUND_KEY = ROUND_CONTEXT
 SECOND_LOOK = "second_look"  # session context: the split questions a second look asks, in order
 
 
@@ -169,7 +167,7 @@ class Rounds:
             return [Notice(NoticeKind.REFUSED, str(exc))]
         dialog = self.catalog.dialogs[current.dialog_id]
         step = engine.start(
-            dialog, session_id=self.new_id(), owner=user, now=self.clock(), context={ROUND_KEY: current.id}, surface=action.surface
+            dialog, session_id=self.new_id(), owner=user, now=self.clock(), context={ROUND_CONTEXT: current.id}, surface=action.surface
         )
         await self.store.save(step.session, expected_version=0)
         changed = await self._change(
@@ -202,7 +200,7 @@ class Rounds:
             version=1,
             started_at=now,
             updated_at=now,
-            context=tuple(sorted({ROUND_KEY: current.id, SECOND_LOOK: ",".join(asked)}.items())),
+            context=tuple(sorted({ROUND_CONTEXT: current.id, SECOND_LOOK: ",".join(asked)}.items())),
             surface=action.surface,
         )
         await self.store.save(session, expected_version=0)
@@ -239,7 +237,7 @@ class Rounds:
             return [Notice(NoticeKind.STALE, words.ANSWERED_MEANWHILE, session.id)]
         if not done:
             return [second_look_question(dialog, moved)]
-        round_id = moved.context_value(ROUND_KEY) or ""
+        round_id = moved.context_value(ROUND_CONTEXT) or ""
         changed = await self._change(round_id, lambda r: rounds.look_again(r, moved, now=self.clock()))
         card = engine.show(dialog, moved)
         if not isinstance(changed, Round):
@@ -248,7 +246,7 @@ class Rounds:
 
     async def finished(self, session: Session) -> list[Reply]:
         """A check finished: if it belongs to an open round, its result joins the round."""
-        round_id = session.context_value(ROUND_KEY)
+        round_id = session.context_value(ROUND_CONTEXT)
         if not round_id or not session.finished:
             return []
         changed = await self._change(round_id, lambda r: rounds.record(r, session, now=self.clock()))

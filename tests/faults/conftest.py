@@ -476,6 +476,18 @@ async def answer_until_taken(user: SlackUser, clicked: list[tuple[str, object]],
     raise AssertionError(f"{user.id} still told to try again {RETRIES} times {after}")
 
 
+async def terminal_session(redis_url: str, prefix: str, user: str) -> Session:
+    """The terminal user's one check, read back from the private Redis the chat wrote to."""
+    from bot.stores.redis import RedisStore
+
+    store = RedisStore(redis_url, prefix=prefix)
+    try:
+        (stored,) = await store.sessions_of(f"terminal:{user}")
+    finally:
+        await store.close()
+    return stored
+
+
 def answers_of(session: Session) -> list[tuple[str, object]]:
     return [(a.node, answer_value(a.value)) for a in session.answers]
 

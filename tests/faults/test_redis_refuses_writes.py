@@ -24,6 +24,7 @@ from tests.faults.conftest import (
     assert_no_traceback_reached_users,
     attempt,
     free_port,
+    terminal_session,
     the_session,
     unique,
 )
@@ -87,9 +88,5 @@ async def test_a_terminal_user_is_told_to_try_again_while_redis_refuses_writes(h
     finally:
         await chat.close()
     assert "Traceback" not in chat.out + chat.err
-    store = RedisStore(private_redis.url, prefix=keys)
-    try:
-        (stored,) = await store.sessions_of(f"terminal:{user}")
-    finally:
-        await store.close()
+    stored = await terminal_session(private_redis.url, keys, user)
     assert answers_of(stored) == await shadow(["1", "1"])

@@ -32,6 +32,7 @@ from tests.faults.conftest import (
     press,
     question_number,
     record_figures,
+    terminal_session,
     texts_sent,
     the_session,
     try_agains,
@@ -172,11 +173,7 @@ async def test_a_terminal_user_typing_through_a_redis_outage_loses_nothing(priva
         await chat.close()
     assert "Traceback" not in chat.out + chat.err
 
-    store = RedisStore(private_redis.url, prefix=keys)
-    try:
-        (stored,) = await store.sessions_of(f"terminal:{user}")
-    finally:
-        await store.close()
+    stored = await terminal_session(private_redis.url, keys, user)
     expected = await shadow(accepted)
     assert stored.finished and answers_of(stored) == expected
     told = len(CHAT_TRY_AGAIN.findall(chat.out))
