@@ -18,6 +18,7 @@ from bot.conversation.events import Answer, Event, Forget, OpenRound, Start, Tak
 from bot.conversation.replies import Notice, Question, ResultCard, RoundCard
 from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import Catalog
+from bot.followups.jobs import Job
 from bot.stores import MemoryStore, SqliteStore
 from tests.conftest import STORE_KINDS, close_store, make_store
 from tests.helpers import Clock, small_dialog
@@ -49,7 +50,8 @@ async def everything_stored(kind: str, store) -> bytes:
     """Every byte the store holds, however it holds it."""
     if kind == "memory":
         assert isinstance(store, MemoryStore)
-        return "\n".join([*store._rows, *store._rows.values(), *store._rounds, *store._rounds.values()]).encode()
+        jobs = [text for text, _, _ in store._jobs.values()]
+        return "\n".join([*store._rows, *store._rows.values(), *store._rounds, *store._rounds.values(), *store._jobs, *jobs]).encode()
     if kind == "sqlite":
         assert isinstance(store, SqliteStore)
         files = [store.path, Path(f"{store.path}-wal"), Path(f"{store.path}-shm")]
@@ -78,12 +80,14 @@ async def test_forget_leaves_no_trace_of_the_user(kind_and_service) -> None:
     (first,) = await service.handle(Event(user, Start("small")))
     await take(service, user, first, typed)
     # a colleague's round, joined and finished
-    (card,) = await service.handle(Event(COLLEAGUE, OpenRound(name="Colleague", surface="C1:1.0", dialog="small")))
+    (card, _) = await service.handle(Event(COLLEAGUE, OpenRound(name="Colleague", surface="C1:1.0", dialog="small")))
     joined = await service.handle(Event(user, TakeRoundCheck(card.round_id, name=name)))
     await take(service, user, joined[0], typed)
     # a round of their own
-    (own,) = await service.handle(Event(user, OpenRound(name=name, surface="C2:1.0", dialog="small", topic=f"{typed}'s socials")))
+    (own, _) = await service.handle(Event(user, OpenRound(name=name, surface="C2:1.0", dialog="small", topic=f"{typed}'s socials")))
     assert isinstance(own, RoundCard)
+    # a follow-up about their check, due later (what it carries goes with them)
+    await store.schedule(Job(f"nudge:{first.session_id}", "nudge", 2e9, (("shop", typed), ("name", name)), owner=user))
     before = await everything_stored(kind, store)
     if kind == "sqlite":
         await store.checkpoint()  # as SQLite's own checkpoints would have by now: the rows are in the file itself
@@ -111,7 +115,7 @@ async def test_redis_forget_deletes_the_round_index_key(tmp_path: Path) -> None:
     service = ConversationService(catalog=Catalog.of(small_dialog()), store=store, clock=Clock())
     user = f"slack:T1:UR{uuid.uuid4().hex[:8].upper()}"
     try:
-        (card,) = await service.handle(Event(COLLEAGUE, OpenRound(name="Colleague", surface="C1:1.0", dialog="small")))
+        (card, _) = await service.handle(Event(COLLEAGUE, OpenRound(name="Colleague", surface="C1:1.0", dialog="small")))
         await service.handle(Event(user, TakeRoundCheck(card.round_id, name="Member")))
         assert await store._redis.exists(store._user_rounds(user)) == 1
         await service.handle(Event(user, Forget(confirmed=True)))

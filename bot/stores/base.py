@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.conversation.session import Session
+from bot.followups.jobs import JobQueue
 from bot.team.rounds import Round
 
 DEFAULT_TTL_SECONDS = 14 * 24 * 3600  # an unfinished check nobody touched for two weeks is abandoned
@@ -21,7 +22,9 @@ class StoreUnavailable(Exception):
     """The store could not be reached; nothing was written. The user is asked to try again."""
 
 
-class SessionStore(Protocol):
+class SessionStore(JobQueue, Protocol):
+    """Sessions, rounds, deliveries seen, and the follow-up jobs (`JobQueue`, bot/followups/jobs.py)."""
+
     async def load(self, session_id: str) -> Session | None:
         """The session, or None if unknown or abandoned (unfinished and idle past the TTL)."""
         ...
@@ -35,7 +38,8 @@ class SessionStore(Protocol):
         ...
 
     async def forget(self, owner: str) -> int:
-        """Delete everything stored about one user; returns how many sessions went."""
+        """Delete everything stored about one user (sessions, round index, follow-up jobs they own);
+        returns how many sessions went."""
         ...
 
     async def purge_expired(self) -> int:

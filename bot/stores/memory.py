@@ -6,10 +6,13 @@ exercises the same serialisation as production.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 
 from bot.conversation.session import Session
+from bot.followups.jobs import Job
 from bot.stores.base import DEFAULT_TTL_SECONDS, is_expired, round_users
 from bot.team.rounds import Round
 
@@ -20,6 +23,7 @@ class MemoryStore:
         self._versions: dict[str, int] = {}  # beside the JSON, so a compare-and-set need not parse it
         self._rounds: dict[str, str] = {}
         self._seen: dict[str, float] = {}
+        self._jobs: dict[str, tuple[str, float, str]] = {}  # key -> (job JSON, claimed until, claim)
         self._ttl = ttl
         self._clock = clock
 
@@ -51,6 +55,8 @@ class MemoryStore:
         for key in doomed:
             del self._rows[key]
             del self._versions[key]
+        for key in [k for k, (text, _, _) in self._jobs.items() if Job.from_json(text).owner == owner]:
+            del self._jobs[key]
         return len(doomed)
 
     async def purge_expired(self) -> int:
@@ -84,6 +90,30 @@ class MemoryStore:
             return False
         self._seen = {k: until for k, until in self._seen.items() if until > now}
         self._seen[key] = now + ttl
+        return True
+
+    # --- follow-up jobs (one process: a dict is atomic enough between awaits) -----------------------
+
+    async def schedule(self, job: Job) -> None:
+        self._jobs[job.key] = (job.to_json(), 0.0, "")
+
+    async def cancel(self, key: str) -> None:
+        self._jobs.pop(key, None)
+
+    async def claim_due(self, now: float, *, limit: int = 50, lease: float = 120.0) -> list[Job]:
+        due = [(job, key) for key, (text, until, _) in self._jobs.items() if until <= now and (job := Job.from_json(text)).due <= now]
+        claim = uuid.uuid4().hex
+        claimed = []
+        for job, key in sorted(due, key=lambda pair: (pair[0].due, pair[1]))[: max(limit, 0)]:
+            self._jobs[key] = (self._jobs[key][0], now + lease, claim)
+            claimed.append(dataclasses.replace(job, claim=claim))
+        return claimed
+
+    async def done(self, job: Job) -> bool:
+        current = self._jobs.get(job.key)
+        if current is None or not job.claim or current[2] != job.claim:
+            return False
+        del self._jobs[job.key]
         return True
 
     async def every_session(self) -> AsyncIterator[Session]:

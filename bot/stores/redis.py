@@ -8,11 +8,16 @@ by another process's write. Keys (all under one prefix, `oc:` by default):
 - `oc:u:{user}:s`: sorted set of that user's session ids, scored by last update
 - `oc:r:{round id}`: hash {v, d} for a team round; `oc:u:{user}:r`: set of the user's rounds
 - `oc:seen:{key}`: platform deliveries already handled (short TTL), see `first_time`
+- `oc:jobs`: sorted set of follow-up job keys, scored by due time; claiming a job re-scores it to
+  when its lease ends, so no one else sees it until then (`CLAIM`, one script)
+- `oc:jobs:d`: hash {job key: job JSON}; `oc:jobs:c`: hash {job key: the claim holding it} (no
+  field while nobody holds it); `oc:u:{user}:j`: set of the jobs a user owns, for `forget`
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +37,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.conversation.session import Session
+from bot.followups.jobs import Job
 from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable, is_expired, round_users
 from bot.team.rounds import Round
 
@@ -48,6 +54,52 @@ for i = 2, #KEYS do
   else redis.call('SADD', KEYS[i], ARGV[6]) end
 end
 return 1
+"""
+
+# KEYS: jobs (sorted set), job data (hash), claims (hash); ARGV: now, limit, lease end, claim.
+# The due jobs nobody holds are the members scored up to now; each is re-scored to the end of its
+# lease and marked with the claim, all in one script, so two processes never take the same job.
+CLAIM = """
+local keys = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, k in ipairs(keys) do
+  local d = redis.call('HGET', KEYS[2], k)
+  if d then
+    redis.call('ZADD', KEYS[1], ARGV[3], k)
+    redis.call('HSET', KEYS[3], k, ARGV[4])
+    out[#out + 1] = d
+  else
+    redis.call('ZREM', KEYS[1], k)
+    redis.call('HDEL', KEYS[3], k)
+  end
+end
+return out
+"""
+
+# KEYS: jobs, job data, claims[, the owner's job set]; ARGV: job key, claim. Deletes only while the claim holds.
+DONE = """
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+if #KEYS > 3 then redis.call('SREM', KEYS[4], ARGV[1]) end
+return 1
+"""
+
+# KEYS: the owner's job set, jobs, job data, claims; ARGV: owner. Deletes the jobs the owner still owns.
+FORGET_JOBS = """
+local n = 0
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local d = redis.call('HGET', KEYS[3], k)
+  if d and cjson.decode(d)['owner'] == ARGV[1] then
+    redis.call('ZREM', KEYS[2], k)
+    redis.call('HDEL', KEYS[3], k)
+    redis.call('HDEL', KEYS[4], k)
+    n = n + 1
+  end
+end
+redis.call('DEL', KEYS[1])
+return n
 """
 
 # replies that mean the server cannot serve now (out of memory, a read-only replica, persistence
@@ -123,6 +175,9 @@ class RedisStore:
         self._clock = clock
         self._p = prefix
         self._save = self._redis.register_script(SAVE)
+        self._claim = self._redis.register_script(CLAIM)
+        self._done = self._redis.register_script(DONE)
+        self._forget_jobs = self._redis.register_script(FORGET_JOBS)
 
     async def _run(self, work: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -143,6 +198,13 @@ class RedisStore:
 
     def _user_rounds(self, user: str) -> str:
         return f"{self._p}u:{user}:r"
+
+    def _user_jobs(self, user: str) -> str:
+        return f"{self._p}u:{user}:j"
+
+    def _job_keys(self) -> list[str]:
+        """The sorted set of due times, the job data, the claims."""
+        return [f"{self._p}jobs", f"{self._p}jobs:d", f"{self._p}jobs:c"]
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -182,11 +244,14 @@ class RedisStore:
             return await pipe.execute()
 
     async def forget(self, owner: str) -> int:
-        """Every key of the user: their sessions, their session index and their round index (`:r`).
+        """Every key of the user: their sessions, their session index, their round index (`:r`) and
+        the follow-up jobs they own (with their index, `:j`).
 
         The round index is written by `save_round` for every member; the service takes the user
         out of their rounds (or deletes the ones they started) before it calls this.
         """
+        jobs_keys = [self._user_jobs(owner), *self._job_keys()]
+        await self._run(lambda: self._forget_jobs(keys=jobs_keys, args=[owner]))
         index = self._user_sessions(owner)
         ids = _texts(await self._run(lambda: self._redis.zrange(index, 0, -1)))
         keys = [self._session_key(i) for i in ids]
@@ -241,6 +306,53 @@ class RedisStore:
                 await pipe.execute()
 
         await self._run(work)
+
+    # --- follow-up jobs -------------------------------------------------------------------------
+
+    async def schedule(self, job: Job) -> None:
+        jobs, data, claims = self._job_keys()
+
+        async def work() -> None:
+            async with self._redis.pipeline(transaction=True) as pipe:  # MULTI/EXEC: all of it or none
+                pipe.zadd(jobs, {job.key: job.due})
+                pipe.hset(data, job.key, job.to_json())
+                pipe.hdel(claims, job.key)
+                if job.owner:
+                    pipe.sadd(self._user_jobs(job.owner), job.key)
+                await pipe.execute()
+
+        await self._run(work)
+
+    async def cancel(self, key: str) -> None:
+        jobs, data, claims = self._job_keys()
+        text = await self._run(lambda: self._redis.hget(data, key))
+        owner = Job.from_json(_text(text)).owner if text is not None else ""
+
+        async def work() -> None:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(jobs, key)
+                pipe.hdel(data, key)
+                pipe.hdel(claims, key)
+                if owner:
+                    pipe.srem(self._user_jobs(owner), key)
+                await pipe.execute()
+
+        await self._run(work)
+
+    async def claim_due(self, now: float, *, limit: int = 50, lease: float = 120.0) -> list[Job]:
+        if limit <= 0:
+            return []
+        claim = uuid.uuid4().hex
+        keys = self._job_keys()
+        args: list[str | int | float] = [repr(float(now)), limit, repr(float(now + lease)), claim]
+        texts = _texts(await self._run(lambda: self._claim(keys=keys, args=args)))
+        return sorted((Job.from_json(t, claim=claim) for t in texts), key=lambda j: (j.due, j.key))
+
+    async def done(self, job: Job) -> bool:
+        if not job.claim:
+            return False
+        keys = [*self._job_keys(), *([self._user_jobs(job.owner)] if job.owner else [])]
+        return bool(await self._run(lambda: self._done(keys=keys, args=[job.key, job.claim])))
 
     # --- deliveries -------------------------------------------------------------------------
 

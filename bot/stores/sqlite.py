@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import sqlite3
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 from bot.conversation.session import Session
+from bot.followups.jobs import Job
 from bot.stores.base import DEFAULT_TTL_SECONDS, StoreUnavailable, round_users
 from bot.team.rounds import Round
 
@@ -60,6 +63,17 @@ CREATE TABLE IF NOT EXISTS seen (
     key TEXT PRIMARY KEY,
     until REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due REAL NOT NULL,
+    payload TEXT NOT NULL,
+    claimed_until REAL NOT NULL DEFAULT 0,
+    claim TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due);
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner);
 """
 
 BUSY_TIMEOUT_MS = 10_000  # how long a call waits for another process's write lock before "try again"
@@ -239,6 +253,7 @@ class SqliteStore:
         def work(db: sqlite3.Connection) -> int:
             count = db.execute("DELETE FROM sessions WHERE owner = ?", (owner,)).rowcount
             db.execute("DELETE FROM round_users WHERE user = ?", (owner,))
+            db.execute("DELETE FROM jobs WHERE owner = ?", (owner,))
             if not empty_log(db):  # the rows are gone; their old pages stay in the log until it starts over
                 log.warning("forget: other processes kept the SQLite log busy; it was not emptied this time")
             return count
@@ -318,6 +333,52 @@ class SqliteStore:
             return db.execute("INSERT OR IGNORE INTO seen (key, until) VALUES (?, ?)", (key, now + ttl)).rowcount == 1
 
         return await self._run(work)
+
+    # --- follow-up jobs ---------------------------------------------------------------------------
+    # A job is due when `due <= now` and nobody holds it (`claimed_until <= now`; 0 when never
+    # claimed). Claiming is one UPDATE ... RETURNING: SQLite runs a statement under the write lock
+    # of the whole file, so two processes claiming at once get disjoint jobs.
+
+    async def schedule(self, job: Job) -> None:
+        payload = json.dumps([list(p) for p in job.payload], separators=(",", ":"), ensure_ascii=False)
+        values = (job.key, job.kind, job.owner, job.due, payload)
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO jobs (key, kind, owner, due, payload, claimed_until, claim) VALUES (?, ?, ?, ?, ?, 0, '')"
+                " ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, owner = excluded.owner, due = excluded.due,"
+                " payload = excluded.payload, claimed_until = 0, claim = ''",
+                values,
+            )
+        )
+
+    async def cancel(self, key: str) -> None:
+        await self._run(lambda db: db.execute("DELETE FROM jobs WHERE key = ?", (key,)))
+
+    async def claim_due(self, now: float, *, limit: int = 50, lease: float = 120.0) -> list[Job]:
+        claim = uuid.uuid4().hex
+
+        def work(db: sqlite3.Connection) -> list[tuple[str, str, str, float, str]]:
+            # fetchall runs the statement to its end, which commits it (autocommit: one statement, one transaction)
+            rows: list[tuple[str, str, str, float, str]] = db.execute(
+                "UPDATE jobs SET claimed_until = ?, claim = ? WHERE key IN"
+                " (SELECT key FROM jobs WHERE due <= ? AND claimed_until <= ? ORDER BY due, key LIMIT ?)"
+                " RETURNING key, kind, owner, due, payload",
+                (now + lease, claim, now, now, max(limit, 0)),
+            ).fetchall()
+            return rows
+
+        rows = await self._run(work)
+        jobs = [
+            Job(key, kind, float(due), tuple((str(k), str(v)) for k, v in json.loads(payload)), owner, claim)
+            for key, kind, owner, due, payload in rows
+        ]
+        return sorted(jobs, key=lambda j: (j.due, j.key))  # RETURNING's order is not the subquery's
+
+    async def done(self, job: Job) -> bool:
+        if not job.claim:
+            return False
+        deleted = await self._run(lambda db: db.execute("DELETE FROM jobs WHERE key = ? AND claim = ?", (job.key, job.claim)).rowcount)
+        return deleted == 1
 
     async def every_session(self) -> AsyncIterator[Session]:
         last = ""
