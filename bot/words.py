@@ -29,18 +29,33 @@ SLACK_HELP = f"""*Outsource Check* helps you decide whether to outsource your so
 • `{COMMAND} forget`: delete everything stored about you
 • `{COMMAND} help`: this message"""
 HELP_TITLE = "Outsource Check help"
+DONE = "Done."
+# the slash command's own descriptions (Discord shows them in its command picker)
+COMMAND_DESCRIPTION = "Should you outsource your social media? A short check with a recommendation."
+CHECK_COMMAND = "Start the check (in our DM)"
+AGENCY_COMMAND = "Vet one agency you are looking at"
+AGENCY_NAME_OPTION = "The agency's name"
+TEAM_COMMAND = "Start a team round here: everyone takes the check privately, then compare"
+TEAM_TOPIC_OPTION = "What the team is deciding"
+TEAM_EXPECTED_OPTION = "Reveal on its own once this many have finished"
+TEAM_DEADLINE_OPTION = "Reveal on its own after this: minutes (30) or 30m, 2h, 1d"
+TEAM_QUORUM_OPTION = "Positions needed before closing (closing earlier asks why)"
+TEAM_ANONYMOUS_OPTION = "Leave names out of the results"
+TEAM_EXPORT_COMMAND = "Your latest team round in this channel, as a Markdown decision record"
+FORGET_COMMAND = "Delete everything stored about you"
+HELP_COMMAND = "What this bot can do"
 UNKNOWN_SUBCOMMAND = "Unknown subcommand"
 NAME_THE_AGENCY = f"Name the agency: `{COMMAND} agency <name>`"
-SLACK_TYPE_HINT = f"Type `{COMMAND}` to start a check, or `{COMMAND} help` to see what I can do."
+TYPE_HINT = f"You have no check running. Say hi to start one, or use `{COMMAND} help` to see what I can do."
 
 # --- conversation ---------------------------------------------------------------------------------
 
 WELCOME = (
-    "Hi! I'm **Outsource Check**: a few questions about your business, then a recommendation on whether "
+    "Hi! I'm Outsource Check: a few questions about your business, then a recommendation on whether "
     "to outsource your social media, with the reasons and the articles behind them. Answer with the buttons, "
     "or type a choice's number or words here."
 )
-WELCOME_BACK = "Welcome back! Here is the check you were in the middle of (use **Start over** for a fresh one)."
+WELCOME_BACK = "Welcome back! Here is the check you were in the middle of (use Start over for a fresh one)."
 STARTING = "Starting your check…"
 NOT_STARTED = "That didn't start; please try again in a moment."
 NOT_STARTED_HERE = "Nothing here: that didn't start."
@@ -50,6 +65,8 @@ RESUMING = "Picking up where you left off…"
 MOVED_ON = "This check continues in a newer message below."
 CONTINUES_FURTHER_DOWN = "This check continues further down."
 SENT_TO_DM = "I've sent you a DM with your check."
+SENT_TO_DM_AT = "I've sent you a DM with your check: {link}"
+CHECK_BELOW = "Your check is in the message below."
 RESUMED_IN_DM = "I've sent your check to our DM."
 DMS_CLOSED = (
     "I can't send you a direct message (your DMs are closed for this server), so your check runs here, "
@@ -132,11 +149,10 @@ SHARE_SUMMARY = "Post a summary of “{title}” to a channel, with your name on
 # --- team rounds ----------------------------------------------------------------------------------
 
 DEFAULT_TOPIC = "Should we outsource our social media?"
-TEAM_IN_DM = "Team rounds run in a server channel: use `/outsource-check team` there."
-SLACK_TEAM_IN_DM = "Team rounds run in a channel: type `/outsource-check team` there."
+TEAM_IN_DM = "Team rounds run in a channel: use `/outsource-check team` there."
 BAD_DEADLINE = "The deadline is minutes (`30`) or a number with m, h or d (`30m`, `2h`, `1d`). No round was started."
 ROUND_STARTING = "Starting a team round…"
-ROUND_STARTED = "Your team round is posted in this channel. Press **Take the check** on it to answer too."
+ROUND_STARTED = "Your team round is posted in this channel. Press Take the check on it to answer too."
 CANNOT_POST_ROUND = (
     "I can't post in this channel, so I can't start a round here. A server admin can give me Send Messages, "
     "Embed Links, Create Public Threads and Send Messages in Threads here (see the bot's set-up guide)."
@@ -144,8 +160,7 @@ CANNOT_POST_ROUND = (
 ROUND_CHECK = "Your check for the team round. Nobody sees your answers before the reveal."
 ROUND_CHECK_SENT = "Your check for the round is in our DM: {link}. Nobody sees your answers before the reveal."
 STARTING_ROUND_CHECK = "Starting your check for the team round…"
-POSITION_TAKEN = "Your position: **{stance}**. You may change it until the round is closed."
-SLACK_POSITION_TAKEN = "Your position: {stance}. You may change it until the round is closed."
+POSITION_TAKEN = "Your position: {stance}. You may change it until the round is closed."
 STANCE_SAID = {"agree": "agree", "abstain": "abstain", "object": "object"}
 STANCE_LABELS = {"agree": "Agree", "abstain": "Abstain", "object": "Object"}
 STANCE_LEADS = {"agree": "You agree with", "abstain": "You abstain on", "object": "You object to"}
@@ -231,3 +246,13 @@ MOVE_LINE = "{name} changed '{question}' from {before} to {after} ({outcome_befo
 NOTHING_MOVED = "Second looks were taken; no answer changed."
 FIRST_VS_NOW = "Team recommendation at the reveal: {first} ({first_agreement}); now: {now} ({now_agreement})"
 SECOND_LOOK_SENT = "Your second look is below, only for you: the questions the team split on, one at a time."
+
+# --- pictures (bot/conversation/picture.py): drawn text and the alt text screen readers get ---------
+PICTURE_TEAM_MEDIAN = "team median"
+PICTURE_TEAM_SPAN = "lowest to highest"
+PICTURE_YOU = "you"
+PICTURE_TEAM_OUTCOME = "Team recommendation: {title} ({agreeing} of {finished}, {strength} agreement)"
+PICTURE_YOUR_OUTCOME = "Your recommendation: {title}"
+PICTURE_TEAM_LINE = "{label}: {members}; team median {median} (range {low} to {high})"
+PICTURE_YOUR_LINE = "{label}: you at {score} (range {low} to {high})"
+PICTURE_NO_POINTS = "no member scores"

@@ -45,7 +45,7 @@ async def service(request, tmp_path: Path):
 
 
 async def open_round(service, **options) -> RoundCard:
-    (card,) = await service.handle(Event(STARTER, OpenRound(name="Lead", surface="C1:1.0", dialog="small", **options)))
+    (card, _) = await service.handle(Event(STARTER, OpenRound(name="Lead", surface="C1:1.0", dialog="small", **options)))
     assert isinstance(card, RoundCard) and card.status == "open"
     return card
 
@@ -150,7 +150,8 @@ async def test_positions_change_until_close_and_the_record_says_it_all(service) 
     await service.handle(Event(member(1), TakePosition(card.round_id, "object", "too early")))
     await service.handle(Event(member(1), TakePosition(card.round_id, "agree", "  fine\n by   me ")))  # changed mind
     await service.handle(Event(member(2), TakePosition(card.round_id, "abstain")))
-    (summary,) = await service.handle(Event(member(3), TakePosition(card.round_id, "object", "<@U999> we have *no* budget " + "x" * 400)))
+    (summary, taken) = await service.handle(Event(member(3), TakePosition(card.round_id, "object", "<@U999> we have *no* budget " + "x" * 400)))
+    assert taken.kind == "done" and "object" in taken.text
     assert isinstance(summary, TeamSummary) and summary.team_outcome == "agency"
     assert summary.positions == (("agree", 1), ("abstain", 1), ("object", 1))
     (outsider,) = await service.handle(Event("slack:T1:U0OUT", TakePosition(card.round_id, "agree")))
@@ -158,8 +159,9 @@ async def test_positions_change_until_close_and_the_record_says_it_all(service) 
     (odd,) = await service.handle(Event(member(2), TakePosition(card.round_id, "veto")))
     assert odd.kind == "refused"
     await service.handle(Event(STARTER, RoundThread(card.round_id, "C1:2.0")))
-    record, closed = await service.handle(Event(STARTER, CloseRound(card.round_id)))
+    record, comparison, closed = await service.handle(Event(STARTER, CloseRound(card.round_id)))
     assert isinstance(record, DecisionRecord) and closed.status == "closed"
+    assert comparison.closed and comparison.thread == "C1:2.0"  # the comparison is redrawn without its buttons
     # the decision is the proposed one, the team's recommendation; an objection does not change it
     assert record.decision == "Agency for Shop" and record.participants == ("U001", "U002", "U003")
     objection = "<@U999> we have *no* budget " + "x" * 272

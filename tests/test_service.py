@@ -175,8 +175,8 @@ async def test_surface_is_kept_and_moving_makes_old_buttons_stale(service) -> No
 
 
 async def test_typed_replies_answer_the_running_check(service) -> None:
-    (none,) = await ask(service, ANN, TypedReply("hi"))
-    assert none.kind == "nothing_to_resume"
+    (none,) = await ask(service, ANN, TypedReply("two hours"))
+    assert none.kind == "nothing_to_resume" and "Say hi" in none.text
     (q,) = await ask(service, ANN, Start("small"))
     (hint,) = await ask(service, ANN, TypedReply("perhaps"))
     assert hint.kind == "invalid" and "Reply with a number: 1 = Two hours" in hint.text

@@ -230,7 +230,10 @@ async def test_a_page_damaged_while_the_bot_runs_is_a_try_again_on_every_path(tm
     damage(path)
     store = SqliteStore(path)  # as if opened before the damage: nothing of the sessions is in its cache
     service = ConversationService(catalog=Catalog.of(small_dialog()), store=store)
-    for action in (Answer(session_id, "channels", ("twitter",), 3), Resume(), ShowHistory(), Forget(confirmed=True)):
+    for action in (Answer(session_id, "channels", ("twitter",), 3), Resume(), ShowHistory()):
         replies = await service.handle(Event(user, action))
         assert replies == [Notice("unavailable", TRY_AGAIN)], (action, replies)
+    # deleting asks again, in place of the confirmation, so "try again" is one more press of Delete
+    (forget,) = await service.handle(Event(user, Forget(confirmed=True)))
+    assert (forget.kind, forget.text, forget.to) == ("confirm_forget", TRY_AGAIN, "here")
     await store.close()

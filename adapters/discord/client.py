@@ -89,7 +89,7 @@ class _OutsourceBotMixin:
             match = ids.round_modal_match(custom_id)
             if match is not None:  # a position with its reason, or why a round closes before its quorum
                 text = _modal_text(data.get("components") or [])
-                await self.flow.team.modal_submitted(interaction, match["round"], match.groupdict().get("stance"), text)
+                await self.flow.round_modal_submitted(interaction, match["round"], match.groupdict().get("stance"), text)
                 return
         elif interaction.type is not discord.InteractionType.component:
             return

@@ -226,35 +226,35 @@ class TakeCheck(_RoundButton, template=ids.ROUND_TAKE):
     kind, label, style = "rt", words.TAKE_THE_CHECK, discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).team.take(interaction, self.round)
+        await flow_of(interaction).take(interaction, self.round)
 
 
 class Reveal(_RoundButton, template=ids.ROUND_REVEAL):
     kind, label = "rr", words.REVEAL
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).team.reveal(interaction, self.round)
+        await flow_of(interaction).reveal(interaction, self.round)
 
 
 class CloseRound(_RoundButton, template=ids.ROUND_CLOSE):
     kind, label, style = "rc", words.CLOSE_AND_RECORD, discord.ButtonStyle.success
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).team.close(interaction, self.round)
+        await flow_of(interaction).close(interaction, self.round)
 
 
 class ExportRound(_RoundButton, template=ids.ROUND_EXPORT):
     kind, label = "rx", words.EXPORT_AS_MARKDOWN
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).team.export(interaction, self.round)
+        await flow_of(interaction).export(interaction, self.round)
 
 
 class SecondLook(_RoundButton, template=ids.ROUND_LOOK):
     kind, label = "rl", words.TAKE_A_SECOND_LOOK
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).team.second_look(interaction, self.round)
+        await flow_of(interaction).second_look(interaction, self.round)
 
 
 STANCES = {
@@ -277,7 +277,7 @@ class Position(discord.ui.DynamicItem[Button], template=ids.ROUND_POSITION):
         return cls(match["round"], match["stance"])
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).team.open_position_modal(interaction, self.round, self.stance)
+        await flow_of(interaction).open_position_modal(interaction, self.round, self.stance)
 
 
 def position_modal(round_id: str, stance: str) -> discord.ui.Modal:

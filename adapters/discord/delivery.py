@@ -14,17 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TypeVar
 
 import discord
 
+from adapters.common.places import Place
+from adapters.discord import team_render
 from adapters.discord.render import Rendered
+from adapters.discord.rendering import attachment, rendering
+from adapters.discord.text import safe
+from bot import words
+from bot.conversation.events import Delivered
+from bot.conversation.replies import Prompt, Question, Reply, ResultCard, Retired, TeamSummary, To
+from bot.conversation.routes import SESSION, route
 
 log = logging.getLogger("outsource_check.discord")
 T = TypeVar("T")
+Ask = Callable[[object], Awaitable[list[Reply]]]  # the core's port, bound to this turn's user
 
+THREAD_ARCHIVE_MINUTES = 10080  # a week of quiet before Discord archives the discussion
 # How long a click waits for the core before acknowledging instead: far inside Discord's 3 s,
 # leaving room for the gateway's delivery and the response's own round trip.
 ANSWER_WITHIN = 2.0
@@ -35,25 +45,8 @@ def token_gone(exc: discord.HTTPException) -> bool:
     return exc.status in (401, 404)
 
 
-@dataclass(frozen=True)
-class Place:
-    """A message a conversation lives in; its surface string is what the core keeps."""
-
-    channel: int
-    message: int
-
-    @property
-    def surface(self) -> str:
-        return f"{self.channel}:{self.message}"
-
-    @classmethod
-    def of(cls, message: discord.Message) -> Place:
-        return cls(message.channel.id, message.id)
-
-    @classmethod
-    def parse(cls, surface: str) -> Place | None:
-        channel, _, message = surface.partition(":")
-        return cls(int(channel), int(message)) if channel.isdigit() and message.isdigit() else None
+def place_of(message: discord.Message) -> Place:
+    return Place(str(message.channel.id), str(message.id))
 
 
 class Delivery:
@@ -70,6 +63,7 @@ class Delivery:
         self.interaction = interaction
         self._dm = dm
         self._thinking = False  # deferred with a "thinking…" ephemeral message that `say` replaces once
+        self._noted = False  # ever deferred so: the original response is that private note, not the message clicked
         self.late = False  # the interaction's token stopped working: the turn goes on by DM
 
     @classmethod
@@ -83,6 +77,17 @@ class Delivery:
         return self.interaction is not None and self._thinking
 
     @property
+    def clicked(self) -> bool:
+        """Whether the turn is a click on (or a form from) one of our messages."""
+        kinds = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+        return self.interaction is not None and self.interaction.type in kinds and self.interaction.message is not None
+
+    @property
+    def clicked_private(self) -> bool:
+        """Whether the click came from a reply only the user sees: where a check runs when DMs are closed."""
+        return self.clicked and self.interaction is not None and self.interaction.message is not None and self.interaction.message.flags.ephemeral
+
+    @property
     def in_guild(self) -> bool:
         return self.interaction is not None and self.interaction.guild_id is not None
 
@@ -93,7 +98,7 @@ class Delivery:
         try:
             if thinking:
                 await self.interaction.response.defer(ephemeral=True, thinking=True)
-                self._thinking = True
+                self._thinking = self._noted = True
             else:
                 await self.interaction.response.defer()
         except discord.HTTPException as exc:
@@ -129,7 +134,7 @@ class Delivery:
         As the first response this is a single "update message" callback; after a deferral it
         edits the original response.
         """
-        if self.interaction is None:
+        if self.interaction is None or self._noted:  # deferred with "thinking…": the original response is that note
             return False
         response = self.interaction.response
         if not response.is_done() and self.interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
@@ -190,21 +195,103 @@ class Delivery:
         return await channel.send(content)
 
     def message_at(self, place: Place) -> discord.PartialMessage:
-        return self.client.get_partial_messageable(place.channel).get_partial_message(place.message)
+        return self.client.get_partial_messageable(int(place.channel)).get_partial_message(int(place.message))
 
-    async def delete(self, message: discord.Message) -> None:
-        """A placeholder whose conversation never came: remove it. Best effort: it may be gone."""
+    # --- delivering the core's replies where it routes them (bot/conversation/routes.py) ---------
+
+    async def deliver(self, replies: list[Reply], ask: Ask) -> None:
+        for reply in replies:
+            way = route(reply)
+            rendered = rendering(reply, in_dm=not self.in_guild)
+            landed: Place | None = None
+            if way.to is To.MESSAGE and (at := Place.parse(way.at)) is not None:
+                landed = await self.update(at, reply, rendered)
+                if landed != at and isinstance(reply, (Question, ResultCard)):  # it continues in a fresh message
+                    way = replace(way, report=f"{SESSION}:{reply.session_id}")
+            elif way.to is To.HERE:
+                if not await self.edit_here(rendered):
+                    await self.say(rendered.content, embed=rendered.embed, view=rendered.view)
+            elif way.to is To.NEW and self.clicked_private and await self.edit_here(rendered):
+                pass  # a check with no message of its own (DMs closed) lives in the private reply clicked
+            elif way.to is To.NEW:
+                landed = await self.post_new(rendered)
+            elif way.to is To.CHANNEL and (channel := Place.channel_of(way.at)) is not None:
+                landed = await self.post_in_channel(channel, reply, rendered)
+            elif way.to is To.THREAD and (thread := Place.parse(way.at)) is not None:
+                await self.post_in_thread(thread, reply, rendered)
+            else:
+                await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=attachment(reply))
+            if way.report:
+                await self.deliver(await ask(Delivered(way.report, landed.surface if landed else "")), ask)
+            if way.to is To.NEW and landed is not None and (self.in_guild or self.thinking):
+                link = f"https://discord.com/channels/@me/{landed.channel}/{landed.message}"
+                await self.say(words.SENT_TO_DM_AT.format(link=link) if self.in_guild else words.CHECK_BELOW)
+
+    async def update(self, at: Place, reply: Reply, rendered: Rendered) -> Place | None:
+        """Edit the message in place (the one clicked, through the interaction); a check whose message
+        is gone, or a click too late to answer, continues in a fresh DM message at the bottom."""
+        if isinstance(reply, Retired):
+            await self.retire(at, reply.text)
+            return at
+        here = self.interaction is not None and self.interaction.message is not None and str(self.interaction.message.id) == at.message
+        if here and await self.edit_here(rendered):
+            return at
+        if isinstance(reply, TeamSummary):  # the comparison lives in the round's channel; `at` names its thread
+            at = Place(Place.channel_of(reply.surface).channel if Place.channel_of(reply.surface) else at.channel, at.message)
+        check = isinstance(reply, (Question, ResultCard))
+        if not (check and self.late):
+            try:
+                await self.message_at(at).edit(**rendered.as_kwargs())
+                return at
+            except discord.NotFound:
+                log.info("message %s is gone", at.message)
+                if not check:
+                    return at
+        fresh = await self.post_new(Rendered(words.FRESH, rendered.embed, rendered.view))
+        await self.retire(at, words.MOVED_ON)
+        return fresh
+
+    async def post_new(self, rendered: Rendered) -> Place | None:
+        """A new message in our DM; with DMs closed, the same privately where the user is (not reported)."""
         try:
-            await message.delete()
+            message = await (await self.dm()).send(**_message_kwargs(rendered.content, rendered.embed, rendered.view))
+        except discord.Forbidden:
+            await self.say(words.DMS_CLOSED, embed=rendered.embed, view=rendered.view)
+            return None
+        return place_of(message)
+
+    async def post_in_channel(self, channel: Place, reply: Reply, rendered: Rendered) -> Place | None:
+        """The round's card, or its comparison with a thread opened on it (the surface names the thread)."""
+        target = self.client.get_channel(int(channel.channel)) or self.client.get_partial_messageable(int(channel.channel))
+        try:
+            message = await target.send(**_message_kwargs(rendered.content, rendered.embed, rendered.view))  # type: ignore[union-attr]
+        except discord.Forbidden:
+            await self.say(words.CANNOT_POST_ROUND)
+            return None
+        if not isinstance(reply, TeamSummary):
+            return place_of(message)
+        try:
+            data = await self.client.http.start_thread_with_message(
+                message.channel.id, message.id, name=team_render.thread_name(reply), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
         except discord.HTTPException as exc:
-            log.info("could not remove the placeholder %s (%s)", message.id, exc.status)
+            log.warning("could not open a thread for round %s (%s %s); the prompts go in the channel", reply.round_id, exc.status, exc.code)
+            return place_of(message)
+        return Place(str(data["id"]), str(message.id))
+
+    async def post_in_thread(self, thread: Place, reply: Reply, rendered: Rendered) -> None:
+        """A discussion prompt (it may ping only the members it asks) or the decision record."""
+        named = [discord.Object(i) for i in team_render.mentioned(reply.disagreement)] if isinstance(reply, Prompt) else []
+        allowed = discord.AllowedMentions(everyone=False, roles=False, users=named) if named else discord.AllowedMentions.none()
+        kwargs = _message_kwargs(rendered.content, rendered.embed, rendered.view)
+        await self.client.get_partial_messageable(int(thread.channel)).send(allowed_mentions=allowed, **kwargs)
 
     async def retire(self, place: Place | None, text: str) -> None:
         """An old living message: keep its embed, drop its buttons. Best effort: it may be gone."""
         if place is None:
             return
         try:
-            await self.message_at(place).edit(content=text, view=None)
+            await self.message_at(place).edit(content=safe(text, 2000), view=None)
         except discord.HTTPException as exc:
             log.info("could not retire message %s (%s)", place.message, exc.status)
 

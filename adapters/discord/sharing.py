@@ -54,10 +54,8 @@ async def channels_for(client: discord.Client, user_id: int) -> list[discord.Tex
 
 
 async def _result(flow: Flow, delivery: Delivery, session: str) -> ResultCard | None:
-    (reply, *_) = await flow.ask(delivery.user, Show(session))
-    if isinstance(reply, ResultCard) and not reply.can_share:
-        await delivery.say(words.HELD_FOR_THE_REVEAL)
-        return None
+    """The result, if it may be shared now (the core says; a team round's waits for the reveal)."""
+    (reply, *_) = await flow.ask(delivery.user, Show(session, share=True))
     if isinstance(reply, ResultCard):
         return reply
     await delivery.say(safe(reply.text, 2000) if isinstance(reply, Notice) else words.NOTHING_TO_SHARE)

@@ -84,6 +84,8 @@ def summary(result: TeamSummary) -> Rendered:
     if moved:
         embed.add_field(name=words.SECOND_LOOKS_TITLE, value=clip("\n".join(f"• {safe(line, 400)}" for line in moved), 1024), inline=False)
     embed.set_footer(text=clip(words.RULE_LINE.format(rule=result.rule), 2048))
+    if result.closed:  # the round takes nothing more: its results stay, with the record to export
+        return Rendered(None, fit(embed), new_view().add_item(c.ExportRound(result.round_id)))
     view = new_view()
     for stance, count in result.positions:  # the count always shows
         view.add_item(c.Position(result.round_id, stance, count, row=POSITION_ROW))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import replace
 
 import aiohttp
 from slack_bolt import BoltResponse
@@ -21,12 +20,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.common.places import Place
 from adapters.slack import views
-from adapters.slack.delivery import Delivery, Place
+from adapters.slack.delivery import Ask, Delivery
 from adapters.slack.settings import SlackSettings
 from adapters.slack.team import SlackTeam
 from adapters.slack.text import escape
-from adapters.slack.values import ForgedValue, decode
+from adapters.slack.values import ButtonValue, ForgedValue, decode
 from bot import words
 from bot.conversation.events import (
     Answer,
@@ -34,7 +34,6 @@ from bot.conversation.events import (
     Event,
     Forget,
     LatestResult,
-    MoveTo,
     Restart,
     Resume,
     Show,
@@ -42,7 +41,7 @@ from bot.conversation.events import (
     Start,
     TypedReply,
 )
-from bot.conversation.replies import Notice, Question, ResultCard
+from bot.conversation.replies import Notice, NoticeKind, Question, Reply, ResultCard
 from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
 
@@ -98,16 +97,22 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
 
 
 class Listeners:
+    """Slack events in, core events out, and the replies delivered where the core routes them."""
+
     def __init__(self, service: ConversationService) -> None:
         self.service = service
-        self.team = SlackTeam(service)
+        self.team = SlackTeam(self)
 
-    async def deliver(self, delivery: Delivery, user: str, replies: list, place: Place) -> None:
-        """The user's own question or result to `place`; anything about a team round to its channel."""
-        await self.team.show(delivery, user, replies, private=place)
+    def asker(self, user: str) -> Ask:
+        async def ask(action: object) -> list[Reply]:
+            return await self.service.handle(Event(user, action))  # type: ignore[arg-type]
 
-    async def ask(self, user: str, action) -> list:
-        return await self.service.handle(Event(user, action))
+        return ask
+
+    async def turn(self, delivery: Delivery, user: str, action: object) -> None:
+        """One step of any flow: ask the core, deliver what it says (and what follows from that)."""
+        ask = self.asker(user)
+        await delivery.deliver(await ask(action), ask)
 
     async def ack_only(self, ack) -> None:
         await ack()
@@ -120,63 +125,22 @@ class Listeners:
         user = user_key(team_id, user_id)
         sub, _, rest = (command.get("text") or "").strip().partition(" ")
         sub = sub.lower()
-        delivery = Delivery(client=client, user_id=user_id, response_url=command.get("response_url"))
+        delivery = Delivery(client=client, user_id=user_id, response_url=command.get("response_url"), channel=command["channel_id"])
         async with delivery.apologising():
             if sub in {"", "check", "start"}:
-                await self.start_in_dm(delivery, user, Start(MAIN_DIALOG), origin=command["channel_id"])
+                await self.turn(delivery, user, Start(MAIN_DIALOG))
+            elif sub == "agency" and rest.strip():
+                await self.turn(delivery, user, Start(AGENCY_DIALOG, (("agency_name", rest.strip()),)))
             elif sub == "agency":
-                name = rest.strip()
-                if not name:
-                    await delivery.ephemeral(words.NAME_THE_AGENCY)
-                    return
-                await self.start_in_dm(delivery, user, Start(AGENCY_DIALOG, (("agency_name", name),)), origin=command["channel_id"])
-            elif sub == "resume":
-                await self.resume(delivery, user, origin=command["channel_id"])
-            elif sub == "history":
-                await delivery.show_ephemeral(await self.ask(user, ShowHistory()))
-            elif sub == "forget":
-                await delivery.ephemeral(words.DELETE_YOUR_DATA, blocks=views.forget_blocks())
+                await delivery.ephemeral(words.NAME_THE_AGENCY)
+            elif sub in COMMANDS:
+                await self.turn(delivery, user, COMMANDS[sub])
             elif sub == "team":
                 await self.team.command(delivery, user, command.get("user_name") or user_id, command["channel_id"], rest)
             elif sub == "help":
                 await delivery.ephemeral(words.HELP_TITLE, blocks=views.help_blocks())
             else:
                 await delivery.ephemeral(words.UNKNOWN_SUBCOMMAND, blocks=views.help_blocks(f"I don't know `{escape(sub[:40])}`."))
-
-    async def start_in_dm(self, delivery: Delivery, user: str, action: Start, origin: str = "") -> None:
-        """Open the DM, put a placeholder there, and let the conversation live in that message."""
-        place = await delivery.new_dm_message(words.STARTING)
-        replies = await self.ask(user, replace(action, surface=place.surface))
-        if not await self.landed(delivery, replies, place):
-            return
-        await delivery.show(replies, place)
-        if origin and origin != place.channel:
-            await delivery.ephemeral(words.SENT_TO_DM)
-
-    async def resume(self, delivery: Delivery, user: str, origin: str) -> None:
-        (found, *_) = await self.ask(user, Resume())
-        if not isinstance(found, (Question, ResultCard)):
-            await delivery.show_ephemeral([found])  # none to resume, or the store is down: "try again"
-            return
-        old = Place.parse(found.surface)
-        place = await delivery.new_dm_message(words.RESUMING)
-        replies = await self.ask(user, MoveTo(found.session_id, place.surface))
-        if not await self.landed(delivery, replies, place):
-            return
-        await delivery.show(replies, place)
-        if old is not None:
-            await delivery.retire(old, words.CONTINUES_FURTHER_DOWN)
-        if origin != place.channel:
-            await delivery.ephemeral(words.RESUMED_IN_DM)
-
-    async def landed(self, delivery: Delivery, replies: list, placeholder: Place) -> bool:
-        """Whether the conversation now lives in `placeholder`; if not (the store is down, say), the
-        placeholder goes, so nothing in the DM still claims to be starting, and the user hears why."""
-        if any(isinstance(r, (Question, ResultCard)) or isinstance(r, Notice) and r.kind == "changed" for r in replies):
-            return True
-        await delivery.remove(placeholder)
-        await delivery.show_ephemeral(replies or [Notice("unavailable", words.NOT_STARTED)])
-        return False
 
     # --- button clicks ----------------------------------------------------------------------
 
@@ -188,22 +152,10 @@ class Listeners:
         user = user_key(body["user"].get("team_id") or body.get("team", {}).get("id", ""), user_id)
         container = body.get("container") or {}
         place = Place(container.get("channel_id", ""), container.get("message_ts", ""))
-        delivery = Delivery(
-            client=client, user_id=user_id, response_url=body.get("response_url"), origin=place
-        )
+        delivery = Delivery(client=client, user_id=user_id, response_url=body.get("response_url"), origin=place)
         async with delivery.apologising():
-            if action_id in {"oc.forget.yes", "oc.forget.no"}:
-                confirmed = action_id == "oc.forget.yes"
-                replies = await self.ask(user, Forget(confirmed=True)) if confirmed else []
-                notice = replies[0] if replies and isinstance(replies[0], Notice) else None
-                if notice is not None and notice.kind == "unavailable":  # nothing was deleted: keep the buttons for another try
-                    await delivery.replace_original(notice.text, blocks=views.forget_blocks(notice.text))
-                    return
-                await delivery.replace_original(notice.text if notice is not None else words.DELETE_NOTHING)
-                return
-            if action_id in {"oc.home.start", "oc.home.vet"}:
-                dialog = MAIN_DIALOG if action_id == "oc.home.start" else AGENCY_DIALOG
-                await self.start_in_dm(delivery, user, Start(dialog))
+            if action_id in FIXED_ACTIONS:
+                await self.turn(delivery, user, FIXED_ACTIONS[action_id])
                 return
             try:
                 value = decode(clicked.get("value"))
@@ -215,40 +167,26 @@ class Listeners:
                 name = body["user"].get("name") or body["user"].get("username") or user_id
                 await self.team.click(delivery, user, name, action_id, value, place, trigger_id=body.get("trigger_id", ""))
                 return
-            await self.clicked(delivery, user, action_id, value, body, place)
+            event = _click_event(action_id, value, body)
+            if event is not None:
+                await self.turn(delivery, user, event)
+            elif action_id in {"oc.text", "oc.share"}:
+                await self.open_modal(delivery, user, value, body, place, share=action_id == "oc.share")
+            else:
+                log.warning("refused an unknown action %r", action_id)
+                await delivery.ephemeral(words.FORGED)
 
-    async def clicked(self, delivery: Delivery, user: str, action_id: str, value, body: dict, place: Place) -> None:
-        version = value.version or None  # 0: a button that works whatever the version (e.g. after a dialog change)
-        if action_id.startswith("oc.answer."):
-            await self.deliver(delivery, user, await self.ask(user, Answer(value.session, value.node, value.choice, version)), place)
-        elif action_id == "oc.next":
-            picked = _selected(body)
-            await self.deliver(delivery, user, await self.ask(user, Answer(value.session, value.node, picked, version)), place)
-        elif action_id == "oc.back":
-            await delivery.show(await self.ask(user, Back(value.session, version)), place)
-        elif action_id == "oc.restart":
-            await delivery.show(await self.ask(user, Restart(value.session, version)), place)
-        elif action_id == "oc.text":
-            await self.open_modal(delivery, user, value, body, place, want=Question)
-        elif action_id == "oc.share":
-            await self.open_modal(delivery, user, value, body, place, want=ResultCard)
-        elif action_id == "oc.vet":
-            await self.start_in_dm(delivery, user, Start(AGENCY_DIALOG))
+    async def open_modal(self, delivery: Delivery, user: str, value: ButtonValue, body: dict, place: Place, share: bool) -> None:
+        """A form for a typed answer, or for sharing a result: only while the button's step is current."""
+        ask = self.asker(user)
+        replies = await ask(Show(value.session, value.version, share=share))
+        reply = replies[0]
+        if share and isinstance(reply, ResultCard):
+            await delivery.client.views_open(trigger_id=body["trigger_id"], view=views.share_modal(reply))
+        elif not share and isinstance(reply, Question):
+            await delivery.client.views_open(trigger_id=body["trigger_id"], view=views.text_answer_modal(reply, place.channel, place.message))
         else:
-            log.warning("refused an unknown action %r", action_id)
-            await delivery.ephemeral(words.FORGED)
-
-    async def open_modal(self, delivery: Delivery, user: str, value, body: dict, place: Place, want: type) -> None:
-        (reply, *_) = await self.ask(user, Show(value.session))
-        fresh = isinstance(reply, want) and reply.version == value.version
-        if isinstance(reply, ResultCard) and not reply.can_share:
-            await delivery.show_ephemeral([Notice("refused", words.HELD_FOR_THE_REVEAL)])
-            return
-        if not fresh:
-            await delivery.show_ephemeral([reply] if isinstance(reply, Notice) else [Notice("stale", words.ALREADY_DONE)])
-            return
-        view = views.text_answer_modal(reply, place.channel, place.ts) if want is Question else views.share_modal(reply)
-        await delivery.client.views_open(trigger_id=body["trigger_id"], view=view)
+            await delivery.deliver([r for r in replies if isinstance(r, Notice)] or [Notice(NoticeKind.STALE, words.ALREADY_DONE)], ask)
 
     # --- modals -------------------------------------------------------------------------------
 
@@ -264,15 +202,16 @@ class Listeners:
             await ack(response_action="errors", errors={"answer": words.FORGED})
             return
         typed = (view["state"]["values"].get("answer", {}).get("text", {}) or {}).get("value") or ""
-        replies = await self.ask(user, Answer(value.session, value.node, typed, value.version))
+        ask = self.asker(user)
+        replies = await ask(Answer(value.session, value.node, typed, value.version))
         if replies and isinstance(replies[0], Notice) and replies[0].kind in {"invalid", "unavailable"}:
             # shown in the form, which stays open with the typed words: "try again" is one more press of Answer
             await ack(response_action="errors", errors={"answer": replies[0].text[:150]})
             return
         await ack()
-        delivery = Delivery(client=client, user_id=user_id)
+        delivery = Delivery(client=client, user_id=user_id, channel=place.channel)
         async with delivery.apologising():
-            await self.deliver(delivery, user, replies, place)
+            await delivery.deliver(replies, ask)
 
     async def share_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         await ack()
@@ -290,14 +229,11 @@ class Listeners:
                 log.warning("refused a share to %r from %s", channel[:40], user_id)
                 await delivery.dm(words.NOT_A_CHANNEL)
                 return
-            (reply, *_) = await self.ask(user, Show(value.session))
-            if not isinstance(reply, ResultCard):
+            (reply, *_) = await self.asker(user)(Show(value.session, share=True))
+            if isinstance(reply, ResultCard):
+                await delivery.share(reply, channel)
+            else:
                 await delivery.dm(escape(reply.text) if isinstance(reply, Notice) else words.NOTHING_TO_SHARE)
-                return
-            if not reply.can_share:
-                await delivery.dm(words.HELD_FOR_THE_REVEAL)
-                return
-            await delivery.share(reply, channel)
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -305,7 +241,7 @@ class Listeners:
         if event.get("tab", "home") != "home":
             return
         user_id = event["user"]
-        latest = await self.ask(user_key(body.get("team_id", ""), user_id), LatestResult())
+        latest = await self.asker(user_key(body.get("team_id", ""), user_id))(LatestResult())
         card = next((r for r in latest if isinstance(r, ResultCard)), None)
         unavailable = any(isinstance(r, Notice) for r in latest)  # the store is down: say so, never a blank tab
         delivery = Delivery(client=client, user_id=user_id)
@@ -313,23 +249,38 @@ class Listeners:
             await client.views_publish(user_id=user_id, view=views.home_view(card, unavailable=unavailable))
 
     async def message(self, event: dict, body: dict, client: AsyncWebClient) -> None:
-        """A typed DM: the answer to a text question (or a choice typed as a number or word)."""
+        """A typed DM: "hi", or the answer to a text question (or a choice typed as a number or word)."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         user_id = event.get("user", "")
-        user = user_key(body.get("team_id", ""), user_id)
-        delivery = Delivery(client=client, user_id=user_id)
+        delivery = Delivery(client=client, user_id=user_id, channel=event["channel"])
         async with delivery.apologising():
-            replies = await self.ask(user, TypedReply(event.get("text") or ""))
-            first = replies[0] if replies else None
-            if isinstance(first, Notice):
-                hint = first.text
-                if first.kind == "nothing_to_resume":
-                    hint = words.SLACK_TYPE_HINT
-                await delivery.post(event["channel"], hint)
-                return
-            place = Place.parse(first.surface) if first is not None else None
-            await self.deliver(delivery, user, replies, place or await delivery.new_dm_message("…"))
+            await self.turn(delivery, user_key(body.get("team_id", ""), user_id), TypedReply(event.get("text") or ""))
+
+
+COMMANDS = {"resume": Resume(), "history": ShowHistory(), "forget": Forget()}
+FIXED_ACTIONS = {
+    "oc.forget.yes": Forget(confirmed=True),
+    "oc.forget.no": Forget(kept=True),
+    "oc.home.start": Start(MAIN_DIALOG),
+    "oc.home.vet": Start(AGENCY_DIALOG),
+}
+
+
+def _click_event(action_id: str, value: ButtonValue, body: dict) -> object | None:
+    """The core event a conversation's button stands for; None for those that open a form first."""
+    version = value.version or None  # 0: a button that works whatever the version (e.g. after a dialog change)
+    if action_id.startswith("oc.answer."):
+        return Answer(value.session, value.node, value.choice, version)
+    if action_id == "oc.next":
+        return Answer(value.session, value.node, _selected(body), version)
+    if action_id == "oc.back":
+        return Back(value.session, version)
+    if action_id == "oc.restart":
+        return Restart(value.session, version)
+    if action_id == "oc.vet":
+        return Start(AGENCY_DIALOG)
+    return None
 
 
 def _selected(body: dict) -> tuple[str, ...]:

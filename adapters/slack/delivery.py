@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import ClientError
@@ -20,21 +19,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.blocks import (
-    button,
-    fallback_text,
-    history_blocks,
-    question_blocks,
-    result_blocks,
-    shared_summary_blocks,
-)
-from adapters.slack.text import escape, plain
-from adapters.slack.values import ButtonValue
+from adapters.common.places import Place
+from adapters.slack.blocks import fallback_text, shared_summary_blocks
+from adapters.slack.render import render
 from bot import words
-from bot.conversation.replies import History, Notice, Question, Reply, ResultCard
+from bot.conversation.events import Delivered
+from bot.conversation.replies import DecisionRecord, Reply, ResultCard, To
+from bot.conversation.routes import route
 
 log = logging.getLogger("outsource_check.slack")
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+Ask = Callable[[object], Awaitable[list[Reply]]]  # the core's port, bound to this turn's user
 NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "no_permission"}
 
 
@@ -48,23 +43,6 @@ def _error_of(exc: Exception) -> str:
     return type(exc).__name__
 
 
-@dataclass(frozen=True)
-class Place:
-    """A message: where a conversation lives. Its surface string is what the core keeps."""
-
-    channel: str
-    ts: str
-
-    @property
-    def surface(self) -> str:
-        return f"{self.channel}:{self.ts}"
-
-    @classmethod
-    def parse(cls, surface: str) -> Place | None:
-        channel, _, ts = surface.partition(":")
-        return cls(channel, ts) if channel and ts else None
-
-
 class Delivery:
     def __init__(
         self,
@@ -73,11 +51,13 @@ class Delivery:
         user_id: str,
         response_url: str | None = None,
         origin: Place | None = None,
+        channel: str = "",
     ) -> None:
         self.client = client
         self.user_id = user_id
         self.response_url = response_url
-        self.origin = origin
+        self.origin = origin  # the message clicked, if any: "here"
+        self.channel = channel or (origin.channel if origin else "")  # where the user acted
 
     async def respond(self, **payload: object) -> int:
         """POST to the interaction's response_url over the process's shared HTTP session.
@@ -112,34 +92,40 @@ class Delivery:
                 except (SlackApiError, ClientError):
                     log.warning("could not deliver the apology to %s either", self.user_id)
 
-    async def new_dm_message(self, text: str) -> Place:
+    async def deliver(self, replies: list[Reply], ask: Ask) -> None:
+        """Each reply where the core routes it (bot/conversation/routes.py), then what the core says
+        once it knows where a new message landed."""
+        for reply in replies:
+            way = route(reply)
+            text, blocks = render(reply)
+            landed: Place | None = None
+            if way.to is To.MESSAGE and (at := Place.parse(way.at)) is not None:
+                await self.update(at, text, blocks)
+                landed = at
+            elif way.to is To.HERE and self.origin is not None:
+                await self.update(self.origin, text, blocks)
+            elif way.to is To.NEW:
+                landed = await self.new_dm_message(text, blocks)
+            elif way.to is To.CHANNEL and (channel := Place.channel_of(way.at)) is not None:
+                posted = await self.client.chat_postMessage(channel=channel.channel, text=text, blocks=blocks)
+                landed = Place(channel.channel, posted["ts"])
+            elif way.to is To.THREAD and (thread := Place.parse(way.at)) is not None:
+                broadcast = isinstance(reply, DecisionRecord)  # the decision is news for the whole channel
+                await self.client.chat_postMessage(
+                    channel=thread.channel, thread_ts=thread.message, reply_broadcast=broadcast, text=text, blocks=blocks
+                )
+            else:  # To.USER, or nowhere better known
+                await self.ephemeral(text, blocks)
+            if way.report:
+                await self.deliver(await ask(Delivered(way.report, landed.surface if landed else "")), ask)
+            if way.to is To.NEW and landed is not None and self.channel and self.channel != landed.channel:
+                await self.ephemeral(words.SENT_TO_DM)  # asked elsewhere: say where it went
+
+    async def new_dm_message(self, text: str, blocks: list[dict] | None = None) -> Place:
         opened = await self.client.conversations_open(users=self.user_id)
         channel = opened["channel"]["id"]
-        posted = await self.client.chat_postMessage(channel=channel, text=text)
+        posted = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         return Place(channel, posted["ts"])
-
-    async def show(self, replies: list[Reply], place: Place) -> None:
-        for reply in replies:
-            if isinstance(reply, Question):
-                await self.update(place, fallback_text(reply), question_blocks(reply))
-            elif isinstance(reply, ResultCard):
-                await self.update(place, fallback_text(reply), result_blocks(reply))
-            elif isinstance(reply, Notice) and reply.kind == "changed":
-                restart = ButtonValue(reply.session_id, 0).encode()
-                blocks = [
-                    {"type": "section", "text": plain(reply.text)},
-                    {"type": "actions", "elements": [button(words.START_OVER, "oc.restart", restart, style="primary")]},
-                ]
-                await self.update(place, escape(reply.text), blocks)
-            else:
-                await self.show_ephemeral([reply])
-
-    async def show_ephemeral(self, replies: list[Reply]) -> None:
-        for reply in replies:
-            if isinstance(reply, History):
-                await self.ephemeral(words.YOUR_LAST_RESULTS, blocks=history_blocks(reply))
-            elif isinstance(reply, Notice):
-                await self.ephemeral(escape(reply.text))
 
     async def update(self, place: Place, text: str, blocks: list[dict]) -> None:
         if self.response_url and place == self.origin:
@@ -147,43 +133,21 @@ class Delivery:
             if 200 <= status < 300:
                 return
             log.info("response_url update failed (%s); falling back to chat.update", status)
-        await self.client.chat_update(channel=place.channel, ts=place.ts, text=text, blocks=blocks)
-
-    async def retire(self, place: Place, text: str) -> None:
-        """An old living message: keep its words, drop its buttons."""
-        await self.client.chat_update(channel=place.channel, ts=place.ts, text=text, blocks=[{"type": "section", "text": plain(text)}])
-
-    async def remove(self, place: Place) -> None:
-        """A placeholder that never got its conversation ("Starting your check…"): delete it, so nothing
-        stale is left in the chat; where Slack refuses, at least it stops claiming to start anything."""
-        try:
-            await self.client.chat_delete(channel=place.channel, ts=place.ts)
-        except SlackApiError as exc:
-            log.info("could not delete placeholder %s (%s); retiring it instead", place.surface, _error_of(exc))
-            await self.retire(place, words.NOT_STARTED_HERE)
+        await self.client.chat_update(channel=place.channel, ts=place.message, text=text, blocks=blocks)
 
     async def ephemeral(self, text: str, blocks: list[dict] | None = None) -> None:
         if self.response_url:
             status = await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
             if 200 <= status < 300:
                 return
-        if self.origin is not None and self.origin.channel:
-            await self.client.chat_postEphemeral(channel=self.origin.channel, user=self.user_id, text=text, blocks=blocks)
+        if self.channel:
+            await self.client.chat_postEphemeral(channel=self.channel, user=self.user_id, text=text, blocks=blocks)
         else:
             await self.dm(text, blocks)
-
-    async def replace_original(self, text: str, blocks: list[dict] | None = None) -> None:
-        if self.response_url:
-            await self.respond(text=escape(text), blocks=blocks, replace_original=True)
-        else:
-            await self.dm(escape(text), blocks)
 
     async def dm(self, text: str, blocks: list[dict] | None = None) -> None:
         """`text` is mrkdwn: callers escape anything that came from the core or a user."""
         await self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
-
-    async def post(self, channel: str, text: str) -> None:
-        await self.client.chat_postMessage(channel=channel, text=escape(text))
 
     async def share(self, card: ResultCard, channel: str) -> None:
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bot import words
 from bot.conversation.answers import check_answer, clean_text, normalise
 from bot.conversation.explain import result_card
-from bot.conversation.replies import Notice, NoticeKind, Option, Progress, Question, Reply
+from bot.conversation.replies import Notice, NoticeKind, Option, Progress, Question, Reply, To
 from bot.conversation.session import Session
 from bot.dialogs.commands import surface_of
 from bot.dialogs.facts import facts
@@ -101,7 +101,7 @@ def answer(dialog: Dialog, session: Session, *, node: str, value: object, versio
 
 def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
     """Undo the last answer (as often as there are answers)."""
-    if version is not None and version != session.version:
+    if not session.shows(version):
         return _refuse(session, NoticeKind.STALE, words.EARLIER_STEP)
     if not session.answers or session.answers == _prefilled(session):
         return _refuse(session, NoticeKind.INVALID, words.FIRST_QUESTION)
@@ -111,7 +111,7 @@ def back(dialog: Dialog, session: Session, *, version: int | None, now: float) -
 
 
 def restart(dialog: Dialog, session: Session, *, version: int | None, now: float) -> Step:
-    if version is not None and version != session.version:
+    if not session.shows(version):
         return _refuse(session, NoticeKind.STALE, words.EARLIER_STEP)
     return _advance(dialog, session, _prefilled(session), now)
 
@@ -125,6 +125,7 @@ def show(dialog: Dialog, session: Session) -> tuple[Reply, ...]:
                 f"The questions of '{dialog.title}' changed since you started, so your answers no"
                 " longer fit. Start over to take the new version.",
                 session.id,
+                to=To.HERE,  # in place of the check's message, with a Start over button
             ),
         )
     return _replies(dialog, session, replay(dialog, session.answers))
@@ -199,7 +200,7 @@ def _check_fresh(dialog: Dialog, session: Session, node: str, version: int | Non
         return words.ALREADY_FINISHED_START_OVER
     if node != session.node:
         return words.ALREADY_ANSWERED
-    if version is not None and version != session.version:
+    if not session.shows(version):
         return words.EARLIER_STEP
     return ""
 

@@ -62,9 +62,12 @@ class Resume:
 
 @dataclass(frozen=True)
 class Show:
-    """Render one session as it stands (e.g. a result to share)."""
+    """Render one session as it stands; with `version`, only if a button drawn then is still current
+    (a form about to open for it), and with `share`, only a result that may be shared now."""
 
     session: str
+    version: int | None = None
+    share: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,22 @@ class LatestResult:
 
 @dataclass(frozen=True)
 class Forget:
+    """Asked first (`confirmed` False); then the user's answer to the confirmation: delete, or `kept`."""
+
     confirmed: bool = False
+    kept: bool = False
 
 
-Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | LatestResult | Forget | MoveTo | TypedReply
+@dataclass(frozen=True)
+class Delivered:
+    """The adapter posted (or updated) what a route asked it to report: `token` is the route's `report`,
+    `surface` the message it is now in. The replies that follow are part of the same flow (see routes.py)."""
+
+    token: str
+    surface: str = ""
+
+
+Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | LatestResult | Forget | MoveTo | TypedReply | Delivered
 
 
 # --- team rounds -----------------------------------------------------------------------------
@@ -100,6 +115,7 @@ class OpenRound:
     deadline: float = 0.0
     quorum: int = 0  # positions needed before closing without a stated reason (0: none)
     dialog: str = MAIN_DIALOG
+    deadline_in: str = ""  # as typed ("30", "30m", "2h", "1d"): the core reads it with its own clock
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,17 @@ Stance = Literal["agree", "abstain", "object"]
 Strength = Literal["strong", "moderate", "weak"]  # how many of the finished members back the team's outcome
 
 
+class To(enum.StrEnum):
+    """Where a reply goes, in words every platform can map to its own mechanics (see `routes.route`)."""
+
+    HERE = "here"  # in place of the message the event came from (a click's own message); else only the user
+    MESSAGE = "message"  # update the message the reply names (`Route.at`): the living check, the round card
+    NEW = "new"  # a new message in the user's private chat with the bot (their DM)
+    USER = "user"  # only the user who acted sees it (ephemeral where the platform has it)
+    CHANNEL = "channel"  # a new message in the channel of `Route.at`, for everyone there
+    THREAD = "thread"  # a new message in the discussion thread of the message at `Route.at`
+
+
 class NoticeKind(enum.StrEnum):
     """Every kind of Notice the core sends. A StrEnum: each member equals its string, so adapters
     may compare `notice.kind == "stale"` as well as `notice.kind is NoticeKind.STALE`."""
@@ -33,6 +44,8 @@ class NoticeKind(enum.StrEnum):
     NOT_MEMBER = "not_member"  # only members of the channel can join its round
     REFUSED = "refused"  # a team-round action not allowed now; the text says why
     REASON_NEEDED = "reason_needed"  # closing a round before its quorum: ask the closer why, then close with it
+    KEPT = "kept"  # the user chose not to delete their data
+    DONE = "done"  # an action went through; the text says what (a position taken, a result shared)
 
 
 @dataclass(frozen=True)
@@ -137,6 +150,7 @@ class Notice:
     kind: NoticeKind
     text: str
     session_id: str = ""
+    to: To = To.USER  # HERE: in place of the message clicked (a confirmation answered, a check that changed)
 
 
 @dataclass(frozen=True)
@@ -178,6 +192,9 @@ class Spread:
     high: int
     range_low: int  # the dimension's own reachable range, for drawing bars
     range_high: int
+    # each finished member's score, in member order, as (display name, score): for drawing the
+    # members as points; in an anonymous round the name is the round's neutral "Member N", never a name
+    points: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,6 +249,7 @@ class TeamSummary:
     first_strength: Strength | None = None
     can_look_again: bool = False  # revealed, not closed, and the team split on something
     thread: str = ""  # where the comparison was posted (its thread holds the discussion), once it was
+    closed: bool = False  # the round is closed: the comparison keeps its figures and takes no more positions
 
 
 @dataclass(frozen=True)
@@ -270,10 +288,30 @@ class DecisionRecord:
     surface: str = ""
     thread: str = ""  # where the team discussed it, if the adapter said
     closed_short: str = ""  # "Closed with 2 of 3 positions: <the closer's reason>", or "" when the quorum was met (or none set)
+    exported: bool = False  # asked for as an export: the Markdown, for the asker only (else posted in the thread)
 
     @property
     def objections(self) -> tuple[Position, ...]:
         return tuple(p for p in self.positions if p.stance == "object")
 
 
-Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord
+@dataclass(frozen=True)
+class Prompt:
+    """One discussion prompt in the round's thread: a question the team split on, and who is asked why."""
+
+    round_id: str
+    number: int
+    disagreement: Disagreement
+    thread: str  # the comparison's message, whose thread holds the discussion
+    anonymous: bool = False
+
+
+@dataclass(frozen=True)
+class Retired:
+    """A message whose conversation moved on: it keeps its words and loses its buttons."""
+
+    surface: str
+    text: str
+
+
+Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord | Prompt | Retired

@@ -7,15 +7,18 @@ specific stays outside; everything about sessions and dialogs stays inside.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot import words
 from bot.conversation import engine
 from bot.conversation.events import (
     Answer,
     Back,
+    Delivered,
     Event,
     Forget,
     LatestResult,
@@ -29,7 +32,19 @@ from bot.conversation.events import (
     TakeRoundCheck,
     TypedReply,
 )
-from bot.conversation.replies import History, HistoryEntry, Notice, NoticeKind, Question, Reply, ResultCard, RoundCard
+from bot.conversation.replies import (
+    History,
+    HistoryEntry,
+    Notice,
+    NoticeKind,
+    Question,
+    Reply,
+    ResultCard,
+    Retired,
+    RoundCard,
+    To,
+)
+from bot.conversation.routes import SESSION
 from bot.conversation.session import Session
 from bot.conversation.typed import read_answer
 from bot.dialogs.catalog import Catalog
@@ -90,7 +105,9 @@ class ConversationService:
         if isinstance(action, LatestResult):
             return await self.latest_result(event.user)
         if isinstance(action, Forget):
-            return await self._forget(event.user, action.confirmed)
+            return await self._forget(event.user, action)
+        if isinstance(action, Delivered):
+            return await self._delivered(event.user, action)
         if isinstance(action, TypedReply):
             return await self._typed(event.user, action.text)
         return await self._step(event.user, action)
@@ -118,11 +135,37 @@ class ConversationService:
                     return session
         return None
 
-    async def _resume(self, user: str, dialog_id: str) -> list[Reply]:
+    async def _resume(self, user: str, dialog_id: str, greeting: str = words.RESUMED) -> list[Reply]:
+        """The running check moves to a new message at the bottom of the DM; its old message retires."""
         session = await self.running(user, dialog_id)
         if session is None:
             return [Notice(NoticeKind.NOTHING_TO_RESUME, words.NOTHING_TO_RESUME)]
-        return list(self._show(self.catalog.dialogs[session.dialog_id], session))
+        moving = session.bump(surface="", updated_at=self.clock())  # the old message's buttons go stale
+        if not await self.store.save(moving, expected_version=session.version):
+            return [Notice(NoticeKind.STALE, words.MOVED_MEANWHILE, session.id)]
+        shown = self._show(self.catalog.dialogs[session.dialog_id], moving)
+        moved: list[Reply] = [_unplaced(reply, greeting) for reply in shown]
+        return [*moved, Retired(session.surface, words.MOVED_ON)] if session.surface else moved
+
+    async def _delivered(self, user: str, action: Delivered) -> list[Reply]:
+        kind, _, rest = action.token.partition(":")
+        if kind == SESSION:
+            return await self._landed(user, rest, action.surface)
+        return await self.rounds.delivered(user, kind, rest, action.surface)
+
+    async def _landed(self, user: str, session_id: str, surface: str) -> list[Reply]:
+        """A check now lives in a new message: remember where. Its buttons stay current (see `Session.shows`),
+        so nothing is redrawn; a click that won the race meanwhile is simply kept."""
+        for _ in range(3):
+            session = await self.store.load(session_id)
+            if session is None or session.owner != user:
+                return []  # gone (or forged): the message shows what it shows, and its buttons say so when clicked
+            if session.surface == surface:
+                return []
+            moved = session.bump(surface=surface, moved_from=session.version, updated_at=self.clock())
+            if await self.store.save(moved, expected_version=session.version):
+                return []
+        return []
 
     def _show(self, dialog: Dialog, session: Session) -> tuple[Reply, ...]:
         """Where a session stands; a second look stands at one of its split questions until it ends."""
@@ -131,9 +174,16 @@ class ConversationService:
         return engine.show(dialog, session)
 
     async def _typed(self, user: str, text: str) -> list[Reply]:
+        """Typed in the DM: "hi" brings the running check back (or starts one); anything else answers it."""
+        if is_greeting(text):
+            resumed = await self._resume(user, "", greeting=words.WELCOME_BACK)
+            if resumed and isinstance(resumed[0], Notice) and resumed[0].kind is NoticeKind.NOTHING_TO_RESUME:
+                started = await self._start(user, Start())
+                return [_unplaced(reply, words.WELCOME) for reply in started]
+            return resumed
         session = await self.running(user)
         if session is None:
-            return [Notice(NoticeKind.NOTHING_TO_RESUME, words.NO_CHECK_RUNNING)]
+            return [Notice(NoticeKind.NOTHING_TO_RESUME, words.TYPE_HINT)]
         dialog = self.catalog.dialogs[session.dialog_id]
         shown = self._show(dialog, session)
         current = shown[0]
@@ -176,17 +226,19 @@ class ConversationService:
                 return list(engine.show(dialog, session))
         return []
 
-    async def _forget(self, user: str, confirmed: bool) -> list[Reply]:
-        if not confirmed:
-            return [
-                Notice(
-                    NoticeKind.CONFIRM_FORGET,
-                    words.FORGET_WARNING,
-                )
-            ]
-        await self.rounds.forget(user)
-        count = await self.store.forget(user)
-        return [Notice(NoticeKind.FORGOTTEN, words.FORGOTTEN.format(count=count))]
+    async def _forget(self, user: str, action: Forget) -> list[Reply]:
+        """Asked, then answered in place of the confirmation; with the store down the question stays, to try again."""
+        if action.kept:
+            return [Notice(NoticeKind.KEPT, words.DELETE_NOTHING, to=To.HERE)]
+        if not action.confirmed:
+            return [Notice(NoticeKind.CONFIRM_FORGET, words.FORGET_WARNING)]
+        try:
+            await self.rounds.forget(user)
+            count = await self.store.forget(user)
+        except StoreUnavailable as exc:
+            log.warning("store unavailable: %s", exc)
+            return [Notice(NoticeKind.CONFIRM_FORGET, words.TRY_AGAIN, to=To.HERE)]
+        return [Notice(NoticeKind.FORGOTTEN, words.FORGOTTEN.format(count=count), to=To.HERE)]
 
     async def _step(self, user: str, action: Answer | Back | Restart | Show | MoveTo) -> list[Reply]:
         session = await self.store.load(action.session)
@@ -196,10 +248,17 @@ class ConversationService:
             return [Notice(NoticeKind.NOT_OWNER, words.NOT_YOURS)]
         dialog = self.catalog.get(session.dialog_id)
         if dialog is None:
-            return [Notice(NoticeKind.CHANGED, words.NO_LONGER_OFFERED)]
+            return [Notice(NoticeKind.CHANGED, words.NO_LONGER_OFFERED, to=To.HERE)]
         second_look = is_second_look(session)
         if isinstance(action, Show):
-            return list(self._show(dialog, session))
+            if not session.shows(action.version):
+                return [Notice(NoticeKind.STALE, words.ALREADY_DONE, session.id)]
+            shown = self._show(dialog, session)
+            if action.share and isinstance(shown[0], ResultCard) and not shown[0].can_share:
+                return [Notice(NoticeKind.REFUSED, words.HELD_FOR_THE_REVEAL, session.id)]
+            if action.share and not isinstance(shown[0], ResultCard):
+                return [Notice(NoticeKind.STALE, words.NOTHING_TO_SHARE, session.id)]
+            return list(shown)
         now = self.clock()
         if second_look and not isinstance(action, MoveTo):
             if not isinstance(action, Answer):  # a second look asks fixed questions: no back, no restart
@@ -226,3 +285,16 @@ class ConversationService:
 
     async def session(self, session_id: str) -> Session | None:
         return await self.store.load(session_id)
+
+
+def is_greeting(text: str) -> bool:
+    """"hi", "Hello!", "start": words that mean "show me the check", never an answer."""
+    return " ".join(re.findall(r"[a-z]+", text.lower())) in words.GREETINGS
+
+
+def _unplaced(reply: Reply, greeting: str) -> Reply:
+    """The check's reply for a new message (the adapter reports where it lands), greeted above the question."""
+    if isinstance(reply, (Question, ResultCard)):
+        return replace(reply, surface="", preface=(greeting, *reply.preface))
+    return reply
+

@@ -32,6 +32,7 @@ class Session:
     updated_at: float = 0.0
     context: tuple[tuple[str, str], ...] = field(default=())
     surface: str = ""  # where an adapter shows this conversation (opaque to the core), e.g. "C123:1700.01"
+    moved_from: int = 0  # the version before the last move to a new message, which changed nothing else
 
     @property
     def finished(self) -> bool:
@@ -42,6 +43,16 @@ class Session:
 
     def context_value(self, key: str) -> str | None:
         return dict(self.context).get(key)
+
+    def shows(self, version: int | None) -> bool:
+        """Whether buttons drawn at `version` still show the session as it stands (None: "the current one").
+
+        A move into a new message (the adapter reports where it landed) bumps the version but changes
+        no question, so buttons drawn just before that move are still current, until the next answer.
+        """
+        if version is None or version == self.version:
+            return True
+        return 0 < self.moved_from == version == self.version - 1
 
     def bump(self, **changes: Any) -> Session:
         """The next version of this session: every change goes through here, so versions only grow."""

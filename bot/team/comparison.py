@@ -23,6 +23,7 @@ from bot.conversation.replies import (
     MemberResult,
     Move,
     Position,
+    Prompt,
     RoundCard,
     Spread,
     Stance,
@@ -34,7 +35,7 @@ from bot.dialogs.advice import answer_label
 from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Node, Outcome
 from bot.dialogs.scoring import fill, score
-from bot.team.rounds import REVEALED, STANCES, Member, Round
+from bot.team.rounds import CLOSED, REVEALED, STANCES, Member, Round
 
 MAX_PROMPTS = 3
 DEADLINE = re.compile(r"(?:deadline:)?(\d{1,4})\s*([mhd]?)")
@@ -101,12 +102,18 @@ def strength(agreeing: int, finished: int) -> Strength:
 
 
 def spreads(round_: Round, dialog: Dialog) -> tuple[Spread, ...]:
+    """Each dimension's low, median and high over the finished members, and each one's own point.
+
+    The points carry the round's display names (neutral "Member N" in an anonymous round), in member
+    order, so a picture can draw every member where the bars only show the span."""
     ranges = facts(dialog).score_ranges
+    finished = round_.finished_members
     result = []
     for dimension in dialog.dimensions:
-        values = [dict(m.scores).get(dimension.id, 0) for m in round_.finished_members] or [0]
+        points = tuple((round_.display_name(m), dict(m.scores).get(dimension.id, 0)) for m in finished)
+        values = [score for _, score in points] or [0]
         low, high = ranges[dimension.id]
-        result.append(Spread(dimension.label, min(values), statistics.median(values), max(values), low, high))
+        result.append(Spread(dimension.label, min(values), statistics.median(values), max(values), low, high, points))
     return tuple(result)
 
 
@@ -217,8 +224,17 @@ def summary(round_: Round, dialog: Dialog) -> TeamSummary:
         surface=round_.surface,
         can_look_again=round_.status == REVEALED and bool(split_nodes(round_, dialog)),
         thread=round_.thread,
+        closed=round_.status == CLOSED,
         **_what_moved(round_, dialog),
     )
+
+
+def prompts(round_: Round, dialog: Dialog) -> list[Prompt]:
+    """The discussion prompts for the comparison's thread, once the adapter said where that thread is."""
+    return [
+        Prompt(round_.id, number, disagreement, round_.thread, round_.anonymous)
+        for number, disagreement in enumerate(disagreements(round_, dialog), 1)
+    ]
 
 
 def _what_moved(round_: Round, dialog: Dialog) -> dict[str, Any]:

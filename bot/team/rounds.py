@@ -66,6 +66,7 @@ class RoundChanges(TypedDict, total=False):
 
     status: RoundStatus
     members: tuple[Member, ...]
+    surface: str
     thread: str
     decision: str
     close_reason: str

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot import words
-from bot.conversation import engine
+from bot.conversation import engine, routes
 from bot.conversation.answers import check_answer, clean_text, normalise
 from bot.conversation.events import (
     Answer,
@@ -91,7 +91,7 @@ class Rounds:
         if isinstance(action, ShowRound):
             current = await self._reveal_if_due(current)
             if action.record:
-                return [team.decision_record(current, dialog, self.clock())]
+                return [replace(team.decision_record(current, dialog, self.clock()), exported=True)]
             return self._views(current)
         if isinstance(action, RoundThread):
             changed = await self._change(current.id, lambda r: r.bump(self.clock(), thread=action.thread))
@@ -106,7 +106,10 @@ class Rounds:
                 current.id,
                 lambda r: rounds.take_position(r, user=user, stance=action.stance, reason=action.reason, now=self.clock()),
             )
-            return [team.summary(changed, dialog)] if isinstance(changed, Round) else [changed]
+            if not isinstance(changed, Round):
+                return [changed]
+            said = words.STANCE_SAID.get(action.stance, action.stance)
+            return [team.summary(changed, dialog), Notice(NoticeKind.DONE, words.POSITION_TAKEN.format(stance=said))]
         assert isinstance(action, CloseRound)
         changed = await self._change(
             current.id,
@@ -116,7 +119,33 @@ class Rounds:
         )
         if not isinstance(changed, Round):
             return [changed]
-        return [team.decision_record(changed, dialog, self.clock()), team.round_card(changed)]
+        record = team.decision_record(changed, dialog, self.clock())
+        closed: list[Reply] = [team.summary(changed, dialog)] if changed.thread else []  # its buttons go
+        return [record, *closed, team.round_card(changed)]
+
+    async def delivered(self, user: str, kind: str, rest: str, surface: str) -> list[Reply]:
+        """The adapter posted or updated a round's message (see bot/conversation/routes.py)."""
+        round_id, _, shown = rest.partition(":")
+        current = await self.store.load_round(round_id)
+        dialog = self.catalog.get(current.dialog_id) if current is not None else None
+        if current is None or dialog is None:
+            return []
+        if kind == routes.CARD:  # the card is posted: the round lives there
+            changed = await self._change(round_id, lambda r: r.bump(self.clock(), surface=surface))
+            return [] if isinstance(changed, Round) else [changed]
+        if kind == routes.COMPARISON:  # the comparison is posted: its thread holds the discussion
+            if current.thread:
+                return []
+            changed = await self._change(round_id, lambda r: r if r.thread else r.bump(self.clock(), thread=surface))
+            return [*team.prompts(changed, dialog)] if isinstance(changed, Round) else [changed]
+        if not shown.isdigit() or current.version <= int(shown):
+            return []
+        # another turn changed the round while this one drew it: draw the newest over it
+        if kind == routes.SEEN_CARD:
+            return [team.round_card(current)]
+        if kind == routes.SEEN_COMPARISON and current.status != rounds.OPEN:
+            return [team.summary(current, dialog)]
+        return []
 
     async def _latest(self, user: str, action: LatestRound) -> list[Reply]:
         found = [r for r in await self.store.rounds_of(user) if r.surface.startswith(action.where)]
@@ -132,9 +161,17 @@ class Rounds:
         return card if round_.status == rounds.OPEN else [team.summary(round_, dialog), *card]
 
     async def _open(self, user: str, action: OpenRound) -> list[Reply]:
+        if not action.surface:  # a round is a channel's: asked in a DM, it has nowhere to live
+            return [Notice(NoticeKind.INVALID, words.TEAM_IN_DM)]
         if self.catalog.get(action.dialog) is None:
             return [Notice(NoticeKind.INVALID, words.NO_CHECK_CALLED.format(dialog=action.dialog))]
         now = self.clock()
+        deadline = action.deadline
+        if action.deadline_in:
+            try:
+                deadline = team.parse_deadline(action.deadline_in, now)
+            except ValueError:
+                return [Notice(NoticeKind.INVALID, words.BAD_DEADLINE)]
         # names and topics are typed by people: clean_text makes them one line and drops lone
         # surrogates (JSON can carry "\ud800"), which no UTF-8 store can write
         round_ = Round(
@@ -146,13 +183,13 @@ class Rounds:
             surface=action.surface,
             anonymous=action.anonymous,
             expected=max(0, action.expected),
-            deadline=action.deadline,
+            deadline=deadline,
             quorum=max(0, action.quorum),
             created_at=now,
             updated_at=now,
         )
         await self.store.save_round(round_, expected_version=0)
-        return [team.round_card(round_)]
+        return [team.round_card(round_), Notice(NoticeKind.DONE, words.ROUND_STARTED)]
 
     async def _take(self, user: str, action: TakeRoundCheck, current: Round) -> list[Reply]:
         if not action.is_member:
@@ -175,7 +212,8 @@ class Rounds:
         )
         if not isinstance(changed, Round):
             return [changed]
-        return [*step.replies, team.round_card(changed)]
+        private = [replace(r, preface=(words.ROUND_CHECK, *r.preface)) if isinstance(r, Question) else r for r in step.replies]
+        return [*private, team.round_card(changed)]
 
     async def _second_look(self, user: str, action: SecondLook, current: Round) -> list[Reply]:
         try:
@@ -213,7 +251,7 @@ class Rounds:
             return [Notice(NoticeKind.STALE, words.ALREADY_FINISHED, session.id)]
         if action.node != session.node or session.node not in asked:
             return [Notice(NoticeKind.STALE, words.ALREADY_ANSWERED, session.id)]
-        if action.version is not None and action.version != session.version:
+        if not session.shows(action.version):
             return [Notice(NoticeKind.STALE, words.EARLIER_STEP, session.id)]
         node = dialog.nodes[action.node]
         value = normalise(node, action.value)

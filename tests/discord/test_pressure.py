@@ -30,7 +30,7 @@ async def test_buttons_work_after_a_restart_with_no_view_kept_in_memory(bot: Har
     assert bot.client._connection._view_store.persistent_views == []
     await answer_by_clicking(ann, living)
     assert "question 2 of about" in ann.living().text()
-    assert (await session_of(bot, ann.id)).version == 2
+    assert len((await session_of(bot, ann.id)).answers) == 1
 
 
 async def test_a_click_from_anyone_but_the_owner_is_refused_ephemerally(bot: Harness) -> None:
@@ -185,9 +185,9 @@ async def test_rate_limits_are_left_to_discord_py(bot: Harness) -> None:
     limited = {"message": "You are being rate limited.", "retry_after": 0, "global": False}
     bot.fake.script("PATCH", rf"/channels/{ann.dm}/messages/{living.id}", 429, limited, {"Via": "1.1 google"})
     await ann.say("1")
-    assert len(bot.fake.named("PATCH", rf"/channels/{ann.dm}/messages/{living.id}")) == 3  # the welcome edit, the 429, the retry
+    assert len(bot.fake.named("PATCH", rf"/channels/{ann.dm}/messages/{living.id}")) == 2  # the 429, the retry
     assert "question 2 of about" in ann.living().text()
-    assert (await session_of(bot, ann.id)).version == 2
+    assert len((await session_of(bot, ann.id)).answers) == 1
 
 
 @pytest.mark.parametrize("deferred", [False, True], ids=["as-the-response", "after-a-deferral"])
@@ -233,5 +233,5 @@ async def test_a_greeting_with_a_check_running_brings_it_back_down(bot: Harness)
     await answer_by_clicking(ann, old)
     await ann.say("Hello!")
     new = ann.living()
-    assert new.id != old.id and new.content == words.WELCOME_BACK and "question 2 of about" in new.text()
+    assert new.id != old.id and words.WELCOME_BACK in new.text() and "question 2 of about" in new.text()
     assert old.components == [] and len(await bot.store.sessions_of(f"discord:{ann.id}")) == 1

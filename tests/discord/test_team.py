@@ -9,9 +9,9 @@ import re
 import pytest
 
 from adapters.discord import team_render
-from adapters.discord.team import parse_deadline
 from bot import words
 from bot.conversation.replies import DecisionRecord
+from bot.team.comparison import parse_deadline  # the core reads deadlines for every platform
 from tests.discord.conftest import ADMIN, GENERAL, MEMBER, DiscordUser, Harness, text_channel
 from tests.discord.fake_discord import Message
 from tests.discord.helpers import first_select, is_result, kind_of, message_bodies
@@ -84,9 +84,9 @@ async def take_position(user: DiscordUser, summary: Message, label: str, reason:
 async def take_and_finish(bot: Harness, user: DiscordUser, pick: int) -> Message:
     await user.click("Take the check", card_of(bot), guild=True)
     (sent,) = replies_to(user)
-    assert sent.startswith("Your check for the round is in our DM: https://discord.com/channels/@me/")
+    assert sent.startswith("I've sent you a DM with your check: https://discord.com/channels/@me/")
     living = user.living()
-    assert living.content == words.ROUND_CHECK and "question 1 of about" in living.text()
+    assert words.ROUND_CHECK in living.text() and "question 1 of about" in living.text()
     for _ in range(40):
         if is_result(user.living()):
             # a round's private check offers no "Share to channel": one member publishing early would anchor the rest
@@ -102,9 +102,9 @@ async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> Non
     fake = bot.fake
 
     await lead.slash("team", guild=True, topic="Q3 socials **now**", expected=3, quorum=3)
-    (placeholder,) = fake.named("POST", rf"/channels/{GENERAL}/messages")
-    assert placeholder.body["content"] == words.ROUND_STARTING
+    (posted,) = fake.named("POST", rf"/channels/{GENERAL}/messages")  # the card itself: no placeholder first
     card = card_of(bot)
+    assert posted.body["embeds"][0]["title"] == card.embeds[0]["title"]
     assert card.embeds[0]["title"] == "Team round: Q3 socials \\*\\*now\\*\\*"
     assert card.content == "" and labels(card) == ["Take the check", "Reveal"]
     round_id = round_id_of(card)
@@ -411,7 +411,7 @@ async def test_a_second_look_in_the_dm_updates_the_comparison(bot: Harness) -> N
     # bob gets the split questions in his DM, one after the other, as ordinary questions
     await bob.click("Take a second look", summary, guild=True)
     (sent,) = replies_to(bob)
-    assert sent.startswith("Your check for the round is in our DM:")
+    assert sent.startswith("I've sent you a DM with your check:")
     assert "A second look" in bob.living().text()
     for _ in range(6):
         if is_result(bob.living()):

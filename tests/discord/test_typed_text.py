@@ -29,14 +29,14 @@ async def test_a_member_whose_name_holds_a_lone_surrogate_joins_a_round(bot: Har
     await lead.slash("team", guild=True, topic="socials")
     card = card_of(bot)
     await odd.click("Take the check", card, guild=True)
-    assert replies_to(odd)[0].startswith("Your check for the round is in our DM")
+    assert replies_to(odd)[0].startswith("I've sent you a DM with your check")
     stored = await bot.store.load_round(round_id_of(card))
     assert stored is not None and [m.name for m in stored.members] == ["b ob"]
 
 
 async def test_the_core_cleans_round_names_and_topics_it_receives(bot: Harness) -> None:
     """The same at the core's own entry point, for any adapter: names too, and a topic of nothing but a surrogate."""
-    (card,) = await bot.service.handle(
+    (card, _) = await bot.service.handle(
         Event("discord:5000:3000", OpenRound(name="le\ud83dad", surface="5001:1", topic="\ud800"))
     )
     assert isinstance(card, RoundCard) and card.topic == "" and card.starter == "le ad"

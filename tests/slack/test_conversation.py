@@ -43,7 +43,6 @@ async def test_a_whole_check_from_the_command_to_a_shared_result(slack) -> None:
     assert status == 200 and body == ""
     fake = slack.fake
     await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))
-    await fake.wait_for(lambda: fake.named("chat.update"))
     # the check lives in one DM message, opened for this user
     assert fake.named("conversations.open")[0]["body"]["users"] == "U0ANN"
     first = ann.living()
@@ -87,7 +86,6 @@ async def test_typed_in_the_bots_dm_it_starts_right_there_without_an_ephemeral(s
     bob = slack.user("U0BOB")
     await bob.command("", channel=bob.dm)
     fake = slack.fake
-    await fake.wait_for(lambda: fake.named("chat.update"))
     assert not fake.ephemerals
     assert bob.living().channel == bob.dm
 
@@ -95,7 +93,7 @@ async def test_typed_in_the_bots_dm_it_starts_right_there_without_an_ephemeral(s
 async def test_answered_questions_leave_no_clickable_buttons(slack) -> None:
     ann = slack.user("U0ANN")
     await ann.command()
-    await slack.fake.wait_for(lambda: slack.fake.named("chat.update"))
+    await slack.fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in slack.fake.ephemerals))  # the check is on screen
     before = ann.living()
     await answer_current(ann)
     after = ann.living()
@@ -107,7 +105,7 @@ async def test_answered_questions_leave_no_clickable_buttons(slack) -> None:
 async def test_back_and_start_over(slack) -> None:
     ann = slack.user("U0ANN")
     await ann.command()
-    await slack.fake.wait_for(lambda: slack.fake.named("chat.update"))
+    await slack.fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in slack.fake.ephemerals))  # the check is on screen
     await answer_current(ann)
     await answer_current(ann)
     assert "question 3 of about" in json.dumps(ann.living().blocks)
@@ -125,8 +123,8 @@ async def test_the_agency_subcommand_prefills_the_name_and_escapes_it(slack) -> 
     ann = slack.user("U0ANN")
     await ann.command("agency <!channel> Buzz & <@U0BOB>")
     fake = slack.fake
-    await fake.wait_for(lambda: fake.named("chat.update"))
-    update = fake.named("chat.update")[-1]["body"]
+    await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))
+    update = [c for c in fake.named("chat.postMessage") if c["body"]["channel"] == ann.dm][-1]["body"]
     assert "<!channel>" not in update["text"] and "&lt;!channel&gt;" in update["text"]
     assert "<@U0BOB>" not in update["text"]
     blocks = json.dumps(update["blocks"])
@@ -152,7 +150,6 @@ async def test_text_answers_by_modal_and_by_plain_dm_reply(slack) -> None:
     payload["container"] = {"type": "view", "view_id": "V1"}
     payload.pop("response_url")
     await slack.interaction(payload)
-    await fake.wait_for(lambda: fake.named("chat.update"))
     message = ann.living()
     assert "Type your answer" in ann.labels(message)
     # too long for the modal: the modal shows the error and nothing changes

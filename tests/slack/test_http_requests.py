@@ -194,7 +194,7 @@ async def test_a_stale_or_future_signed_command_is_refused(slack, caplog) -> Non
     # the same command signed now goes through: only the age was refused
     status, _ = await slack.post(body, FORM)
     assert status == 200
-    await slack.fake.wait_for(lambda: slack.fake.named("chat.update"))
+    await slack.fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in slack.fake.ephemerals))  # the check is on screen
     assert len(slack.fake.named("conversations.open")) == 1
 
 
@@ -218,7 +218,7 @@ async def test_a_replayed_slash_command_starts_nothing_new(slack, caplog) -> Non
     status, _ = await slack.post(body, FORM, timestamp=timestamp)
     assert status == 200
     fake = slack.fake
-    await fake.wait_for(lambda: fake.named("chat.update"))
+    await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))  # the check is on screen
     caplog.clear()
     caplog.set_level(logging.DEBUG)
     for _ in range(3):  # the captured request, sent again byte for byte inside the window
@@ -238,7 +238,7 @@ async def test_slacks_own_retry_of_a_handled_request_is_acknowledged_quietly(sla
     body = ann.command_body().encode()
     sent = signed(body)
     assert await send(slack.url, body, sent) == 200
-    await slack.fake.wait_for(lambda: slack.fake.named("chat.update"))
+    await slack.fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in slack.fake.ephemerals))  # the check is on screen
     caplog.clear()
     caplog.set_level(logging.DEBUG)
     retry = {**sent, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -271,7 +271,7 @@ async def test_a_replay_sent_to_another_process_on_the_same_redis_starts_nothing
         sent = signed(body)
         statuses = await asyncio.gather(*(send(h.url, body, sent) for h in harnesses for _ in range(2)))
         assert statuses == [200] * 4
-        await fake.wait_for(lambda: fake.named("chat.update"))
+        await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))  # the check is on screen
         for harness in harnesses:
             await settle(harness, "U0ANN")
         assert len(fake.named("conversations.open")) == 1

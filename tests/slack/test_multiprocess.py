@@ -96,7 +96,7 @@ async def test_clicks_alternate_between_processes_and_a_doubled_click_counts_onc
     ann = f"U0ANN{uuid.uuid4().hex[:8].upper()}"  # a user of this run alone
     on = [first.user(ann), second.user(ann)]
     await on[0].command()
-    await fake.wait_for(lambda: fake.named("chat.update"))
+    await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))  # the check is on screen
     turn = 0
     raced = False
     while not is_result(on[0].living()):

@@ -32,7 +32,7 @@ async def test_a_slash_command_over_socket_mode() -> None:
             {"envelope_id": "env-1", "type": "slash_commands", "payload": command, "accepts_response_payload": True}
         )
         await fake.wait_for(lambda: any(a.get("envelope_id") == "env-1" for a in fake.socket_acks))
-        await fake.wait_for(lambda: fake.named("chat.update"))
+        await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))  # the check is on screen
         assert fake.named("apps.connections.open"), "the websocket URL came from apps.connections.open"
         question = fake.latest_in("DU0ANN")
         assert "question 1 of about" in json.dumps(question.blocks)

@@ -66,7 +66,9 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     text = json.dumps(summary.blocks, ensure_ascii=False)
     for part in ("Each member's recommendation", "u0lead", "u0ann", "u0bob", "Where the team stands", "Team recommendation", "agreement"):
         assert part in text
-    # the discussion prompts went into the summary's thread
+    # the discussion prompts went into the summary's thread (bob answered apart: there is at least one)
+    await fake.wait_for(lambda: any("At one end" in c["body"].get("text", "") for c in fake.named("chat.postMessage") if c["body"].get("thread_ts") == summary.ts))
+    await fake.wait_for(lambda: "Revealed" in json.dumps(card_in(slack).blocks))
     threaded = [c["body"] for c in fake.named("chat.postMessage") if c["body"].get("thread_ts") == summary.ts]
     assert all(t["text"].startswith("*Discussion") for t in threaded)
     # each prompt on a split names the members at each end, by mention, and asks them why
@@ -186,15 +188,15 @@ async def test_team_in_a_dm_is_explained(slack) -> None:
 def test_team_options_are_read_from_the_command() -> None:
     from adapters.slack.team import parse_team_text
 
-    assert parse_team_text("Q3 socials expected:4 deadline:2h quorum:3 anonymous", now=1000.0) == ("Q3 socials", 4, True, 8200.0, 3)
-    assert parse_team_text("", now=5.0) == ("", 0, False, 0.0, 0)
-    assert parse_team_text("deadline:30m", now=0.0)[3] == 1800.0
+    assert parse_team_text("Q3 socials expected:4 deadline:2h quorum:3 anonymous") == ("Q3 socials", 4, True, "2h", 3)
+    assert parse_team_text("") == ("", 0, False, "", 0)
+    assert parse_team_text("deadline:30m")[3] == "30m"  # the core reads it, with its own clock
 
 
 async def test_a_bad_deadline_is_explained(slack) -> None:
     lead = slack.user("U0LEAD")
     await lead.command("team deadline:soon", channel=CHANNEL)
-    await slack.fake.wait_for(lambda: any("deadline doesn't work" in e.get("text", "") for e in slack.fake.ephemerals))
+    await slack.fake.wait_for(lambda: any("The deadline is minutes" in e.get("text", "") for e in slack.fake.ephemerals))
     assert not slack.fake.named("chat.postMessage")
 
 
@@ -236,15 +238,14 @@ async def test_a_second_look_after_the_reveal_updates_the_comparison(slack) -> N
     await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results") for (ch, _), m in fake.messages.items()))
     summary = summary_in(slack)
     assert "Take a second look" in lead.labels(summary)
-    before = len(fake.ephemerals)
+    in_dm = len([m for (ch, _), m in fake.messages.items() if ch == bob.dm])
     await bob.click("Take a second look", summary)
-    await fake.wait_for(lambda: any(e.get("blocks") for e in fake.ephemerals[before:]))
-    sent = next(e for e in fake.ephemerals[before:] if e.get("blocks"))
-    assert sent["channel"] == CHANNEL and sent["response_type"] == "ephemeral"  # only bob sees it
-    assert "A second look" in json.dumps(sent["blocks"])
-    # the ephemeral question's buttons are ordinary answers; each answer replaces it with the next split question
-    question = Message(CHANNEL, "1.1", sent["text"], sent["blocks"] if isinstance(sent["blocks"], list) else json.loads(sent["blocks"]))
-    fake.messages[(CHANNEL, "1.1")] = question
+    # only bob sees it: the split questions in his DM, a new message there, and a word where he clicked
+    await fake.wait_for(lambda: len([m for (ch, _), m in fake.messages.items() if ch == bob.dm]) > in_dm)
+    await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))
+    question = bob.living()
+    assert "A second look" in json.dumps(question.blocks)
+    # its buttons are ordinary answers; each answer replaces it with the next split question
     for _ in range(4):
         if is_result(question):
             break
@@ -254,8 +255,9 @@ async def test_a_second_look_after_the_reveal_updates_the_comparison(slack) -> N
             await bob.tick([picker["options"][0]["text"]["text"]], question)
         else:
             await bob.click(answer_buttons(question)[0]["text"]["text"], question)
-        await fake.wait_for(lambda q=question, n=refused: fake.messages[(CHANNEL, "1.1")] != q or len(fake.ephemerals) > n)
-        if fake.messages[(CHANNEL, "1.1")] == question:  # this change would reroute the check: keep the answer
+        key = (question.channel, question.ts)
+        await fake.wait_for(lambda q=question, n=refused, k=key: fake.messages[k] != q or len(fake.ephemerals) > n)
+        if fake.messages[key] == question:  # this change would reroute the check: keep the answer
             buttons = answer_buttons(question)
             await bob.click(buttons[min(1, len(buttons) - 1)]["text"]["text"], question)
         question = await bob.until_changed(question)

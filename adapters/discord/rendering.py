@@ -1,0 +1,55 @@
+"""Any core reply as a Discord message: the one dispatch delivery.py uses (where it goes is routes.py's)."""
+
+from __future__ import annotations
+
+import discord
+
+from adapters.discord import render, team_render
+from adapters.discord.render import Rendered
+from adapters.discord.text import clip, inert, safe
+from bot.conversation.replies import (
+    DecisionRecord,
+    History,
+    Notice,
+    NoticeKind,
+    Prompt,
+    Question,
+    Reply,
+    ResultCard,
+    Retired,
+    RoundCard,
+    TeamSummary,
+)
+
+
+def rendering(reply: Reply, in_dm: bool = True) -> Rendered:
+    if isinstance(reply, Question):
+        return render.question(reply, in_dm=in_dm)
+    if isinstance(reply, ResultCard):
+        return render.result(reply)
+    if isinstance(reply, Notice):
+        if reply.kind is NoticeKind.CHANGED:
+            return render.changed(reply)
+        view = render.forget_view() if reply.kind is NoticeKind.CONFIRM_FORGET else None
+        return Rendered(inert(clip(reply.text, 2000)), None, view)  # the core's own words (commands in `code`), never a user's
+    if isinstance(reply, History):
+        return Rendered(None, render.history(reply), None)
+    if isinstance(reply, Retired):
+        return Rendered(safe(reply.text, 2000), None, None)
+    if isinstance(reply, RoundCard):
+        return team_render.round_card(reply)
+    if isinstance(reply, TeamSummary):
+        return team_render.summary(reply)
+    if isinstance(reply, Prompt):
+        return Rendered(team_render.prompt(reply.number, reply.disagreement), None, None)
+    assert isinstance(reply, DecisionRecord)
+    if reply.exported:
+        return Rendered(team_render.markdown(reply)[0], None, None)
+    return team_render.decision(reply)
+
+
+def attachment(reply: Reply) -> discord.File | None:
+    """A file to send with a reply: the decision record's Markdown when it is too long for a message."""
+    if isinstance(reply, DecisionRecord) and reply.exported:
+        return team_render.markdown(reply)[1]
+    return None

@@ -1,0 +1,329 @@
+"""The picture of a team comparison and of one result: a PNG any platform can attach.
+
+The text bars (`bars.py`) show a team's span and median; a picture can show every member as a
+point, so a team sees who sits where at a glance. It is drawn here, in the core, because it is
+the same picture on every platform: an adapter only uploads the bytes and gives screen readers
+the `alt` text beside them.
+
+Choices, and why:
+
+- Pillow's bundled font (`ImageFont.load_default(size=...)`, laid out without raqm), never a font
+  of the host: the same input gives the same bytes on any machine with the same Pillow.
+- An opaque white background: Slack and Discord show images on their own (light or dark)
+  backgrounds, and a transparent chart would vanish on a dark one.
+- The Okabe-Ito palette, safe for the common colour blindnesses; the team median is told apart
+  by its shape (a diamond on a line) as well as its colour, and each member by a letter in their
+  point, so nothing depends on colour alone.
+- Members at the same (or nearly the same) score are stacked above the axis, never drawn on top
+  of each other.
+- Text comes from users (topic, names): it is drawn as plain text, control characters become
+  spaces (a newline would otherwise start a second line), and anything too wide is clipped with
+  an ellipsis. Glyphs the bundled font lacks (emoji, most non-Latin scripts) show as boxes,
+  which is why the `alt` text, which screen readers and copy-paste use, carries the real text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from io import BytesIO
+from math import floor
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot import words
+from bot.conversation.replies import ResultCard, TeamSummary
+
+WIDTH = 800
+MARGIN = 20
+LABEL_WIDTH = 190  # the dimension labels' column; the axis takes the rest
+RADIUS = 9  # a member's point
+STEP = 2 * RADIUS + 2  # how far apart stacked points sit
+COMPRESS_LEVEL = 1  # flat colours compress well even at the fastest level; size hardly changes
+
+WHITE = (255, 255, 255)
+TEXT = (34, 34, 34)
+MUTED = (96, 96, 96)
+AXIS = (120, 120, 120)
+BAND = (208, 208, 208)  # the team's span, lowest to highest
+RULE = (232, 232, 232)  # between rows
+OUTLINE = (51, 51, 51)  # around points, so the light colours hold on white
+# Okabe-Ito; vermilion is kept for the median alone, black for text
+MEDIAN = (213, 94, 0)
+MEMBER_COLOURS = (
+    (0, 114, 178),  # blue
+    (230, 159, 0),  # orange
+    (0, 158, 115),  # bluish green
+    (204, 121, 167),  # reddish purple
+    (86, 180, 233),  # sky blue
+    (240, 228, 66),  # yellow
+)
+
+Colour = tuple[int, int, int]
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A PNG to attach, the text screen readers get instead, and the name to upload it under."""
+
+    png: bytes
+    alt: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One dimension as drawn: its axis, the team's span and median (if any) and the points on it."""
+
+    label: str
+    range_low: int
+    range_high: int
+    points: tuple[tuple[str, int], ...]  # (mark, score), the mark drawn in the point
+    span: tuple[int, int] | None = None
+    median: float | None = None
+
+
+@dataclass(frozen=True)
+class _LegendItem:
+    kind: str  # "point", "median" or "span"
+    text: str
+    mark: str = ""
+    colour: Colour = MEMBER_COLOURS[0]
+
+
+def team_picture(summary: TeamSummary) -> Picture:
+    """The team comparison: per dimension, each finished member a lettered point and the team median.
+
+    The round's names are the summary's display names, so an anonymous round shows neutral marks
+    and "Member N", never a name."""
+    names = max((s.points for s in summary.spreads), key=len, default=())
+    rows = tuple(
+        _Row(
+            s.label,
+            s.range_low,
+            s.range_high,
+            tuple((_mark(i), score) for i, (_, score) in enumerate(s.points)),
+            (s.low, s.high),
+            s.median,
+        )
+        for s in summary.spreads
+    )
+    legend = [
+        *(_LegendItem("point", name, _mark(i), _colour(i)) for i, (name, _) in enumerate(names)),
+        _LegendItem("median", words.PICTURE_TEAM_MEDIAN),
+        _LegendItem("span", words.PICTURE_TEAM_SPAN),
+    ]
+    topic = summary.topic or words.DEFAULT_TOPIC
+    agreeing, finished = summary.agreement
+    outcome = words.PICTURE_TEAM_OUTCOME.format(
+        title=summary.team_outcome_title, agreeing=agreeing, finished=finished, strength=summary.strength
+    )
+    lines = [words.TEAM_RESULTS_TITLE.format(topic=_plain(topic)), _plain(outcome)]
+    for s in summary.spreads:
+        members = ", ".join(f"{_plain(name)} at {score:g}" for name, score in s.points) or words.PICTURE_NO_POINTS
+        lines.append(
+            words.PICTURE_TEAM_LINE.format(
+                label=_plain(s.label), members=members, median=f"{s.median:g}", low=s.range_low, high=s.range_high
+            )
+        )
+    png = _draw(words.TEAM_RESULTS_TITLE.format(topic=topic), outcome, rows, legend)
+    return Picture(png, "\n".join(lines), "team-comparison.png")
+
+
+def result_picture(card: ResultCard) -> Picture:
+    """One person's result: per dimension, where their score sits in the dimension's reachable range."""
+    rows = tuple(_Row(line.label, line.low, line.high, (("", line.score),)) for line in card.scores)
+    title = f"{card.dialog_title}: {card.subject}" if card.subject else card.dialog_title
+    outcome = words.PICTURE_YOUR_OUTCOME.format(title=card.title)
+    lines = [_plain(title), _plain(outcome)] + [
+        words.PICTURE_YOUR_LINE.format(label=_plain(line.label), score=line.score, low=line.low, high=line.high)
+        for line in card.scores
+    ]
+    png = _draw(title, outcome, rows, [_LegendItem("point", words.PICTURE_YOU)])
+    return Picture(png, "\n".join(lines), "your-result.png")
+
+
+def _mark(index: int) -> str:
+    """A, B, ... Z, AA, AB, ...: letters, so a mark is never mistaken for a score on the axis."""
+    mark = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        mark = chr(ord("A") + rest) + mark
+    return mark
+
+
+def _colour(index: int) -> Colour:
+    return MEMBER_COLOURS[index % len(MEMBER_COLOURS)]
+
+
+def _ink_on(colour: Colour) -> Colour:
+    """Dark letters on light points, white on dark ones (relative luminance, roughly)."""
+    red, green, blue = colour
+    return TEXT if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 140 else WHITE
+
+
+def _plain(text: str) -> str:
+    """One line of text: control and format characters (newlines, direction marks) become spaces or go."""
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cf":
+            continue
+        out.append(" " if category[0] == "C" or category in ("Zl", "Zp") else char)
+    return "".join(out).strip()
+
+
+@lru_cache(maxsize=8)
+def _font(size: int) -> Font:
+    return ImageFont.load_default(size=size)
+
+
+def _clip(draw: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> str:
+    """The longest start of `text` that fits `width` pixels, with an ellipsis when cut."""
+    text = _plain(text)
+    if draw.textlength(text, font=font) <= width:
+        return text
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with the ellipsis
+        middle = (low + high + 1) // 2
+        if draw.textlength(text[:middle].rstrip() + "…", font=font) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…" if low else ""
+
+
+def _stack(xs: Sequence[float]) -> list[int]:
+    """Each point's level above the axis: the lowest where it does not touch a point already placed."""
+    placed: list[tuple[float, int]] = []
+    levels = []
+    for x in xs:
+        taken = {level for other, level in placed if abs(other - x) < 2 * RADIUS + 1}
+        level = next(n for n in range(len(placed) + 1) if n not in taken)
+        placed.append((x, level))
+        levels.append(level)
+    return levels
+
+
+def _ticks(low: int, high: int) -> list[int]:
+    """Both ends of the range, and round numbers between them, about ten at most."""
+    span = high - low
+    step = 1
+    for candidate in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000):
+        step = candidate
+        if span / candidate <= 10:
+            break
+    inner = range(-(-low // step) * step, high + 1, step) if span > 0 else range(0)
+    near = max(1.0, span / 20)  # too close to an end, its label would run into the end's
+    return [low, *(t for t in inner if t - low >= near and high - t >= near), *([high] if high != low else [])]
+
+
+def _draw(title: str, subtitle: str, rows: Sequence[_Row], legend: Sequence[_LegendItem]) -> bytes:
+    title_font, text_font, small_font = _font(18), _font(14), _font(11)
+    axis_left = MARGIN + LABEL_WIDTH + RADIUS
+    axis_right = WIDTH - MARGIN - RADIUS - 8
+
+    def at(value: float, row: _Row) -> float:
+        span = row.range_high - row.range_low
+        where = 0.5 if span <= 0 else min(1.0, max(0.0, (value - row.range_low) / span))
+        return axis_left + where * (axis_right - axis_left)
+
+    # measure first: the legend's lines and each row's stack decide the height
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    legend_lines = _legend_lines(measure, legend, text_font)
+    placed = []
+    for row in rows:
+        xs = [at(score, row) for _, score in row.points]
+        levels = _stack(xs)
+        placed.append((row, xs, levels, max(levels, default=0) + 1))
+    header = MARGIN + 26 + 22 + len(legend_lines) * 24 + 8
+    heights = [12 + stacks * STEP + 6 + 22 for _, _, _, stacks in placed]
+    height = header + sum(heights) + MARGIN
+
+    image = Image.new("RGB", (WIDTH, height), WHITE)
+    draw = ImageDraw.Draw(image)
+    usable = WIDTH - 2 * MARGIN
+    draw.text((MARGIN, MARGIN), _clip(draw, title, title_font, usable), fill=TEXT, font=title_font)
+    draw.text((MARGIN, MARGIN + 26), _clip(draw, subtitle, text_font, usable), fill=MUTED, font=text_font)
+    y = MARGIN + 26 + 22 + 4
+    for line in legend_lines:
+        for left, item, text in line:
+            _legend_symbol(image, draw, item, left + RADIUS, y + 10)
+            draw.text((left + 2 * RADIUS + 6, y + 10), text, fill=TEXT, font=text_font, anchor="lm")
+        y += 24
+    top = header
+    for (row, xs, levels, stacks), row_height in zip(placed, heights, strict=True):
+        draw.line((MARGIN, top, WIDTH - MARGIN, top), fill=RULE, width=1)
+        axis_y = top + 12 + stacks * STEP + 6
+        label = _clip(draw, row.label, text_font, LABEL_WIDTH - 12)
+        draw.text((MARGIN, axis_y - RADIUS), label, fill=TEXT, font=text_font, anchor="lm")
+        if row.span is not None:
+            draw.rectangle((at(row.span[0], row) - 2, axis_y - 3, at(row.span[1], row) + 2, axis_y + 3), fill=BAND)
+        draw.line((axis_left, axis_y, axis_right, axis_y), fill=AXIS, width=1)
+        for tick in _ticks(row.range_low, row.range_high):
+            x = at(tick, row)
+            draw.line((x, axis_y, x, axis_y + 4), fill=AXIS, width=1)
+            draw.text((x, axis_y + 6), f"{tick:g}", fill=MUTED, font=small_font, anchor="mt")
+        if row.median is not None:  # the line behind the points, the diamond in front of them
+            draw.line((at(row.median, row), top + 8, at(row.median, row), axis_y), fill=MEDIAN, width=2)
+        for index, ((mark, _), x, level) in enumerate(zip(row.points, xs, levels, strict=True)):
+            _point(image, x, axis_y - 4 - RADIUS - level * STEP, _colour(index), mark)
+        if row.median is not None:
+            _diamond(draw, at(row.median, row), axis_y)
+        top += row_height
+
+    out = BytesIO()
+    image.save(out, format="PNG", optimize=False, compress_level=COMPRESS_LEVEL)
+    return out.getvalue()
+
+
+def _legend_lines(
+    draw: ImageDraw.ImageDraw, legend: Sequence[_LegendItem], font: Font
+) -> list[list[tuple[int, _LegendItem, str]]]:
+    """The legend's items flowed into lines that fit the width: (x, item, clipped text) each."""
+    lines: list[list[tuple[int, _LegendItem, str]]] = [[]]
+    x = MARGIN
+    for item in legend:
+        text = _clip(draw, item.text, font, 160)
+        width = 2 * RADIUS + 6 + floor(draw.textlength(text, font=font)) + 18
+        if lines[-1] and x + width > WIDTH - MARGIN:
+            lines.append([])
+            x = MARGIN
+        lines[-1].append((x, item, text))
+        x += width
+    return lines
+
+
+def _legend_symbol(image: Image.Image, draw: ImageDraw.ImageDraw, item: _LegendItem, x: float, y: float) -> None:
+    if item.kind == "point":
+        _point(image, x, y, item.colour, item.mark)
+    elif item.kind == "median":
+        draw.line((x, y - RADIUS, x, y + RADIUS), fill=MEDIAN, width=2)
+        _diamond(draw, x, y)
+    else:
+        draw.rectangle((x - RADIUS, y - 3, x + RADIUS, y + 3), fill=BAND)
+        draw.line((x - RADIUS, y, x + RADIUS, y), fill=AXIS, width=1)
+
+
+def _point(image: Image.Image, x: float, y: float, colour: Colour, mark: str) -> None:
+    sprite = _sprite(colour, mark)
+    image.paste(sprite, (round(x) - RADIUS, round(y) - RADIUS), sprite)
+
+
+@lru_cache(maxsize=256)
+def _sprite(colour: Colour, mark: str) -> Image.Image:
+    """A point with its letter, drawn once and pasted wherever it goes: text is the slow part of a picture."""
+    sprite = Image.new("RGBA", (2 * RADIUS + 1, 2 * RADIUS + 1), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(sprite)
+    draw.ellipse((0, 0, 2 * RADIUS, 2 * RADIUS), fill=colour, outline=OUTLINE, width=1)
+    if mark:
+        draw.text((RADIUS, RADIUS), mark, fill=_ink_on(colour), font=_font(11 if len(mark) == 1 else 9), anchor="mm")
+    return sprite
+
+
+def _diamond(draw: ImageDraw.ImageDraw, x: float, y: float, size: int = 7) -> None:
+    draw.polygon(((x, y - size), (x + size, y), (x, y + size), (x - size, y)), fill=MEDIAN, outline=MEDIAN)

@@ -1,0 +1,185 @@
+"""The pictures of a team comparison and of one result, from rounds and checks driven through the core."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from io import BytesIO
+
+from PIL import Image
+
+from bot.conversation.events import Answer, Event, OpenRound, RevealRound, Start, TakeRoundCheck
+from bot.conversation.picture import MARGIN, MEDIAN, MEMBER_COLOURS, WIDTH, Picture, result_picture, team_picture
+from bot.conversation.replies import Question, ResultCard, Spread, TeamSummary
+from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
+from bot.stores import MemoryStore
+from tests.helpers import Clock, small_dialog
+
+STARTER = "slack:T1:U0LEAD"
+PATHS = {
+    "consultant": ["none", "Shop", ("blog",)],
+    "agency": ["two", "Shop", ("twitter",), 5],
+    "in_house": ["two", "Shop", ("twitter", "facebook"), 1],
+}
+TEAM = (("Annika", "agency"), ("Bertram", "agency"), ("Cyrano", "in_house"), ("Delphine", "consultant"))
+
+
+def service() -> ConversationService:
+    clock = Clock()
+    return ConversationService(catalog=Catalog.of(small_dialog()), store=MemoryStore(clock=clock), clock=clock)
+
+
+async def finish(svc: ConversationService, user: str, first: Question, outcome: str) -> ResultCard:
+    question, replies = first, [first]
+    for value in PATHS[outcome]:
+        replies = await svc.handle(Event(user, Answer(question.session_id, question.node, value, question.version)))
+        question = replies[0]  # type: ignore[assignment]
+    assert isinstance(replies[0], ResultCard) and replies[0].outcome == outcome
+    return replies[0]
+
+
+async def team_summary(team=TEAM, topic: str = "Socials in 2027?", anonymous: bool = False) -> TeamSummary:
+    svc = service()
+    (card, _) = await svc.handle(
+        Event(STARTER, OpenRound(name="Lead", surface="C1:1.0", dialog="small", topic=topic, anonymous=anonymous))
+    )
+    for i, (name, outcome) in enumerate(team):
+        user = f"slack:T1:U{i:03d}"
+        first = (await svc.handle(Event(user, TakeRoundCheck(card.round_id, name=name))))[0]
+        assert isinstance(first, Question)
+        await finish(svc, user, first, outcome)
+    summary = (await svc.handle(Event(STARTER, RevealRound(card.round_id))))[0]
+    assert isinstance(summary, TeamSummary)
+    return summary
+
+
+async def result_card(outcome: str = "agency") -> ResultCard:
+    svc = service()
+    user = "slack:T1:U001"
+    first = (await svc.handle(Event(user, Start("small"))))[0]
+    assert isinstance(first, Question)
+    return await finish(svc, user, first, outcome)
+
+
+def decoded(picture: Picture) -> Image.Image:
+    image = Image.open(BytesIO(picture.png))
+    assert image.format == "PNG"
+    image.load()
+    return image
+
+
+def count(image: Image.Image, colour: tuple[int, int, int]) -> int:
+    return sum(n for n, c in image.convert("RGB").getcolors(maxcolors=1 << 20) or [] if c == colour)
+
+
+async def test_the_team_comparison_is_a_png_with_every_member_and_the_median() -> None:
+    summary = await team_summary()
+    picture = team_picture(summary)
+    image = decoded(picture)
+    assert image.mode == "RGB" and image.width == WIDTH and 150 <= image.height <= 600
+    assert picture.filename == "team-comparison.png"
+    assert count(image, MEDIAN) > 0
+    for colour in MEMBER_COLOURS[: len(TEAM)]:
+        assert count(image, colour) > 0
+    assert image.getpixel((0, 0)) == (255, 255, 255)  # opaque white, whatever the chat's background
+
+
+async def test_the_spreads_carry_each_finished_members_point_in_member_order() -> None:
+    summary = await team_summary(team=(*TEAM, ("Eve", "agency")))
+    for spread in summary.spreads:
+        assert [name for name, _ in spread.points] == ["Annika", "Bertram", "Cyrano", "Delphine", "Eve"]
+        scores = [score for _, score in spread.points]
+        assert (min(scores), max(scores)) == (spread.low, spread.high)
+
+
+async def test_the_alt_text_describes_every_dimension() -> None:
+    summary = await team_summary()
+    alt = team_picture(summary).alt
+    assert "Socials in 2027?" in alt and summary.team_outcome_title in alt
+    for spread in summary.spreads:
+        (line,) = [line for line in alt.splitlines() if line.startswith(f"{spread.label}: ")]
+        assert f"team median {spread.median:g} (range {spread.range_low} to {spread.range_high})" in line
+        for name, score in spread.points:
+            assert f"{name} at {score}" in line
+
+
+async def test_an_anonymous_round_shows_no_names() -> None:
+    summary = await team_summary(anonymous=True)
+    picture = team_picture(summary)
+    names = [name for name, _ in TEAM]
+    for spread in summary.spreads:
+        assert spread.points and not {name for name, _ in spread.points} & set(names)
+    assert not any(name in picture.alt for name in names)
+    assert "Member 1 at" in picture.alt
+    decoded(picture)
+
+
+async def test_the_picture_grows_with_the_dimensions() -> None:
+    summary = await team_summary()
+    more = replace(summary, spreads=summary.spreads * 3)
+    assert decoded(team_picture(more)).height > decoded(team_picture(summary)).height
+
+
+async def test_members_on_one_score_stay_distinguishable() -> None:
+    summary = await team_summary(team=(("Annika", "agency"), ("Bertram", "agency")))
+    assert all(len({score for _, score in s.points}) == 1 for s in summary.spreads)  # every point shared
+    one = replace(summary, spreads=tuple(replace(s, points=s.points[:1]) for s in summary.spreads))
+    # the second member is stacked above the first: both colours show, and the rows grow to hold them
+    image = decoded(team_picture(summary))
+    assert count(image, MEMBER_COLOURS[0]) > 0 and count(image, MEMBER_COLOURS[1]) > 0
+    assert image.height > decoded(team_picture(one)).height
+
+
+async def test_a_long_topic_and_names_in_any_script_fit_the_width() -> None:
+    team = (("שלום 🎉 " * 20, "agency"), ("名前\u200f\n\tnext line", "in_house"), ("x" * 300, "consultant"))
+    summary = await team_summary(team=team, topic="Should we? ")
+    summary = replace(summary, topic="Should we? " * 50)  # longer than the core lets a topic be
+    long_name = ("y" * 400, 1)
+    summary = replace(summary, spreads=tuple(replace(s, points=(*s.points, long_name)) for s in summary.spreads))
+    picture = team_picture(summary)
+    image = decoded(picture)
+    assert image.width == WIDTH
+    right_margin = image.crop((WIDTH - MARGIN + 1, 0, WIDTH, image.height))
+    assert right_margin.getcolors() == [(right_margin.width * image.height, (255, 255, 255))]  # clipped, not overflowing
+    assert "Should we?" in picture.alt and "שלום 🎉" in picture.alt
+    assert all("\n" not in line and "\t" not in line for line in picture.alt.splitlines()[2:])
+    assert len(picture.alt.splitlines()) == 2 + len(summary.spreads)  # a name's newline starts no line
+
+
+async def test_the_same_summary_gives_the_same_bytes() -> None:
+    summary = await team_summary()
+    assert team_picture(summary).png == team_picture(summary).png
+
+
+def test_a_summary_without_points_still_draws_the_span_and_median() -> None:
+    summary = TeamSummary(
+        round_id="r",
+        version=1,
+        topic="",
+        members=(),
+        spreads=(Spread("Budget", -10, 0.5, 10, -20, 20),),
+        disagreements=(),
+        team_outcome="x",
+        team_outcome_title="X",
+        agreement=(0, 0),
+        strength="weak",
+        rule="",
+    )
+    picture = team_picture(summary)
+    assert count(decoded(picture), MEDIAN) > 0
+    assert "Budget: no member scores; team median 0.5 (range -20 to 20)" in picture.alt
+
+
+async def test_one_result_is_a_row_per_score_with_one_point() -> None:
+    card = await result_card()
+    picture = result_picture(card)
+    image = decoded(picture)
+    assert picture.filename == "your-result.png"
+    assert image.mode == "RGB" and image.width == WIDTH
+    assert count(image, MEMBER_COLOURS[0]) > 0 and count(image, MEDIAN) == 0
+    lines = picture.alt.splitlines()
+    assert card.title in lines[1]
+    for line in card.scores:
+        assert f"{line.label}: you at {line.score} (range {line.low} to {line.high})" in lines
+    more = replace(card, scores=card.scores * 4)
+    assert decoded(result_picture(more)).height > image.height
