@@ -73,7 +73,8 @@ async def _chat(catalog: Catalog, args: argparse.Namespace) -> int:
         print(f"outsource-check chat: {exc}", file=sys.stderr)
         return 2
     prefill = (("agency_name", args.agency),) if args.agency else ()
-    chat = TerminalChat(service=ConversationService(catalog=catalog, store=store), user=terminal_user())
+    # no nudges: nothing runs follow-ups in a terminal, and a bot sharing the store could not reach a terminal user
+    chat = TerminalChat(service=ConversationService(catalog=catalog, store=store, nudge_after=None), user=terminal_user())
     try:
         await chat.run(sys.stdin, args.dialog, prefill)
     finally:

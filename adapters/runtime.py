@@ -17,8 +17,15 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from bot.conversation.events import SYSTEM, Event, RunFollowUp
+from bot.conversation.replies import FollowUp, Notice, NoticeKind, Reply
+from bot.conversation.service import ConversationService
+from bot.followups import plan
+from bot.followups.jobs import Job
+from bot.followups.runner import Elsewhere, FollowUpRunner, Handler
 from bot.stores.base import SessionStore, StoreUnavailable, seconds_setting, ttl_seconds
 
 
@@ -64,6 +71,83 @@ async def expiring(store: SessionStore, every: float) -> AsyncIterator[asyncio.T
     task = asyncio.create_task(purge_forever(store, every), name="outsource-check: expiry")
     try:
         yield task
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+# --- follow-ups ---------------------------------------------------------------------------------
+# Round reminders, nudges about half-done checks and decision reviews are jobs in the store
+# (bot/followups/); each chat bot runs a FollowUpRunner beside itself that claims the due ones, asks
+# the core for their replies (`RunFollowUp`) and delivers each recipient's replies as that user's turn.
+
+NUDGE_AFTER = "OUTSOURCE_CHECK_NUDGE_AFTER"
+FOLLOW_UPS_EVERY = "OUTSOURCE_CHECK_FOLLOW_UPS_EVERY"
+CHAT_PLATFORMS = ("slack", "discord")  # the platforms whose bots run follow-ups (user keys start with them)
+DeliverTo = Callable[[str, list[Reply]], Awaitable[None]]  # a recipient's user key, and their replies
+follow_log = logging.getLogger("outsource_check.followups")
+
+
+def nudge_after() -> float | None:
+    """`OUTSOURCE_CHECK_NUDGE_AFTER` ("24h", "30m", "2d", seconds, or "off"): 24 hours by default; None: off."""
+    text = os.environ.get(NUDGE_AFTER, "").strip()
+    if not text:
+        return plan.DEFAULT_NUDGE_AFTER
+    try:
+        return plan.parse_nudge_after(text)
+    except ValueError as exc:
+        raise ValueError(f"{NUDGE_AFTER}: {exc}") from None
+
+
+def follow_ups_every() -> float:
+    """`OUTSOURCE_CHECK_FOLLOW_UPS_EVERY` seconds between looks for due follow-ups (30 by default)."""
+    return seconds_setting(FOLLOW_UPS_EVERY, 30.0)
+
+
+def follow_up_handler(service: ConversationService, platform: str, deliver_to: DeliverTo) -> Handler:
+    """The runner's handler: the core's replies for a due job, each recipient's delivered as their turn.
+
+    A job about another platform's user (one store shared by the Slack and Discord bots) is handed
+    back for that platform's runner. A store outage, or a delivery that failed for every recipient,
+    raises: the job is tried again once its lease ends. A recipient whose delivery failed while
+    others' went through is logged and not retried (a retry would remind the others twice).
+    """
+
+    async def handle(job: Job) -> None:
+        owner_platform = job.owner.partition(":")[0]
+        if job.owner and owner_platform not in CHAT_PLATFORMS:
+            follow_log.info("follow-up %s is about a user no chat bot can reach; dropped", job.key)
+            return
+        if job.owner and owner_platform != platform:
+            raise Elsewhere(job.key)
+        replies = await service.handle(Event(SYSTEM, RunFollowUp(job)))
+        if any(isinstance(r, Notice) and r.kind is NoticeKind.UNAVAILABLE for r in replies):
+            raise StoreUnavailable(f"follow-up {job.key}: the store is unavailable")
+        failed: list[BaseException] = []
+        recipients = [r for r in replies if isinstance(r, FollowUp)]
+        for reply in replies:
+            if not isinstance(reply, FollowUp):
+                follow_log.warning("follow-up %s: a %s without a recipient was dropped", job.key, type(reply).__name__)
+                continue
+            try:
+                await deliver_to(reply.user, list(reply.replies))
+            except Exception as exc:  # one recipient's platform error must not cost the others theirs
+                follow_log.warning("follow-up %s could not reach a recipient: %s", job.key, exc)
+                failed.append(exc)
+        if failed and len(failed) == len(recipients):
+            raise failed[0]
+
+    return handle
+
+
+@contextlib.asynccontextmanager
+async def following_up(store: SessionStore, handler: Handler, every: float) -> AsyncIterator[FollowUpRunner]:
+    """Run a `FollowUpRunner` beside the bot while the block runs (like `expiring`); stop it on the way out
+    (a job in hand stays claimed and comes back when its lease ends)."""
+    runner = FollowUpRunner(store, handler)
+    task = asyncio.create_task(runner.run_forever(every), name="outsource-check: follow-ups")
+    try:
+        yield runner
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -90,6 +90,15 @@ DOES_NOT_FIT = "That does not fit this dialog: {problem}."
 
 # buttons, titles and hints around a question or a result
 BACK = "Back"
+# what a screen reader says for a button whose label alone says little (Slack's accessibility_label)
+BACK_LABEL = "Back to the previous question"
+START_OVER_LABEL = "Start this check over"
+SCALE_POINT_LABEL = "{value} of {top}: {meaning}"
+STANCE_ACCESSIBLE = {
+    "agree": "Agree with the proposed decision ({count} so far)",
+    "abstain": "Abstain on the proposed decision ({count} so far)",
+    "object": "Object to the proposed decision ({count} so far)",
+}
 START_OVER = "Start over"
 START_OVER_TITLE = "Start over?"
 START_OVER_WARNING = "This clears your answers to this check."
@@ -256,3 +265,19 @@ PICTURE_YOUR_OUTCOME = "Your recommendation: {title}"
 PICTURE_TEAM_LINE = "{label}: {members}; team median {median} (range {low} to {high})"
 PICTURE_YOUR_LINE = "{label}: you at {score} (range {low} to {high})"
 PICTURE_NO_POINTS = "no member scores"
+
+# --- follow-ups (bot/followups/plan.py; docs/teams.md, "Follow-ups") ----------------------------
+ROUND_REMINDER = "The team round '{topic}' reveals {when}; you have not finished your check yet. Carry on below."
+UNTITLED_ROUND = "our social media"
+IN_MINUTES = "in {n} minute{s}"
+IN_HOURS = "in about {n} hour{s}"
+NUDGE = "You're {answered} of {about} in: resume below, where you left off."
+REVIEW_TITLE = "Time to review the decision: {decision}"
+REVIEW_STILL_HOLDS = "On {date} the team decided: {decision}. Does that decision still hold, or has something changed (your time, your budget, your staff)?"
+REVIEW_AGENCY = (
+    "Has the agency trained you and your staff to manage your social media internally? The article is clear:"
+    " approach outsourcing as a temporary engagement, one that ends with you and your employees able to manage"
+    " your own social media."
+)
+REVIEW_RUN_AGAIN = "Run the check again"
+REVIEW_LINE = "Review on: {date}"

@@ -30,7 +30,3 @@ class Place:
         channel = surface.partition(":")[0]
         return cls(channel) if channel else None
 
-
-def clip(text: str, limit: int) -> str:
-    """Both platforms reject an over-long field outright (400): cut with an ellipsis instead."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -15,6 +15,7 @@ import discord
 from adapters.discord import ids
 from adapters.discord.text import clip
 from bot import words
+from bot.conversation.events import Start
 from bot.conversation.replies import Option
 
 if TYPE_CHECKING:
@@ -153,9 +154,7 @@ class Share(_SessionButton, template=ids.SHARE):
     kind, label, style = "sh", "Share to channel", discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        from adapters.discord import sharing  # sharing builds ShareTo menus: imported late to avoid a cycle
-
-        await sharing.offer(flow_of(interaction), interaction, self.session, self.version)
+        await flow_of(interaction).offer_share(interaction, self.session, self.version)
 
 
 class Vet(_SessionButton, template=ids.VET):
@@ -179,9 +178,7 @@ class ShareTo(discord.ui.DynamicItem[Select], template=ids.SHARE_TO):
         return cls(match["session"], int(match["version"]))
 
     async def callback(self, interaction: discord.Interaction) -> Any:
-        from adapters.discord import sharing
-
-        await sharing.post(flow_of(interaction), interaction, self.session, self.item.values)
+        await flow_of(interaction).share_to(interaction, self.session, self.item.values)
 
 
 class ForgetAnswer(discord.ui.DynamicItem[Button], template=ids.FORGET):
@@ -304,7 +301,22 @@ def close_modal(round_id: str, refusal: str) -> discord.ui.Modal:
     return modal
 
 
+class RunAgain(discord.ui.DynamicItem[Button], template=ids.RUN_AGAIN):
+    """On a decision's review: starts the round's dialog for whoever clicks (the core checks the dialog id)."""
+
+    def __init__(self, dialog: str) -> None:
+        super().__init__(Button(label=words.REVIEW_RUN_AGAIN, style=discord.ButtonStyle.primary, custom_id=f"oc:ra:{dialog}"))
+        self.dialog = dialog
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: Button, match: re.Match[str], /) -> RunAgain:
+        return cls(match["dialog"])
+
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        await flow_of(interaction).command(interaction, Start(self.dialog))
+
+
 ALL = (
     AnswerButton, NoneOfThese, PickOne, PickMany, TypeAnswer, Back, Restart, Share, Vet, ShareTo, ForgetAnswer,
-    TakeCheck, Reveal, CloseRound, ExportRound, Position, SecondLook,
+    TakeCheck, Reveal, CloseRound, ExportRound, Position, SecondLook, RunAgain,
 )

@@ -210,7 +210,7 @@ class Delivery:
                     way = replace(way, report=f"{SESSION}:{reply.session_id}")
             elif way.to is To.HERE:
                 if not await self.edit_here(rendered):
-                    await self.say(rendered.content, embed=rendered.embed, view=rendered.view)
+                    await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=rendered.file())
             elif way.to is To.NEW and self.clicked_private and await self.edit_here(rendered):
                 pass  # a check with no message of its own (DMs closed) lives in the private reply clicked
             elif way.to is To.NEW:
@@ -220,7 +220,7 @@ class Delivery:
             elif way.to is To.THREAD and (thread := Place.parse(way.at)) is not None:
                 await self.post_in_thread(thread, reply, rendered)
             else:
-                await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=attachment(reply))
+                await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=attachment(reply) or rendered.file())
             if way.report:
                 await self.deliver(await ask(Delivered(way.report, landed.surface if landed else "")), ask)
             if way.to is To.NEW and landed is not None and (self.in_guild or self.thinking):
@@ -247,16 +247,16 @@ class Delivery:
                 log.info("message %s is gone", at.message)
                 if not check:
                     return at
-        fresh = await self.post_new(Rendered(words.FRESH, rendered.embed, rendered.view))
+        fresh = await self.post_new(Rendered(words.FRESH, rendered.embed, rendered.view, rendered.picture))
         await self.retire(at, words.MOVED_ON)
         return fresh
 
     async def post_new(self, rendered: Rendered) -> Place | None:
         """A new message in our DM; with DMs closed, the same privately where the user is (not reported)."""
         try:
-            message = await (await self.dm()).send(**_message_kwargs(rendered.content, rendered.embed, rendered.view))
+            message = await (await self.dm()).send(**rendered.send_kwargs())
         except discord.Forbidden:
-            await self.say(words.DMS_CLOSED, embed=rendered.embed, view=rendered.view)
+            await self.say(words.DMS_CLOSED, embed=rendered.embed, view=rendered.view, file=rendered.file())
             return None
         return place_of(message)
 
@@ -264,7 +264,7 @@ class Delivery:
         """The round's card, or its comparison with a thread opened on it (the surface names the thread)."""
         target = self.client.get_channel(int(channel.channel)) or self.client.get_partial_messageable(int(channel.channel))
         try:
-            message = await target.send(**_message_kwargs(rendered.content, rendered.embed, rendered.view))  # type: ignore[union-attr]
+            message = await target.send(**rendered.send_kwargs())  # type: ignore[union-attr]
         except discord.Forbidden:
             await self.say(words.CANNOT_POST_ROUND)
             return None
@@ -283,7 +283,7 @@ class Delivery:
         """A discussion prompt (it may ping only the members it asks) or the decision record."""
         named = [discord.Object(i) for i in team_render.mentioned(reply.disagreement)] if isinstance(reply, Prompt) else []
         allowed = discord.AllowedMentions(everyone=False, roles=False, users=named) if named else discord.AllowedMentions.none()
-        kwargs = _message_kwargs(rendered.content, rendered.embed, rendered.view)
+        kwargs = rendered.send_kwargs()
         await self.client.get_partial_messageable(int(thread.channel)).send(allowed_mentions=allowed, **kwargs)
 
     async def retire(self, place: Place | None, text: str) -> None:

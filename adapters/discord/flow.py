@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import discord
 
-from adapters.discord import components, render
+from adapters.discord import components, render, sharing
 from adapters.discord.delivery import ANSWER_WITHIN, Ask, Delivery
 from adapters.logs import new_turn
 from bot import words
@@ -246,3 +246,11 @@ class Flow:
                 return
             await delivery.acknowledge()
             await delivery.deliver(replies, ask)
+
+    # --- sharing a result -----------------------------------------------------------------------
+
+    async def offer_share(self, interaction: discord.Interaction, session: str, version: int) -> None:
+        await sharing.offer(self, interaction, session, version)
+
+    async def share_to(self, interaction: discord.Interaction, session: str, values: list[str]) -> None:
+        await sharing.post(self, interaction, session, values)

@@ -43,10 +43,11 @@ ROUND_EXPORT = rf"oc:rx:{ROUND}"
 ROUND_LOOK = rf"oc:rl:{ROUND}"  # a second look at the questions the team split on
 POSITION_MODAL = rf"oc:rpm:{ROUND}:{STANCE}"  # the position modal itself: a stance and an optional reason
 CLOSE_MODAL = rf"oc:rcm:{ROUND}"  # why the closer closes before the quorum
+RUN_AGAIN = r"oc:ra:(?P<dialog>[a-z][a-z0-9_]{0,31})"  # a decision's review: run the round's dialog again
 
 TEMPLATES = (
     ANSWER, NONE_OF_THESE, PICK_ONE, PICK_MANY, TYPE_ANSWER, MODAL, BACK, RESTART, SHARE, SHARE_TO, VET, FORGET,
-    ROUND_TAKE, ROUND_REVEAL, ROUND_POSITION, ROUND_CLOSE, ROUND_EXPORT, ROUND_LOOK,
+    ROUND_TAKE, ROUND_REVEAL, ROUND_POSITION, ROUND_CLOSE, ROUND_EXPORT, ROUND_LOOK, RUN_AGAIN,
 )
 _COMPILED = tuple(re.compile(t) for t in TEMPLATES)
 

@@ -20,10 +20,19 @@ import discord
 import yarl
 
 from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_client, shard_plan
+from adapters.discord.followups import PLATFORM, follow_up_delivery
 from adapters.discord.settings import DiscordSettings, SettingsError, read_settings
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
-from adapters.runtime import expiring, purge_every, settle_after_start_up
+from adapters.runtime import (
+    expiring,
+    follow_up_handler,
+    follow_ups_every,
+    following_up,
+    nudge_after,
+    purge_every,
+    settle_after_start_up,
+)
 from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import Catalog
 from bot.stores import StoreUnavailable, checked, open_store
@@ -61,12 +70,14 @@ async def serve(
     point_at(settings)
     try:
         every = purge_every()
+        nudges, follow_every = nudge_after(), follow_ups_every()
         store = await checked(open_store(store_spec))
     except (ValueError, StoreUnavailable) as exc:
         print(f"{PREFIX}: {exc}", file=sys.stderr)
         return 2
-    service = ConversationService(catalog=catalog, store=store)
+    service = ConversationService(catalog=catalog, store=store, nudge_after=nudges)
     client = build_client(service=service, guild_id=settings.guild_id, shards=shards, shard_ids=shard_ids)
+    follow_ups = follow_up_handler(service, PLATFORM, follow_up_delivery(client))
     ops = None
     try:
         try:
@@ -84,7 +95,7 @@ async def serve(
         log.info("signed in as %s%s", client.user, _shard_words(shards, shard_ids))
         ops = await start_ops_server(store, host="0.0.0.0", port=ops_port())
         settle_after_start_up()
-        async with expiring(store, every):
+        async with expiring(store, every), following_up(store, follow_ups, follow_every):
             await serve_until_stopped(client, stop if stop is not None else stop_on_signals())
     except discord.PrivilegedIntentsRequired:
         print(f"{PREFIX}: Discord refused the gateway intents (this bot needs no privileged ones)", file=sys.stderr)

@@ -7,6 +7,7 @@ and never time out, so nothing about a conversation is kept in memory between cl
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from adapters.discord import ids
 from adapters.discord.text import clip, safe
 from bot import words
 from bot.conversation.bars import score_bar
+from bot.conversation.picture import Picture, result_picture
 from bot.conversation.replies import Advice, History, Notice, Question, ResultCard
 
 MAX_BUTTON_ROWS = 4  # one choice per row (long labels stay readable); the fifth row is Back / Start over
@@ -30,10 +32,35 @@ class Rendered:
     content: str | None
     embed: discord.Embed | None
     view: discord.ui.View | None
+    picture: Picture | None = None  # shown as the embed's image: attached as a file with its alt text
+
+    def file(self) -> discord.File | None:
+        """A new File each time: discord.py reads (and closes) one as it sends it."""
+        if self.picture is None:
+            return None
+        return discord.File(io.BytesIO(self.picture.png), filename=self.picture.filename, description=clip(self.picture.alt, 1024))
 
     def as_kwargs(self) -> dict:
-        """For `Message.edit` / `edit_original_response`: view=None clears old buttons."""
-        return {"content": self.content, "embed": self.embed, "view": self.view}
+        """For `Message.edit` / `edit_original_response`: view=None clears old buttons; the picture replaces any before."""
+        kwargs = {"content": self.content, "embed": self.embed, "view": self.view}
+        file = self.file()
+        if file is not None:
+            kwargs["attachments"] = [file]
+        return kwargs
+
+    def send_kwargs(self) -> dict:
+        """For a new message: only what is there (Discord refuses a message with nothing in it)."""
+        kwargs: dict = {k: v for k, v in (("content", self.content), ("embed", self.embed), ("view", self.view)) if v}
+        file = self.file()
+        if file is not None:
+            kwargs["file"] = file
+        return kwargs
+
+
+def with_picture(embed: discord.Embed, shown: Picture) -> Picture:
+    """The embed shows the picture it will be sent with (`attachment://` names the file)."""
+    embed.set_image(url=f"attachment://{shown.filename}")
+    return shown
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
@@ -138,7 +165,7 @@ def result(card: ResultCard, *, content: str | None = None) -> Rendered:
         view.add_item(c.Share(card.session_id, card.version))
     view.add_item(c.Vet(card.session_id, card.version))
     view.add_item(c.Restart(card.session_id, card.version))
-    return Rendered(content, fit(embed), view)
+    return Rendered(content, fit(embed), view, with_picture(embed, result_picture(card)))
 
 
 def shared(card: ResultCard, user_id: int) -> discord.Embed:

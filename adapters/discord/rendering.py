@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import discord
 
-from adapters.discord import render, team_render
+from adapters.discord import followup_render, render, team_render
 from adapters.discord.render import Rendered
 from adapters.discord.text import clip, inert, safe
 from bot.conversation.replies import (
     DecisionRecord,
+    FollowUp,
     History,
     Notice,
     NoticeKind,
@@ -17,6 +18,7 @@ from bot.conversation.replies import (
     Reply,
     ResultCard,
     Retired,
+    Review,
     RoundCard,
     TeamSummary,
 )
@@ -42,6 +44,10 @@ def rendering(reply: Reply, in_dm: bool = True) -> Rendered:
         return team_render.summary(reply)
     if isinstance(reply, Prompt):
         return Rendered(team_render.prompt(reply.number, reply.disagreement), None, None)
+    if isinstance(reply, Review):
+        return followup_render.review(reply)
+    if isinstance(reply, FollowUp):  # delivered as the recipient's turn (adapters/runtime.py), never drawn itself
+        return Rendered(None, None, None)
     assert isinstance(reply, DecisionRecord)
     if reply.exported:
         return Rendered(team_render.markdown(reply)[0], None, None)

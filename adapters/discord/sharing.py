@@ -9,16 +9,19 @@ anything is posted: a menu value is as forgeable as a custom_id.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 
 from adapters.discord import components, render
 from adapters.discord.delivery import Delivery
-from adapters.discord.flow import Flow
 from adapters.discord.text import clip, safe
 from bot import words
 from bot.conversation.events import Show
 from bot.conversation.replies import Notice, ResultCard
+
+if TYPE_CHECKING:
+    from adapters.discord.flow import Flow
 
 log = logging.getLogger("outsource_check.discord")
 MAX_CHANNELS = 25  # a select menu's limit

@@ -13,10 +13,11 @@ import re
 import discord
 
 from adapters.discord import components as c
-from adapters.discord.render import COLOUR, Rendered, fit, new_view
+from adapters.discord.render import COLOUR, Rendered, fit, new_view, with_picture
 from adapters.discord.text import clip, inert, safe
 from bot import words
 from bot.conversation.bars import spread_bar
+from bot.conversation.picture import team_picture
 from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
 from bot.team.comparison import moved_lines
 
@@ -84,15 +85,16 @@ def summary(result: TeamSummary) -> Rendered:
     if moved:
         embed.add_field(name=words.SECOND_LOOKS_TITLE, value=clip("\n".join(f"• {safe(line, 400)}" for line in moved), 1024), inline=False)
     embed.set_footer(text=clip(words.RULE_LINE.format(rule=result.rule), 2048))
+    shown = with_picture(embed, team_picture(result))
     if result.closed:  # the round takes nothing more: its results stay, with the record to export
-        return Rendered(None, fit(embed), new_view().add_item(c.ExportRound(result.round_id)))
+        return Rendered(None, fit(embed), new_view().add_item(c.ExportRound(result.round_id)), shown)
     view = new_view()
     for stance, count in result.positions:  # the count always shows
         view.add_item(c.Position(result.round_id, stance, count, row=POSITION_ROW))
     view.add_item(c.CloseRound(result.round_id, row=CLOSE_ROW)).add_item(c.ExportRound(result.round_id, row=CLOSE_ROW))
     if result.can_look_again:
         view.add_item(c.SecondLook(result.round_id, row=CLOSE_ROW))
-    return Rendered(None, fit(embed), view)
+    return Rendered(None, fit(embed), view, shown)
 
 
 def thread_name(result: TeamSummary) -> str:
@@ -142,6 +144,8 @@ def decision(record: DecisionRecord) -> Rendered:
     reasons = "\n".join(f"• {safe(r, 300)}" for r in record.reasons)
     steps = "\n".join(f"☐ {safe(s, 300)}" for s in record.next_steps)
     about = f"{record.date} · {safe(topic_of(record.topic), 200)} · {safe(', '.join(record.participants), 1500)}\n{words.PROPOSED}"
+    if record.review_on:
+        about += "\n" + words.REVIEW_LINE.format(date=record.review_on)
     embed = discord.Embed(title=safe(words.DECISION_TITLE.format(decision=record.decision), 256), description=about, colour=COLOUR)
     if record.closed_short:
         embed.add_field(name="Closed before the quorum", value=safe(record.closed_short, 1024), inline=False)

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import discord
 
+from adapters.common.text import clip  # noqa: F401  (re-exported: this platform's text helpers in one place)
 from bot import words
 
 MENTION = re.compile(r"<(@[!&]?|#)(\d+)>|@(everyone|here)")
@@ -27,11 +28,6 @@ def inert(text: str) -> str:
 
 def escape(text: str) -> str:
     return inert(discord.utils.escape_markdown(text))
-
-
-def clip(text: str, limit: int) -> str:
-    """Discord rejects an over-long field outright (400): cut with an ellipsis instead."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @lru_cache(maxsize=4096)  # the dialogs' own texts come back on every turn; the escape's regex is not free

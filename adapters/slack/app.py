@@ -7,6 +7,7 @@ to show an inline error). One conversation lives in one DM message that is updat
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -22,7 +23,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.common.places import Place
 from adapters.slack import views
-from adapters.slack.delivery import Ask, Delivery
+from adapters.slack.delivery import TURNS, Ask, Delivery
+from adapters.slack.followup_blocks import RUN_AGAIN
 from adapters.slack.settings import SlackSettings
 from adapters.slack.team import SlackTeam
 from adapters.slack.text import escape
@@ -30,6 +32,7 @@ from adapters.slack.values import ButtonValue, ForgedValue, decode
 from bot import words
 from bot.conversation.events import (
     Answer,
+    Arrived,
     Back,
     Event,
     Forget,
@@ -79,7 +82,7 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
     async def skip_redeliveries(body: dict, next) -> BoltResponse | None:  # noqa: A002 - bolt's own name
         """Slack re-sends an event it thinks was lost; whichever process sees it first handles it."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await service.first_delivery(f"slack:{event_id}"):
+        if event_id and await service.handle(Event("slack", Arrived(f"slack:{event_id}"))):
             return BoltResponse(status=200, body="")
         await next()
         return None
@@ -105,7 +108,15 @@ class Listeners:
 
     def asker(self, user: str) -> Ask:
         async def ask(action: object) -> list[Reply]:
-            return await self.service.handle(Event(user, action))  # type: ignore[arg-type]
+            task = asyncio.current_task()
+            tracked = task is not None and task not in TURNS
+            if tracked:
+                TURNS.add(task)  # type: ignore[arg-type]  # a shutdown lets the core's step finish too
+            try:
+                return await self.service.handle(Event(user, action))  # type: ignore[arg-type]
+            finally:
+                if tracked:
+                    TURNS.discard(task)  # type: ignore[arg-type]
 
         return ask
 
@@ -156,6 +167,9 @@ class Listeners:
         async with delivery.apologising():
             if action_id in FIXED_ACTIONS:
                 await self.turn(delivery, user, FIXED_ACTIONS[action_id])
+                return
+            if action_id == RUN_AGAIN:  # a decision's review: the round's dialog again (the core checks the id)
+                await self.turn(delivery, user, Start(str(clicked.get("value") or MAIN_DIALOG)[:64]))
                 return
             try:
                 value = decode(clicked.get("value"))

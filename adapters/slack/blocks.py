@@ -57,16 +57,27 @@ def _answer_blocks(q: Question) -> list[dict]:
             {"type": "actions", "block_id": "answer", "elements": [button(words.NEXT, "oc.next", at.encode(), style="primary")]},
         ]
     buttons = [
-        button(o.label, f"oc.answer.{i}", ButtonValue(q.session_id, q.version, q.node, o.id).encode())
+        button(o.label, f"oc.answer.{i}", ButtonValue(q.session_id, q.version, q.node, o.id).encode(), label=_spoken(q, i))
         for i, o in enumerate(q.options)
     ]
     return [{"type": "actions", "block_id": "answer", "elements": buttons}]
 
 
+def _spoken(q: Question, index: int) -> str:
+    """A scale's "1" to "5" read out with what the ends mean; other choices say enough themselves."""
+    if q.kind != "scale":
+        return ""
+    top = len(q.options)
+    meaning = q.scale_low if index == 0 else q.scale_high if index == top - 1 else ""
+    option = q.options[index].label
+    return words.SCALE_POINT_LABEL.format(value=option, top=q.options[-1].label, meaning=meaning) if meaning else ""
+
+
 def _nav_buttons(session: str, version: int, can_go_back: bool) -> list[dict]:
     value = ButtonValue(session, version).encode()
-    buttons = [button(words.BACK, "oc.back", value)] if can_go_back else []
-    buttons.append(button(words.START_OVER, "oc.restart", value, confirm=RESTART_CONFIRM if can_go_back else None))
+    buttons = [button(words.BACK, "oc.back", value, label=words.BACK_LABEL)] if can_go_back else []
+    restart = button(words.START_OVER, "oc.restart", value, confirm=RESTART_CONFIRM if can_go_back else None, label=words.START_OVER_LABEL)
+    buttons.append(restart)
     return buttons
 
 
@@ -79,8 +90,11 @@ RESTART_CONFIRM = {
 }
 
 
-def button(label: str, action_id: str, value: str, style: str = "", confirm: dict | None = None) -> dict:
-    element = {"type": "button", "text": plain(label, 75), "action_id": action_id, "value": value}
+def button(text: str, action_id: str, value: str, style: str = "", confirm: dict | None = None, label: str = "") -> dict:
+    """`label`: what a screen reader says instead of `text`, where the text alone says little."""
+    element: dict = {"type": "button", "text": plain(text, 75), "action_id": action_id, "value": value}
+    if label:
+        element["accessibility_label"] = clip(label, 75)
     if style:
         element["style"] = style
     if confirm:

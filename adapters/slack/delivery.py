@@ -8,6 +8,7 @@ untouched) by the core, so an error here never corrupts it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,15 +21,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.common.places import Place
+from adapters.common.text import clip
 from adapters.slack.blocks import fallback_text, shared_summary_blocks
 from adapters.slack.render import render
 from bot import words
+from bot.conversation import picture
 from bot.conversation.events import Delivered
-from bot.conversation.replies import DecisionRecord, Reply, ResultCard, To
+from bot.conversation.replies import DecisionRecord, Reply, ResultCard, TeamSummary, To
 from bot.conversation.routes import route
 
 log = logging.getLogger("outsource_check.slack")
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+TURNS: set[asyncio.Task] = set()  # turns delivering right now (bolt runs each listener in a task of its own)
 Ask = Callable[[object], Awaitable[list[Reply]]]  # the core's port, bound to this turn's user
 NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "no_permission"}
 
@@ -81,6 +85,10 @@ class Delivery:
 
     @asynccontextmanager
     async def apologising(self, quiet: bool = False) -> AsyncIterator[None]:
+        """A turn's Web API work: tracked (a shutdown lets it finish), and an apology instead of silence."""
+        task = asyncio.current_task()
+        if task is not None:
+            TURNS.add(task)
         try:
             yield
         except (SlackApiError, ClientError) as exc:
@@ -91,10 +99,18 @@ class Delivery:
                     await self.ephemeral(words.SLACK_APOLOGY)
                 except (SlackApiError, ClientError):
                     log.warning("could not deliver the apology to %s either", self.user_id)
+        finally:
+            TURNS.discard(task)  # type: ignore[arg-type]
 
     async def deliver(self, replies: list[Reply], ask: Ask) -> None:
         """Each reply where the core routes it (bot/conversation/routes.py), then what the core says
-        once it knows where a new message landed."""
+        once it knows where a new message landed; pictures last, once every word is out."""
+        pictures: list[tuple[Reply, To, Place | None]] = []
+        await self._deliver(replies, ask, pictures)
+        for reply, to, at in pictures:
+            await self.show_picture(reply, to, at)
+
+    async def _deliver(self, replies: list[Reply], ask: Ask, pictures: list[tuple[Reply, To, Place | None]]) -> None:
         for reply in replies:
             way = route(reply)
             text, blocks = render(reply)
@@ -117,9 +133,26 @@ class Delivery:
             else:  # To.USER, or nowhere better known
                 await self.ephemeral(text, blocks)
             if way.report:
-                await self.deliver(await ask(Delivered(way.report, landed.surface if landed else "")), ask)
+                await self._deliver(await ask(Delivered(way.report, landed.surface if landed else "")), ask, pictures)
+            pictures.append((reply, way.to, landed or self.origin))
             if way.to is To.NEW and landed is not None and self.channel and self.channel != landed.channel:
                 await self.ephemeral(words.SENT_TO_DM)  # asked elsewhere: say where it went
+
+    async def show_picture(self, reply: Reply, to: To, at: Place | None) -> None:
+        """The picture of a result or of the team, uploaded the way Slack expects (a file, with its alt
+        text), beside the message: a result's in the DM, the team's in the comparison's thread, when
+        the comparison is posted and whenever a second look changes its figures."""
+        if at is None:
+            return
+        if isinstance(reply, ResultCard) and to in (To.MESSAGE, To.HERE, To.NEW):
+            await self.upload(picture.result_picture(reply), at.channel)
+        elif isinstance(reply, TeamSummary) and (to is To.CHANNEL or reply.new_figures):
+            await self.upload(picture.team_picture(reply), at.channel, thread=at.message)
+
+    async def upload(self, shown: picture.Picture, channel: str, thread: str | None = None) -> None:
+        await self.client.files_upload_v2(
+            file=shown.png, filename=shown.filename, title=shown.alt.partition("\n")[0][:250], alt_txt=clip(shown.alt, 1000), channel=channel, thread_ts=thread
+        )
 
     async def new_dm_message(self, text: str, blocks: list[dict] | None = None) -> Place:
         opened = await self.client.conversations_open(users=self.user_id)

@@ -12,8 +12,17 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
-from adapters.runtime import expiring, purge_every, settle_after_start_up
+from adapters.runtime import (
+    expiring,
+    follow_up_handler,
+    follow_ups_every,
+    following_up,
+    nudge_after,
+    purge_every,
+    settle_after_start_up,
+)
 from adapters.slack.app import build_app, make_client
+from adapters.slack.followups import PLATFORM, follow_up_delivery
 from adapters.slack.replay import SeenRequests
 from adapters.slack.server import run_http, run_socket_mode
 from adapters.slack.settings import SettingsError, read_settings
@@ -48,17 +57,19 @@ async def _serve_with(settings, catalog: Catalog, store_spec: str | None, client
         return 2
     try:
         every = purge_every()
+        nudges, follow_every = nudge_after(), follow_ups_every()
         store = await checked(open_store(store_spec))
     except (ValueError, StoreUnavailable) as exc:
         print(f"outsource-check slack: {exc}", file=sys.stderr)
         return 2
-    service = ConversationService(catalog=catalog, store=store)
+    service = ConversationService(catalog=catalog, store=store, nudge_after=nudges)
+    follow_ups = follow_up_handler(service, PLATFORM, follow_up_delivery(service, client))
     app = build_app(service=service, settings=settings, client=client)
     logging.getLogger("outsource_check.slack").info("signed in as %s in %s", identity.get("user"), identity.get("team"))
     ops = await start_ops_server(store, host=settings.host, port=ops_port())
     settle_after_start_up()
     try:
-        async with expiring(store, every):
+        async with expiring(store, every), following_up(store, follow_ups, follow_every):
             if settings.socket_mode:
                 await run_socket_mode(app, settings.app_token)
             else:

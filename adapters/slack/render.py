@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.slack.blocks import button, fallback_text, history_blocks, question_blocks, result_blocks
+from adapters.slack.followup_blocks import review_blocks
 from adapters.slack.team_blocks import decision_blocks, markdown_blocks, prompt_text, round_card_blocks, summary_blocks
 from adapters.slack.text import escape, plain
 from adapters.slack.values import ButtonValue
@@ -10,6 +11,7 @@ from adapters.slack.views import forget_blocks
 from bot import words
 from bot.conversation.replies import (
     DecisionRecord,
+    FollowUp,
     History,
     Notice,
     NoticeKind,
@@ -18,6 +20,7 @@ from bot.conversation.replies import (
     Reply,
     ResultCard,
     Retired,
+    Review,
     RoundCard,
     TeamSummary,
 )
@@ -42,6 +45,10 @@ def render(reply: Reply) -> Rendered:
         return words.TEAM_RESULTS_TITLE.format(topic=escape(reply.team_outcome_title)), summary_blocks(reply, closed=reply.closed)
     if isinstance(reply, Prompt):
         return prompt_text(reply.number, reply.disagreement), None
+    if isinstance(reply, Review):
+        return review_blocks(reply)
+    if isinstance(reply, FollowUp):  # delivered as the recipient's turn (adapters/runtime.py), never drawn itself
+        return "", None
     assert isinstance(reply, DecisionRecord)
     if reply.exported:
         return escape(reply.markdown), markdown_blocks(reply)

@@ -27,6 +27,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from adapters.logs import new_turn
+from adapters.slack.delivery import TURNS
 from adapters.slack.replay import SeenRequests
 from bot.ops.metrics import ACK_SECONDS
 
@@ -181,20 +182,18 @@ async def serve(
 
 
 async def run_http(app: AsyncApp, *, host: str, port: int, signing_secret: str, seen: SeenRequests | None = None) -> None:
-    already = asyncio.all_tasks()
     runner = await serve(app, host=host, port=port, signing_secret=signing_secret, seen=seen)
     log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
     try:
         await _until_stopped()
     finally:
         await runner.cleanup()  # stop taking new requests
-        await finish_turns_in_flight(already)
+        await finish_turns_in_flight()
 
 
 async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    already = asyncio.all_tasks()
     handler = AsyncSocketModeHandler(app, app_token)
     await handler.connect_async()
     log.info("connected in Socket Mode")
@@ -202,12 +201,12 @@ async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
         await _until_stopped()
     finally:
         await handler.close_async()
-        await finish_turns_in_flight(already)
+        await finish_turns_in_flight()
 
 
-async def finish_turns_in_flight(already: set[asyncio.Task], timeout: float = 20.0) -> None:
-    """Listeners keep working after their ack; let the ones started while serving finish first."""
-    pending = [t for t in asyncio.all_tasks() - already if t is not asyncio.current_task() and not t.done()]
+async def finish_turns_in_flight(timeout: float = 20.0) -> None:
+    """Listeners keep working after their ack; let the ones still delivering finish first."""
+    pending = [t for t in TURNS if t is not asyncio.current_task() and not t.done()]
     if pending:
         log.info("finishing %d turn(s) in flight", len(pending))
         await asyncio.wait(pending, timeout=timeout)

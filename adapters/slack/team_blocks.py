@@ -96,7 +96,10 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
         }
     )
     buttons = [
-        button(f"{words.STANCE_LABELS[stance]} ({counts.get(stance, 0)})", f"oc.round.position.{stance}", _value(summary.round_id, 0, stance))
+        button(
+            f"{words.STANCE_LABELS[stance]} ({counts.get(stance, 0)})", f"oc.round.position.{stance}", _value(summary.round_id, 0, stance),
+            label=words.STANCE_ACCESSIBLE[stance].format(count=counts.get(stance, 0)),
+        )
         for stance in words.STANCE_LABELS
     ]
     blocks.append({"type": "actions", "block_id": "positions", "elements": buttons})
@@ -202,6 +205,8 @@ def decision_blocks(record: DecisionRecord) -> list[dict]:
         {"type": "context", "elements": [plain(about)]},
         {"type": "section", "text": plain(words.PROPOSED)},
     ]
+    if record.review_on:
+        blocks.append({"type": "context", "block_id": "review_on", "elements": [plain(words.REVIEW_LINE.format(date=record.review_on))]})
     if record.closed_short:
         blocks.append({"type": "section", "block_id": "closed_short", "text": plain(record.closed_short)})
     blocks += [

@@ -7,14 +7,11 @@ and `>` escaped, which is exactly what turns `<!channel>` or `<@U123>` into iner
 
 from __future__ import annotations
 
+from adapters.common.text import clip  # noqa: F401  (re-exported: this platform's text helpers in one place)
+
 
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    """Slack rejects over-long fields outright; cut with an ellipsis instead."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def plain(text: str, limit: int = 3000) -> dict[str, object]:

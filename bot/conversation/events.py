@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.dialogs.catalog import MAIN_DIALOG
+from bot.followups.jobs import Job
+
+SYSTEM = "system:followups"  # the user of a `RunFollowUp` event: no person acted
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,14 @@ class Forget:
 
 
 @dataclass(frozen=True)
+class Arrived:
+    """A platform delivery (by its own id) arrived: no replies the first time; a stale notice when the
+    platform sent it again (it re-sends what it thinks was lost), so it is handled once across processes."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Delivered:
     """The adapter posted (or updated) what a route asked it to report: `token` is the route's `report`,
     `surface` the message it is now in. The replies that follow are part of the same flow (see routes.py)."""
@@ -97,7 +108,19 @@ class Delivered:
     surface: str = ""
 
 
-Action = Start | Answer | Back | Restart | Resume | Show | ShowHistory | LatestResult | Forget | MoveTo | TypedReply | Delivered
+@dataclass(frozen=True)
+class RunFollowUp:
+    """A follow-up job is due (the adapter's `FollowUpRunner` claimed it): the replies are `FollowUp`s,
+    one per recipient, each to be delivered as that user's turn; none when it is no longer relevant.
+    Sent as `Event(SYSTEM, RunFollowUp(job))`."""
+
+    job: Job
+
+
+Action = (
+    Start | Answer | Back | Restart | Resume | Show | ShowHistory | LatestResult | Forget | MoveTo | TypedReply | Delivered | RunFollowUp
+    | Arrived
+)
 
 
 # --- team rounds -----------------------------------------------------------------------------

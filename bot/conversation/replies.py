@@ -26,6 +26,7 @@ class To(enum.StrEnum):
     USER = "user"  # only the user who acted sees it (ephemeral where the platform has it)
     CHANNEL = "channel"  # a new message in the channel of `Route.at`, for everyone there
     THREAD = "thread"  # a new message in the discussion thread of the message at `Route.at`
+    RECIPIENT = "recipient"  # a follow-up's replies for another user (`Route.at` is their user key): delivered as their turn
 
 
 class NoticeKind(enum.StrEnum):
@@ -250,6 +251,7 @@ class TeamSummary:
     can_look_again: bool = False  # revealed, not closed, and the team split on something
     thread: str = ""  # where the comparison was posted (its thread holds the discussion), once it was
     closed: bool = False  # the round is closed: the comparison keeps its figures and takes no more positions
+    new_figures: bool = False  # a second look changed the figures: the team's picture is worth showing again
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,7 @@ class DecisionRecord:
     thread: str = ""  # where the team discussed it, if the adapter said
     closed_short: str = ""  # "Closed with 2 of 3 positions: <the closer's reason>", or "" when the quorum was met (or none set)
     exported: bool = False  # asked for as an export: the Markdown, for the asker only (else posted in the thread)
+    review_on: str = ""  # the date (YYYY-MM-DD) the team is asked, in the thread, whether the decision still holds
 
     @property
     def objections(self) -> tuple[Position, ...]:
@@ -314,4 +317,33 @@ class Retired:
     text: str
 
 
-Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord | Prompt | Retired
+@dataclass(frozen=True)
+class Review:
+    """A decision's review, posted in the round's thread on its review date: does the decision still
+    hold, and (when it involved an agency) has the agency trained the team to take over? The button
+    runs the round's dialog again (`Start(dialog_id)`) for whoever clicks it."""
+
+    round_id: str
+    topic: str
+    decision: str  # the decision's outcome title
+    decided_on: str  # the decision record's date (YYYY-MM-DD)
+    questions: tuple[str, ...]  # what the team is asked, plain text
+    dialog_id: str
+    thread: str = ""  # the comparison's message, whose thread holds the discussion
+    surface: str = ""  # the round card, where it goes when there is no thread
+
+
+FollowUpKind = Literal["remind", "nudge", "review"]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A due follow-up's replies for one user (the recipient), who did not act: the adapter delivers
+    `replies` as that user's turn (a DM reaches them; `Delivered` reports go in under their key)."""
+
+    kind: FollowUpKind
+    user: str  # the recipient's platform-scoped key ("slack:T1:U1", "discord:81234")
+    replies: tuple[Reply, ...]
+
+
+Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord | Prompt | Retired | Review | FollowUp

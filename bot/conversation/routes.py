@@ -11,6 +11,10 @@ posts, then sends `Delivered(token, surface)` into the same port, and delivers w
 (the check re-drawn for its new message, the discussion prompts for the new thread). Updates of a
 round's shared messages report too: if another process drew a newer version meanwhile, the core
 answers with it, so a message shared by many turns always ends at the newest version.
+
+A due follow-up (`RunFollowUp`) is no one's turn: its replies are `FollowUp` envelopes routed
+`To.RECIPIENT`, each holding one user's replies, which the adapter delivers as that user's turn
+(a reminder or nudge is the user's check moved to a new DM message, a review a post in a thread).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 from bot.conversation.replies import (
     DecisionRecord,
+    FollowUp,
     History,
     Notice,
     Prompt,
@@ -26,6 +31,7 @@ from bot.conversation.replies import (
     Reply,
     ResultCard,
     Retired,
+    Review,
     RoundCard,
     TeamSummary,
     To,
@@ -77,6 +83,10 @@ def route(reply: Reply) -> Route:
         return Route(To.CHANNEL, reply.surface, report=f"{COMPARISON}:{reply.round_id}")
     if isinstance(reply, Prompt):
         return Route(To.THREAD, reply.thread)
+    if isinstance(reply, FollowUp):  # another user's replies: delivered as their turn (each routed in turn)
+        return Route(To.RECIPIENT, reply.user)
+    if isinstance(reply, Review):
+        return Route(To.THREAD, reply.thread or reply.surface)
     assert isinstance(reply, DecisionRecord)
     if reply.exported:
         return Route(To.USER)

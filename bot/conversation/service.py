@@ -16,7 +16,9 @@ from dataclasses import replace
 from bot import words
 from bot.conversation import engine
 from bot.conversation.events import (
+    SYSTEM,
     Answer,
+    Arrived,
     Back,
     Delivered,
     Event,
@@ -26,6 +28,7 @@ from bot.conversation.events import (
     Restart,
     Resume,
     RoundAction,
+    RunFollowUp,
     Show,
     ShowHistory,
     Start,
@@ -33,6 +36,7 @@ from bot.conversation.events import (
     TypedReply,
 )
 from bot.conversation.replies import (
+    FollowUp,
     History,
     HistoryEntry,
     Notice,
@@ -41,17 +45,21 @@ from bot.conversation.replies import (
     Reply,
     ResultCard,
     Retired,
+    Review,
     RoundCard,
     To,
 )
 from bot.conversation.routes import SESSION
-from bot.conversation.session import Session
+from bot.conversation.session import ROUND_CONTEXT, Session
 from bot.conversation.typed import read_answer
 from bot.dialogs.catalog import Catalog
 from bot.dialogs.model import Dialog
+from bot.followups import plan
+from bot.followups.jobs import Job
 from bot.ops import metrics
 from bot.stores.base import SessionStore, StoreUnavailable
 from bot.team import comparison as team
+from bot.team import rounds as team_rounds
 from bot.team.service import Rounds, is_second_look, second_look_question
 
 log = logging.getLogger("outsource_check.service")
@@ -70,11 +78,15 @@ class ConversationService:
         store: SessionStore,
         clock: Callable[[], float] = time.time,
         new_id: Callable[[], str] = new_session_id,
+        nudge_after: float | None = plan.DEFAULT_NUDGE_AFTER,
     ) -> None:
+        """`nudge_after`: seconds after a check's last answer that its owner is nudged about it if it is
+        still unfinished (`OUTSOURCE_CHECK_NUDGE_AFTER`; None or 0: no nudges)."""
         self.catalog = catalog
         self.store = store
         self.clock = clock
         self.new_id = new_id
+        self.nudge_after = nudge_after if nudge_after and nudge_after > 0 else None
         self.rounds = Rounds(catalog=catalog, store=store, clock=clock, new_id=new_id)
 
     async def handle(self, event: Event) -> list[Reply]:
@@ -94,8 +106,16 @@ class ConversationService:
 
     async def _handle(self, event: Event) -> list[Reply]:
         action = event.action
+        if isinstance(action, TakeRoundCheck):
+            replies = await self.rounds.handle(event.user, action)
+            for reply in replies:
+                if isinstance(reply, Question) and (started := await self.store.load(reply.session_id)) is not None:
+                    await self._nudge_later(started)
+            return replies
         if isinstance(action, RoundAction):
             return await self.rounds.handle(event.user, action)
+        if isinstance(action, RunFollowUp):
+            return await self._follow_up(event.user, action.job)
         if isinstance(action, Start):
             return await self._start(event.user, action)
         if isinstance(action, Resume):
@@ -108,6 +128,8 @@ class ConversationService:
             return await self._forget(event.user, action)
         if isinstance(action, Delivered):
             return await self._delivered(event.user, action)
+        if isinstance(action, Arrived):
+            return [] if await self.first_delivery(action.key) else [Notice(NoticeKind.STALE, words.ALREADY_DONE)]
         if isinstance(action, TypedReply):
             return await self._typed(event.user, action.text)
         return await self._step(event.user, action)
@@ -125,6 +147,7 @@ class ConversationService:
             surface=action.surface,
         )
         await self.store.save(step.session, expected_version=0)
+        await self._nudge_later(step.session)
         return list(step.replies)
 
     async def running(self, user: str, dialog_id: str = "") -> Session | None:
@@ -140,9 +163,15 @@ class ConversationService:
         session = await self.running(user, dialog_id)
         if session is None:
             return [Notice(NoticeKind.NOTHING_TO_RESUME, words.NOTHING_TO_RESUME)]
+        moved = await self._move_to_new(session, greeting)
+        return moved if moved is not None else [Notice(NoticeKind.STALE, words.MOVED_MEANWHILE, session.id)]
+
+    async def _move_to_new(self, session: Session, greeting: str) -> list[Reply] | None:
+        """The check, greeted, for a new message (the adapter reports where it lands); its old message
+        retires. None when another turn changed the session meanwhile."""
         moving = session.bump(surface="", updated_at=self.clock())  # the old message's buttons go stale
         if not await self.store.save(moving, expected_version=session.version):
-            return [Notice(NoticeKind.STALE, words.MOVED_MEANWHILE, session.id)]
+            return None
         shown = self._show(self.catalog.dialogs[session.dialog_id], moving)
         moved: list[Reply] = [_unplaced(reply, greeting) for reply in shown]
         return [*moved, Retired(session.surface, words.MOVED_ON)] if session.surface else moved
@@ -279,12 +308,119 @@ class ConversationService:
             return list(step.replies)
         if not await self.store.save(step.session, expected_version=session.version):
             return [Notice(NoticeKind.STALE, words.ANSWERED_MEANWHILE, session.id)]
+        await self._nudge_later(step.session)
         if step.session.finished and not session.finished:
             return [*step.replies, *await self.rounds.finished(step.session)]
         return list(step.replies)
 
+    # --- follow-ups (bot/followups/plan.py; docs/teams.md, "Follow-ups") ---------------------------
+
+    async def _nudge_later(self, session: Session) -> None:
+        """(Re)schedule the nudge about an unfinished check, or cancel it once finished. A store that
+        fails here loses a nudge, never the answer already saved."""
+        if self.nudge_after is None:  # switched off: nothing to schedule (a nudge left from before says nothing when due)
+            return
+        key = plan.key(plan.NUDGE, session.id)
+        try:
+            if session.finished or is_second_look(session):
+                await self.store.cancel(key)
+                return
+            payload = (("node", session.node or ""), ("answered", str(len(session.answers))))
+            await self.store.schedule(Job(key, plan.NUDGE, self.clock() + self.nudge_after, payload, owner=session.owner))
+        except StoreUnavailable as exc:
+            log.warning("could not schedule the nudge for a check (%s)", exc)
+
+    async def _follow_up(self, user: str, job: Job) -> list[Reply]:
+        """A due follow-up job: one `FollowUp` per recipient, or nothing when it is no longer relevant."""
+        if user != SYSTEM:
+            return []
+        if job.kind == plan.NUDGE:
+            return await self._nudge(job)
+        if job.kind == plan.REMIND:
+            return await self._remind(job)
+        if job.kind == plan.REVIEW:
+            return await self._review(job)
+        log.warning("a follow-up of an unknown kind %r (%s) was dropped", job.kind, job.key)
+        return []
+
+    async def _nudge(self, job: Job) -> list[Reply]:
+        """Once: the still unfinished, unanswered-since check moves to a new DM message, "You're 6 of 14 in"."""
+        session = await self.store.load(plan.about(job))
+        if self.nudge_after is None or session is None or session.finished or session.owner != job.owner:
+            return []
+        untouched = job.payload_value("node") == (session.node or "") and job.payload_value("answered") == str(len(session.answers))
+        dialog = self.catalog.get(session.dialog_id)
+        if not untouched or dialog is None or is_second_look(session) or not await self._round_still_open(session):
+            return []
+        current = engine.show(dialog, session)[0]
+        about = current.progress.about if isinstance(current, Question) else len(session.answers)
+        moved = await self._move_to_new(session, words.NUDGE.format(answered=len(session.answers), about=about))
+        return [FollowUp("nudge", session.owner, tuple(moved))] if moved else []
+
+    async def _round_still_open(self, session: Session) -> bool:
+        """A round's check counts only until the round reveals: after that a nudge about it is pointless."""
+        round_id = session.context_value(ROUND_CONTEXT)
+        if not round_id:
+            return True
+        round_ = await self.store.load_round(round_id)
+        return round_ is not None and round_.status == team_rounds.OPEN
+
+    async def _remind(self, job: Job) -> list[Reply]:
+        """Before an open round's deadline: each member who joined and has not finished gets their check
+        moved to a new DM message, under the reminder. Members who never joined are not pinged."""
+        round_ = await self.store.load_round(plan.about(job))
+        now = self.clock()
+        if round_ is None or round_.status != team_rounds.OPEN or not round_.deadline or now >= round_.deadline:
+            return []
+        text = words.ROUND_REMINDER.format(topic=round_.topic or words.UNTITLED_ROUND, when=in_words(round_.deadline - now))
+        reminded: list[Reply] = []
+        for member in round_.members:
+            if member.finished or not member.session:
+                continue
+            session = await self.store.load(member.session)
+            if session is None or session.owner != member.user or session.finished or self.catalog.get(session.dialog_id) is None:
+                continue
+            moved = await self._move_to_new(session, text)
+            if moved:
+                reminded.append(FollowUp("remind", member.user, tuple(moved)))
+        return reminded
+
+    async def _review(self, job: Job) -> list[Reply]:
+        """On a closed round's review date: in its thread, does the decision still hold (and, with an
+        agency, has it trained the team to take over?), with a button to run the check again."""
+        round_ = await self.store.load_round(plan.about(job))
+        dialog = self.catalog.get(round_.dialog_id) if round_ is not None else None
+        if round_ is None or dialog is None or round_.status != team_rounds.CLOSED:
+            return []
+        record = team.decision_record(round_, dialog, round_.closed_at or None)
+        outcome = dialog.outcome(round_.decision) or dialog.fallback
+        questions = (
+            words.REVIEW_STILL_HOLDS.format(date=record.date, decision=record.decision),
+            *((words.REVIEW_AGENCY,) if outcome.follow_with else ()),
+        )
+        review = Review(
+            round_id=round_.id,
+            topic=round_.topic,
+            decision=record.decision,
+            decided_on=record.date,
+            questions=questions,
+            dialog_id=dialog.id,
+            thread=round_.thread,
+            surface=round_.surface,
+        )
+        return [FollowUp("review", round_.starter, (review,))]
+
     async def session(self, session_id: str) -> Session | None:
         return await self.store.load(session_id)
+
+
+def in_words(seconds: float) -> str:
+    """"in 12 minutes", "in about 2 hours": how far off a deadline is, rounded (at least a minute)."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 90:
+        return words.IN_MINUTES.format(n=minutes, s="" if minutes == 1 else "s")
+    hours = round(minutes / 60)
+    return words.IN_HOURS.format(n=hours, s="" if hours == 1 else "s")
 
 
 def is_greeting(text: str) -> bool:

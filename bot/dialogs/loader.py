@@ -24,7 +24,7 @@ __all__ = ["RESULT", "load_dialog", "load_dialog_text", "read_dialog_file"]
 TOP_KEYS = {"id", "title", "description", "sources", "dimensions", "start", "nodes", "outcomes"}
 OUTCOME_KEYS = {
     "id", "title", "summary", "source", "why", "when", "fallback", "next_steps", "follow_with",
-    "reasons", "tensions", "rules_out", "open_points",
+    "reasons", "tensions", "rules_out", "open_points", "review_after",
 }
 POINT_KEYS = {"text", "when", "source", "topic"}
 
@@ -244,12 +244,20 @@ class _Builder:
             fallback=fallback,
             why=self.read.get(raw, path, "why", str, default="", node=outcome_id),
             follow_with=self.read.get(raw, path, "follow_with", str, default="", node=outcome_id),
+            review_after=self._review_after(raw, path, outcome_id),
             reasons=self.points(raw, path, "reasons", sources, outcome_id, required=False, cited=True),
             tensions=self.points(raw, path, "tensions", sources, outcome_id, required=False, cited=True),
             rules_out=self.refs.topic_list(raw, path, "rules_out", outcome_id),
             open_points=open_points,
             line=self.read.located.where(path)[0],
         )
+
+    def _review_after(self, raw: dict[str, Any], path: Path, outcome_id: str) -> int:
+        days = int(self.read.get(raw, path, "review_after", int, default=0, node=outcome_id))
+        if days < 0 or days > 3650:
+            self.read.problem((*path, "review_after"), f"review_after: {days} is not a number of days from 1 to 3650", outcome_id)
+            return 0
+        return days
 
     def points(
         self, raw: dict[str, Any], path: Path, key: str, sources: tuple[str, ...], owner: str, *, required: bool, cited: bool

@@ -182,6 +182,7 @@ class Outcome:
     fallback: bool = False
     why: str = ""
     follow_with: str = ""  # a dialog to suggest next (e.g. vetting the agency this outcome recommends)
+    review_after: int = 0  # days until a team's decision for it is reviewed: the engagement's length (0: the default, 90)
     reasons: tuple[Point, ...] = ()
     tensions: tuple[Point, ...] = ()
     rules_out: tuple[str, ...] = ()  # topics this outcome settles: no step or open point may raise them

@@ -35,6 +35,11 @@ log = logging.getLogger("outsource_check.followups")
 
 Handler = Callable[[Job], Awaitable[None]]
 
+
+class Elsewhere(Exception):  # noqa: N818 - not an error: a hand-back
+    """Raised by a handler for a job another process must handle (e.g. a Discord user's nudge claimed by
+    the Slack bot sharing the store): the job is handed back, and due again for anyone when its lease ends."""
+
 LEASE_MARGIN = 0.1  # the share of the lease kept in reserve: a handler is stopped before another process may claim its job
 
 
@@ -80,6 +85,9 @@ class FollowUpRunner:
             try:
                 async with asyncio.timeout(left) as budget:
                     await self._handler(job)
+            except Elsewhere:
+                log.debug("follow-up %s (%s) is another process's; it is due again once its lease ends", job.key, job.kind)
+                continue
             except TimeoutError:
                 if not budget.expired():
                     log.exception("follow-up %s (%s) failed; it is tried again once its lease ends", job.key, job.kind)

@@ -35,6 +35,7 @@ from bot.dialogs.advice import answer_label
 from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Node, Outcome
 from bot.dialogs.scoring import fill, score
+from bot.followups import plan
 from bot.team.rounds import CLOSED, REVEALED, STANCES, Member, Round
 
 MAX_PROMPTS = 3
@@ -323,8 +324,16 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
         surface=round_.surface,
         thread=round_.thread,
         closed_short=closed_short(round_),
+        review_on=review_on(round_, outcome),
     )
     return _with_markdown(record, outcome.why)
+
+
+def review_on(round_: Round, outcome: Outcome) -> str:
+    """The decision's review date: the engagement's end (`review_after` days) or 90 days after the close."""
+    if round_.status != CLOSED or not round_.closed_at:
+        return ""
+    return time.strftime("%Y-%m-%d", time.gmtime(plan.review_at(round_.closed_at, outcome.review_after)))
 
 
 
@@ -382,6 +391,7 @@ def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
         f"- **Topic:** {record.topic or 'Should we outsource our social media?'}",
         f"- **Date:** {record.date}",
         f"- **Participants:** {', '.join(record.participants) or 'none'}",
+        *([f"- **{words.REVIEW_LINE.format(date=record.review_on).replace(': ', ':** ', 1)}"] if record.review_on else []),
         "",
         words.PROPOSED,
         *([f"\n{record.closed_short}"] if record.closed_short else []),

@@ -71,6 +71,7 @@ class RoundChanges(TypedDict, total=False):
     decision: str
     close_reason: str
     closed_with: int
+    closed_at: float
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Round:
     decision: str = ""
     close_reason: str = ""  # why the closer closed before the quorum, in their words
     closed_with: int = 0  # positions in when it closed before the quorum
+    closed_at: float = 0.0  # when it was closed (the decision's review date counts from it)
     version: int = 1
     created_at: float = 0.0
     updated_at: float = 0.0
@@ -255,8 +257,8 @@ def close(round_: Round, *, by: str, is_admin: bool, decision: str, reason: str 
             " To close it now, say why: the decision record keeps your reason."
         )
     if not short:
-        return round_.bump(now, status=CLOSED, decision=decision)
-    return round_.bump(now, status=CLOSED, decision=decision, close_reason=reason, closed_with=taken)
+        return round_.bump(now, status=CLOSED, decision=decision, closed_at=now)
+    return round_.bump(now, status=CLOSED, decision=decision, close_reason=reason, closed_with=taken, closed_at=now)
 
 
 def forget_member(round_: Round, user: str, now: float) -> Round:

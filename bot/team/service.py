@@ -6,6 +6,7 @@ save; the ones that lose the race reload and try again, so every result counts e
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
@@ -30,11 +31,14 @@ from bot.conversation.replies import Notice, NoticeKind, Progress, Question, Rep
 from bot.conversation.session import ROUND_CONTEXT, Session
 from bot.dialogs.catalog import Catalog
 from bot.dialogs.model import AnswerRecord, AnswerValue, Dialog
-from bot.stores.base import SessionStore
+from bot.followups import plan
+from bot.followups.jobs import Job
+from bot.stores.base import SessionStore, StoreUnavailable
 from bot.team import comparison as team
 from bot.team import rounds
 from bot.team.rounds import ReasonNeeded, Refused, Round
 
+log = logging.getLogger("outsource_check.rounds")
 MAX_ATTEMPTS = 100
 SECOND_LOOK = "second_look"  # session context: the split questions a second look asks, in order
 
@@ -100,7 +104,10 @@ class Rounds:
             changed = await self._change(
                 current.id, lambda r: rounds.reveal(r, by=user, is_admin=action.is_admin, now=self.clock())
             )
-            return [team.summary(changed, dialog), team.round_card(changed)] if isinstance(changed, Round) else [changed]
+            if not isinstance(changed, Round):
+                return [changed]
+            await self._follow_ups(cancel=plan.key(plan.REMIND, changed.id))
+            return [team.summary(changed, dialog), team.round_card(changed)]
         if isinstance(action, TakePosition):
             changed = await self._change(
                 current.id,
@@ -119,6 +126,11 @@ class Rounds:
         )
         if not isinstance(changed, Round):
             return [changed]
+        outcome = dialog.outcome(changed.decision) or dialog.fallback
+        review = Job(
+            plan.key(plan.REVIEW, changed.id), plan.REVIEW, plan.review_at(changed.closed_at, outcome.review_after), owner=changed.starter
+        )
+        await self._follow_ups(cancel=plan.key(plan.REMIND, changed.id), schedule=review)
         record = team.decision_record(changed, dialog, self.clock())
         closed: list[Reply] = [team.summary(changed, dialog)] if changed.thread else []  # its buttons go
         return [record, *closed, team.round_card(changed)]
@@ -189,6 +201,10 @@ class Rounds:
             updated_at=now,
         )
         await self.store.save_round(round_, expected_version=0)
+        if deadline > 0:  # a reminder to the members who have not finished, before it reveals itself
+            await self._follow_ups(
+                schedule=Job(plan.key(plan.REMIND, round_.id), plan.REMIND, plan.remind_at(now, deadline), owner=user)
+            )
         return [team.round_card(round_), Notice(NoticeKind.DONE, words.ROUND_STARTED)]
 
     async def _take(self, user: str, action: TakeRoundCheck, current: Round) -> list[Reply]:
@@ -280,7 +296,7 @@ class Rounds:
         card = engine.show(dialog, moved)
         if not isinstance(changed, Round):
             return [*card, changed]
-        return [*card, team.summary(changed, dialog)]
+        return [*card, replace(team.summary(changed, dialog), new_figures=True)]
 
     async def finished(self, session: Session) -> list[Reply]:
         """A check finished: if it belongs to an open round, its result joins the round."""
@@ -299,7 +315,21 @@ class Rounds:
         changed = await self._change(
             round_.id, lambda r: rounds.reveal(r, by=r.starter, is_admin=False, now=self.clock(), automatic=True)
         )
-        return changed if isinstance(changed, Round) else round_
+        if not isinstance(changed, Round):
+            return round_
+        await self._follow_ups(cancel=plan.key(plan.REMIND, changed.id))
+        return changed
+
+    async def _follow_ups(self, *, cancel: str = "", schedule: Job | None = None) -> None:
+        """Cancel and schedule follow-up jobs beside a round's change. The change is saved already: a
+        store failing here loses a follow-up (the handlers check the round again anyway), never the change."""
+        try:
+            if cancel:
+                await self.store.cancel(cancel)
+            if schedule is not None:
+                await self.store.schedule(schedule)
+        except StoreUnavailable as exc:
+            log.warning("could not update a round's follow-ups (%s)", exc)
 
     async def _change(self, round_id: str, change: Callable[[Round], Round]) -> Round | Notice:
         for _ in range(MAX_ATTEMPTS):
@@ -321,5 +351,7 @@ class Rounds:
         for round_ in await self.store.rounds_of(user):
             if round_.starter == user:
                 await self.store.delete_round(round_.id)
+                for kind in (plan.REMIND, plan.REVIEW):
+                    await self.store.cancel(plan.key(kind, round_.id))
             else:
                 await self._change(round_.id, lambda r: rounds.forget_member(r, user, self.clock()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import discord
 import pytest
@@ -53,12 +54,13 @@ class Harness:
         self.catalog = Catalog.load(DIALOGS)
         self.client: OutsourceBot | ShardedOutsourceBot | None = None
         self.errors: list[BaseException] = []
+        self.clock = time.time  # the service's clock: follow-up tests drive time with it
 
     async def boot(self, shards: int | None = None, shard_ids: list[int] | None = None) -> OutsourceBot | ShardedOutsourceBot:
         """A fresh process: a new client and service on the same store, nothing else carried over."""
         if self.client is not None:
             await self.client.close()
-        self.service = ConversationService(catalog=self.catalog, store=self.store)
+        self.service = ConversationService(catalog=self.catalog, store=self.store, clock=self.clock)
         client = build_client(service=self.service, sync_commands=False, shards=shards, shard_ids=shard_ids)
 
         async def on_error(event: str, *args: object, **kwargs: object) -> None:

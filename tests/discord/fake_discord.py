@@ -56,6 +56,7 @@ class Message:
     components: list = field(default_factory=list)
     flags: int = 0
     author: dict = field(default_factory=lambda: BOT)
+    files: dict = field(default_factory=dict)  # filename -> bytes, as attached
 
     def apply(self, body: dict) -> None:
         if "content" in body:
@@ -64,6 +65,8 @@ class Message:
             self.embeds = body["embeds"] or []
         if "components" in body:
             self.components = body["components"] or []
+        if "_files" in body:  # attachments replace the ones before, as `attachments=[...]` does on an edit
+            self.files = dict(body["_files"])
 
     def payload(self) -> dict:
         return {
@@ -156,8 +159,14 @@ class FakeDiscord:
 
     async def handle(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
-        raw = await request.read() if request.can_read_body else b""
-        body = json.loads(raw) if raw and request.content_type == "application/json" else (raw or None)
+        if request.content_type.startswith("multipart/"):  # a message with files: payload_json, then files[n]
+            form = await request.post()
+            body = json.loads(str(form["payload_json"]))
+            files = {f.filename: f.file.read() for key, f in form.items() if key != "payload_json" and hasattr(f, "file")}
+            (body["data"] if isinstance(body.get("data"), dict) else body)["_files"] = files
+        else:
+            raw = await request.read() if request.can_read_body else b""
+            body = json.loads(raw) if raw and request.content_type == "application/json" else (raw or None)
         self.calls.append(Call(request.method, path, dict(request.query), body))
         async with self._heard:
             self._heard.notify_all()
@@ -189,6 +198,8 @@ class FakeDiscord:
             return self._thread(m[1], m[2], body)
         if m := re.fullmatch(r"/channels/(\d+)/messages(?:/(\d+))?", path):
             return self._channel_message(method, m[1], m[2], body)
+        if method == "GET" and (m := re.fullmatch(r"/users/(\d+)", path)):
+            return jresp(user_payload(m[1]))
         if method == "GET" and (m := re.fullmatch(r"/guilds/(\d+)/members/(\d+)", path)):
             member = self.members.get((m[1], m[2]))
             return jresp(member) if member else jresp({"message": "Unknown Member", "code": 10007}, 404)

@@ -175,6 +175,7 @@ async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> Non
     shown = record.text()
     for part in ("Positions", "Objections", "Main reasons", "Next steps", "ann", "bob", "lead", "team's recommendation"):
         assert part in shown
+    assert re.search(r"Review on: \d{4}-\d{2}-\d{2}", shown), "every decision record has a review date"
     assert field(record, "Positions") == "• ann agrees\n• bob objects: We'd lose our voice <@\u200b3000>"
     assert field(record, "Objections") == "• bob: We'd lose our voice <@\u200b3000>"
     assert field(record, "Closed before the quorum") == "Closed with 2 of 3 positions: Board meets <@&\u200b123> tomorrow"
@@ -426,3 +427,28 @@ async def test_a_second_look_in_the_dm_updates_the_comparison(bot: Harness) -> N
     assert "Team recommendation at the reveal" in field(summary, "What moved in second looks")
     stored = await bot.store.load_round(round_id)
     assert stored is not None and stored.members[2].first_outcome and stored.members[2].looked_again
+
+
+async def test_the_comparison_and_a_result_carry_their_picture_in_the_embed(bot: Harness) -> None:
+    """Discord's way: the PNG attached to the message, the embed's image naming it, alt text as the
+    file's description; the text fields stay for screen readers."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    lead, ann = bot.user("3000", "lead"), bot.user("3001", "ann")
+    bot.add_guild([text_channel(GENERAL, "general")], [lead.id, ann.id])
+    await lead.slash("team", guild=True, topic="Pictures", expected=2)
+    result = await take_and_finish(bot, lead, 0)
+    assert result.embeds[0]["image"]["url"] == "attachment://your-result.png"
+    assert Image.open(BytesIO(result.files["your-result.png"])).format == "PNG"
+    await take_and_finish(bot, ann, 1)
+    (summary,) = posted_in(bot, GENERAL, "Team results")
+    assert summary.embeds[0]["image"]["url"] == "attachment://team-comparison.png"
+    image = Image.open(BytesIO(summary.files["team-comparison.png"]))
+    assert image.format == "PNG" and image.width == 800
+    posted = next(c for c in bot.fake.named("POST", rf"/channels/{GENERAL}/messages") if "_files" in c.body)
+    assert "Where the team stands" in str(posted.body["embeds"][0]["fields"]), "the text version is kept"
+    # a position redraws the comparison with its picture still there
+    await take_position(lead, summary, "Agree (0)", "")
+    assert "team-comparison.png" in summary.files and summary.embeds[0]["image"]["url"] == "attachment://team-comparison.png"

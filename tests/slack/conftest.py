@@ -6,7 +6,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import urlencode
 
 import aiohttp
@@ -15,7 +15,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import build_app, make_client
 from adapters.slack.replay import SeenRequests
-from adapters.slack.server import EVENTS_PATH, serve
+from adapters.slack.server import EVENTS_PATH, finish_turns_in_flight, serve
 from adapters.slack.settings import SlackSettings
 from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import Catalog
@@ -174,18 +174,22 @@ class SlackUser:
 
 
 @contextlib.asynccontextmanager
-async def serving(store: SessionStore) -> AsyncIterator[Harness]:
-    """The real app over HTTP on `store`, talking to a fresh fake Slack; the store is closed afterwards."""
+async def serving(store: SessionStore, clock: Callable[[], float] = time.time) -> AsyncIterator[Harness]:
+    """The real app over HTTP on `store`, talking to a fresh fake Slack; the store is closed afterwards.
+    `clock` is the service's (follow-up tests drive time with it)."""
     fake = await FakeSlack().start()
-    service = ConversationService(catalog=Catalog.load(DIALOGS), store=store)
+    service = ConversationService(catalog=Catalog.load(DIALOGS), store=store, clock=clock)
     settings = SlackSettings(bot_token="xoxb-test", signing_secret=SECRET, app_token="", api_url=fake.api_url, port=0)
     shared = aiohttp.ClientSession()  # one per process, as `outsource-check slack` runs it
     app = build_app(service=service, settings=settings, client=make_client(settings, shared))
     runner = await serve(app, host="127.0.0.1", port=0, signing_secret=SECRET, seen=SeenRequests.for_store(store))
     host, port = runner.addresses[0][:2]
     try:
-        yield Harness(fake, f"http://{host}:{port}{EVENTS_PATH}", service)
+        harness = Harness(fake, f"http://{host}:{port}{EVENTS_PATH}", service)
+        harness.client = app.client  # the bot's Web API client, for what the bot does unasked (follow-ups)
+        yield harness
     finally:
+        await finish_turns_in_flight()  # as the server does on a shutdown: turns still delivering finish first
         await runner.cleanup()
         await shared.close()
         await fake.stop()

@@ -31,6 +31,7 @@ class FakeSlack:
         self.calls: list[dict] = []
         self.messages: dict[tuple[str, str], Message] = {}
         self.ephemerals: list[dict] = []
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes uploaded to its upload URL
         self.channel_members: dict[str, list[str]] = {}  # channel -> members (default: everyone in EVERYONE)
         self.admins: set[str] = set()  # users.info says these are workspace admins
         self.envelopes: asyncio.Queue[dict] = asyncio.Queue()  # Socket Mode deliveries to send the bot
@@ -81,6 +82,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self.web_api)  # slack_sdk reads some lists with GET
         app.router.add_get("/socket", self.socket_mode)
         app.router.add_post("/response_url/{channel}/{ts}", self.response_url)
+        app.router.add_post("/upload/{file}", self.upload)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", 0).start()
@@ -153,6 +155,15 @@ class FakeSlack:
             return web.Response(status=answer[0], text="error")
         return web.Response(text="ok")
 
+    async def upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: the file's bytes, as Slack takes them."""
+        data = await request.read()
+        async with self.arrived:
+            self.uploads[request.match_info["file"]] = data
+            self.calls.append({"method": "upload", "body": {"file": request.match_info["file"], "length": len(data)}, "query": {}})
+            self.arrived.notify_all()
+        return web.Response(text="OK - " + str(len(data)))
+
     def _default(self, method: str, body: dict) -> dict:
         if method == "auth.test":
             return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "outsource_check",
@@ -165,6 +176,12 @@ class FakeSlack:
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
         if method == "chat.delete":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = json.loads(body["files"]) if isinstance(body.get("files"), str) else body.get("files") or []
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws{self.root[4:]}/socket"}
         if method == "users.info":

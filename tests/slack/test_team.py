@@ -36,7 +36,10 @@ async def finish_private_check(slack, user, pick: int = 0) -> None:
 
 async def take(slack, user, pick: int = 0) -> None:
     await user.click("Take the check", card_in(slack))
+    pictures = len(slack.fake.named("files.completeUploadExternal"))
     await finish_private_check(slack, user, pick)
+    # the result's picture is the turn's last call: by then the round's card (and any reveal) is out too
+    await slack.fake.wait_for(lambda: len(slack.fake.named("files.completeUploadExternal")) > pictures)
 
 
 async def test_a_team_round_from_command_to_decision_record(slack) -> None:
@@ -108,6 +111,7 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     shown = json.dumps(blocks, ensure_ascii=False)
     assert "Positions" in shown and "Objections" in shown and "Main reasons" in shown and "Next steps" in shown and "u0ann" in shown
     assert "The decision is the team's recommendation" in shown
+    assert re.search(r"Review on: \d{4}-\d{2}-\d{2}", shown), "every decision record has a review date"
     assert "Closed with 2 of 3 positions: Board meets <!here> tomorrow" in shown  # plain_text: shown, never parsed
     section = {b.get("block_id"): b["text"]["text"] for b in blocks if "text" in b}
     assert section["positions"] == "*Positions*\n• u0ann agrees\n• u0bob objects: We'd lose our voice &lt;@U0LEAD&gt;"
@@ -271,3 +275,43 @@ async def test_a_second_look_after_the_reveal_updates_the_comparison(slack) -> N
     # once closed, the comparison offers no second look
     await lead.click("Close and record the decision", summary_in(slack))
     await fake.wait_for(lambda: "Take a second look" not in lead.labels(summary_in(slack)))
+
+
+async def test_the_team_and_each_result_get_their_picture_as_a_slack_file(slack) -> None:
+    """The comparison's picture is uploaded into its thread, a result's into the DM: a PNG that
+    decodes, with alt text for screen readers; the text version stays in the messages."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    lead, ann = slack.user("U0LEAD"), slack.user("U0ANN")
+    fake = slack.fake
+    await lead.command("team Pictures expected:2", channel=CHANNEL)
+    await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks for (ch, _), m in fake.messages.items()))
+    await take(slack, lead)
+    mine = fake.named("files.completeUploadExternal")[-1]["body"]
+    assert mine["channel_id"] == lead.dm and not mine.get("thread_ts"), "a result's picture goes beside it, in the DM"
+    await take(slack, ann, pick=1)
+    summary = summary_in(slack)
+    await fake.wait_for(lambda: any(c["body"].get("thread_ts") == summary.ts for c in fake.named("files.completeUploadExternal")))
+    shared = next(c["body"] for c in fake.named("files.completeUploadExternal") if c["body"].get("thread_ts") == summary.ts)
+    assert shared["channel_id"] == CHANNEL
+    (file,) = json.loads(shared["files"]) if isinstance(shared["files"], str) else shared["files"]
+    asked = next(c["body"] for c in fake.named("files.getUploadURLExternal") if c["body"].get("filename") == "team-comparison.png")
+    alt = asked.get("alt_txt") or asked.get("alt_text") or ""
+    assert "team median" in alt and "u0lead" in alt and "u0ann" in alt
+    image = Image.open(BytesIO(fake.uploads[file["id"]]))
+    assert image.format == "PNG" and image.width == 800
+    assert "Where the team stands" in json.dumps(summary.blocks), "the text version is kept"
+
+
+def test_buttons_carry_accessibility_labels_where_the_label_alone_says_little() -> None:
+    from adapters.slack.blocks import question_blocks
+    from bot.conversation.replies import Option, Progress, Question
+
+    scale = Question("s" * 12, 3, "d", "Dialog", "n", "scale", "How sure are you?", (Option("1", "1"), Option("5", "5")),
+                     Progress(2, 10), scale_low="not at all", scale_high="completely", can_go_back=True)
+    buttons = [e for b in question_blocks(scale) if b["type"] == "actions" for e in b["elements"]]
+    labelled = {e["text"]["text"]: e.get("accessibility_label", "") for e in buttons}
+    assert labelled["1"] == "1 of 5: not at all" and labelled["5"] == "5 of 5: completely"
+    assert labelled["Back"] == "Back to the previous question" and labelled["Start over"] == "Start this check over"
