@@ -413,3 +413,30 @@ async def test_a_typed_reply_answers_the_second_look_question(service) -> None:
     (question,) = await service.handle(Event(member(3), SecondLook(card.round_id)))
     (channels,) = await service.handle(Event(member(3), TypedReply("5")))
     assert isinstance(channels, Question) and channels.node == "channels" and channels.session_id == question.session_id
+
+
+async def test_a_shared_message_drawn_from_an_older_version_is_drawn_again_with_the_newest(service) -> None:
+    """Two processes may draw the round's card (or comparison) out of order; each reports the version
+    it drew, and the core answers a stale one with the newest, so the message ends at the newest."""
+    from bot.conversation.events import Delivered
+    from bot.conversation.routes import route
+
+    card = await open_round(service, expected=2)
+    replies = await service.handle(Event("slack:T1:U001", TakeRoundCheck(card.round_id, name="ann")))
+    drawn = next(r for r in replies if isinstance(r, RoundCard))
+    way = route(drawn)
+    assert way.report == f"seen-card:{card.round_id}:{drawn.version}"
+    assert await service.handle(Event("slack:T1:U001", Delivered(way.report, drawn.surface))) == [], "the newest: nothing more"
+    await service.handle(Event("slack:T1:U002", TakeRoundCheck(card.round_id, name="bob")))  # the round moves on meanwhile
+    (newer,) = await service.handle(Event("slack:T1:U001", Delivered(way.report, drawn.surface)))
+    assert isinstance(newer, RoundCard) and newer.version > drawn.version and "bob" in newer.joined
+    # the comparison the same way, once revealed
+    await take_and_finish(service, card.round_id, "slack:T1:U001", "agency")
+    await take_and_finish(service, card.round_id, "slack:T1:U002", "in_house")
+    await service.handle(Event(STARTER, RoundThread(card.round_id, "C1:2.0")))
+    (summary, _) = await service.handle(Event("slack:T1:U001", TakePosition(card.round_id, "agree")))
+    seen = route(summary).report
+    assert seen == f"seen-cmp:{card.round_id}:{summary.version}"
+    await service.handle(Event("slack:T1:U002", TakePosition(card.round_id, "object", "too soon")))
+    (redrawn,) = await service.handle(Event("slack:T1:U001", Delivered(seen, "C1:2.0")))
+    assert isinstance(redrawn, TeamSummary) and dict(redrawn.positions)["object"] == 1
