@@ -32,7 +32,7 @@ def build_group(flow: Flow) -> app_commands.Group:
     async def agency(interaction: discord.Interaction, name: app_commands.Range[str, 1, 80]) -> None:
         await flow.command(interaction, Start(AGENCY_DIALOG, (("agency_name", name),)))
 
-    @group.command(name="resume", description="Continue your unfinished check")
+    @group.command(name="resume", description=words.RESUME_COMMAND)
     async def resume(interaction: discord.Interaction) -> None:
         await flow.command(interaction, Resume())
 

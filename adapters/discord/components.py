@@ -46,7 +46,7 @@ class AnswerButton(discord.ui.DynamicItem[Button], template=ids.ANSWER):
 
 class NoneOfThese(discord.ui.DynamicItem[Button], template=ids.NONE_OF_THESE):
     def __init__(self, session: str, version: int, node: str) -> None:
-        super().__init__(Button(label="None of these", custom_id=ids.with_node("z", session, version, node), row=1))
+        super().__init__(Button(label=words.NONE_OF_THESE, custom_id=ids.with_node("z", session, version, node), row=1))
         self.session, self.version, self.node = session, version, node
 
     @classmethod
@@ -64,7 +64,7 @@ def _options(options: tuple[Option, ...]) -> list[discord.SelectOption]:
 class PickOne(discord.ui.DynamicItem[Select], template=ids.PICK_ONE):
     def __init__(self, session: str, version: int, node: str, options: tuple[Option, ...] = ()) -> None:
         select: Select = Select(
-            custom_id=ids.with_node("c", session, version, node), placeholder="Choose one…", options=_options(options), row=0
+            custom_id=ids.with_node("c", session, version, node), placeholder=words.CHOOSE_ONE, options=_options(options), row=0
         )
         super().__init__(select)
         self.session, self.version, self.node = session, version, node
@@ -87,7 +87,7 @@ class PickMany(discord.ui.DynamicItem[Select], template=ids.PICK_MANY):
         high = min(high or count, count)
         select: Select = Select(
             custom_id=ids.with_node("k", session, version, node),
-            placeholder="Pick all that apply…" if low == 0 else f"Pick at least {low}…",
+            placeholder=words.PICK_ALL_MENU if low == 0 else words.PICK_AT_LEAST_MENU.format(count=low),
             options=_options(options),
             min_values=max(1, min(low, high)) if count else 0,
             max_values=max(high, 1) if count else 1,
@@ -151,7 +151,7 @@ class Restart(_SessionButton, template=ids.RESTART):
 
 
 class Share(_SessionButton, template=ids.SHARE):
-    kind, label, style = "sh", "Share to channel", discord.ButtonStyle.primary
+    kind, label, style = "sh", words.SHARE_TO_CHANNEL, discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction) -> Any:
         await flow_of(interaction).offer_share(interaction, self.session, self.version)
@@ -169,7 +169,7 @@ class ShareTo(discord.ui.DynamicItem[Select], template=ids.SHARE_TO):
 
     def __init__(self, session: str, version: int, channels: list[tuple[str, str]] | None = None) -> None:
         options = [discord.SelectOption(label=clip(label, 100), value=cid) for cid, label in (channels or [])[:25]]
-        select: Select = Select(custom_id=ids.of_session("st", session, version), placeholder="Pick a channel…", options=options)
+        select: Select = Select(custom_id=ids.of_session("st", session, version), placeholder=words.PICK_A_CHANNEL, options=options)
         super().__init__(select)
         self.session, self.version = session, version
 
@@ -185,7 +185,7 @@ class ForgetAnswer(discord.ui.DynamicItem[Button], template=ids.FORGET):
     def __init__(self, answer: str) -> None:
         yes = answer == "yes"
         button: Button = Button(
-            label=words.DELETE_EVERYTHING if yes else "Keep my data",
+            label=words.DELETE_EVERYTHING if yes else words.KEEP_MY_DATA,
             style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
             custom_id=ids.forget(answer),
         )

@@ -89,7 +89,7 @@ def question(q: Question, *, content: str | None = None, in_dm: bool = True) -> 
         hint = "Press **Type your answer**" + (", or simply reply here in this DM." if in_dm else ".")
         lines.append(f"{hint} At most {q.max_length} characters.")
     elif q.kind == "multi":
-        lines.append("Pick all that apply in the menu." if q.min_picks == 0 else f"Pick at least {q.min_picks} in the menu.")
+        lines.append(words.PICK_ALL_IN_MENU if q.min_picks == 0 else words.PICK_AT_LEAST_IN_MENU.format(count=q.min_picks))
     embed = discord.Embed(title=safe(q.dialog_title, 256), description="\n\n".join(lines), colour=COLOUR)
     if q.previous:
         before = ", ".join(o.label for o in q.options if o.id in q.previous) or q.previous[0]
@@ -152,13 +152,13 @@ def result(card: ResultCard, *, content: str | None = None) -> Rendered:
     description.append(safe(card.summary, 1200))
     embed = discord.Embed(title=safe(words.RECOMMENDATION_TITLE.format(title=card.title), 256), description="\n\n".join(description), colour=COLOUR)
     if card.reasons:
-        embed.add_field(name="Why this fits your answers", value=_advice(card.reasons, "✅"), inline=False)
+        embed.add_field(name=words.WHY_THIS_FITS, value=_advice(card.reasons, "✅"), inline=False)
     if card.tensions:
-        embed.add_field(name="What pulls the other way", value=_advice(card.tensions, "⚠️"), inline=False)
-    embed.add_field(name="Your answers at a glance", value=score_lines(card)[:1024] or "-", inline=False)
-    embed.add_field(name="Next steps", value=_bullets(card.next_steps, "☐", 900) or "-", inline=False)
+        embed.add_field(name=words.PULLS_OTHER_WAY, value=_advice(card.tensions, "⚠️"), inline=False)
+    embed.add_field(name=words.ANSWERS_AT_A_GLANCE, value=score_lines(card)[:1024] or "-", inline=False)
+    embed.add_field(name=words.NEXT_STEPS, value=_bullets(card.next_steps, "☐", 900) or "-", inline=False)
     if card.still_to_settle:
-        embed.add_field(name="Still to settle", value=_bullets(card.still_to_settle, "?", 600), inline=False)
+        embed.add_field(name=words.STILL_TO_SETTLE, value=_bullets(card.still_to_settle, "?", 600), inline=False)
     embed.set_footer(text=(words.BASED_ON + "; ".join(card.sources))[:300])
     view = new_view()
     if card.can_share:  # a team round's check is shared by the round's reveal, not before it
@@ -174,7 +174,7 @@ def shared(card: ResultCard, user_id: int) -> discord.Embed:
     lines = [f"<@{user_id}> ran **{safe(card.dialog_title, 200)}**{subject}.", safe(card.summary, 1500)]
     embed = discord.Embed(title=safe(words.RECOMMENDATION_TITLE.format(title=card.title), 256), description="\n\n".join(lines), colour=COLOUR)
     embed.add_field(name="Scores", value=score_lines(card)[:1024] or "-", inline=False)
-    embed.add_field(name="Next steps", value=_bullets(card.next_steps, "☐", 1000) or "-", inline=False)
+    embed.add_field(name=words.NEXT_STEPS, value=_bullets(card.next_steps, "☐", 1000) or "-", inline=False)
     embed.set_footer(text=(words.BASED_ON + "; ".join(card.sources))[:300])
     return fit(embed)
 
@@ -188,7 +188,7 @@ def changed(notice: Notice) -> Rendered:
 
 def history(entries: History) -> discord.Embed:
     if not entries.entries:
-        return discord.Embed(title=words.YOUR_LAST_RESULTS, description="No finished checks yet. Use /outsource-check check.")
+        return discord.Embed(title=words.YOUR_LAST_RESULTS, description=words.NO_FINISHED_CHECKS)
     lines = [
         f"• {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))} **{safe(e.dialog_title, 100)}**: {safe(e.outcome_title, 200)}"
         for e in entries.entries

@@ -102,4 +102,4 @@ async def post(flow: Flow, interaction: discord.Interaction, session: str, value
         except discord.Forbidden:
             await delivery.edit_here(render.Rendered(words.CANNOT_POST, None, None))
             return
-        await delivery.edit_here(render.Rendered(f"Shared your result in {channel.mention}.", None, None))
+        await delivery.edit_here(render.Rendered(words.SHARED_IN.format(channel=channel.mention), None, None))

@@ -34,18 +34,17 @@ def round_card(card: RoundCard) -> Rendered:
     """Who is in and how many finished (a ✓ by their name), never what anyone answered."""
     finished = set(card.finished)
     names = ", ".join(f"{safe(n, 80)}{' ✓' if n in finished else ''}" for n in card.joined) or words.NOBODY_YET
-    count = f"{len(card.finished)}" + (f" of {card.expected} expected" if card.expected else "")
     lines = [
         words.STARTED_BY.format(starter=safe(card.starter, 80), status=words.ROUND_STATUS.get(card.status, card.status.title())),
-        f"Taking part: {names}.",
-        f"Finished: {count}.",
+        words.TAKING_PART.format(names=names),
+        words.FINISHED_OF_EXPECTED.format(finished=len(card.finished), expected=card.expected) if card.expected else words.FINISHED_COUNT.format(finished=len(card.finished)),
         words.ANSWERS_HIDDEN + (words.NAMES_LEFT_OUT if card.anonymous else "."),
     ]
     if card.quorum:
         lines.append(words.QUORUM.format(quorum=card.quorum))
     if card.deadline and card.status == "open":
         when = int(card.deadline)
-        lines.append(f"Reveals on its own after <t:{when}:f> (<t:{when}:R>), at the first click or command after it.")
+        lines.append(words.REVEALS_ON_ITS_OWN.format(when=f"after <t:{when}:f> (<t:{when}:R>)"))
     if card.status == "open":
         lines.append("Press **Take the check** to answer privately; the starter (or a server admin) presses **Reveal**.")
     embed = discord.Embed(title=safe(words.TEAM_ROUND_TITLE.format(topic=topic_of(card.topic)), 256), description="\n".join(lines), colour=COLOUR)
@@ -66,19 +65,16 @@ def summary(result: TeamSummary) -> Rendered:
     agreeing, finished = result.agreement
     lines = []
     if result.disagreements:
-        lines.append(f"{len(result.disagreements)} question(s) the team split on are in the thread below.")
-    lines.append(
-        f"The proposed decision is the team's recommendation: **{safe(result.team_outcome_title, 200)}**."
-        " Agree, abstain or object, with a reason if you like; you may change your position until the round is closed."
-    )
+        lines.append(words.SPLIT_IN_THREAD.format(count=len(result.disagreements)))
+    lines.append(safe(words.PROPOSED_DECISION_IS, 600).replace("{title}", f"**{safe(result.team_outcome_title, 200)}**"))
     if result.quorum:
         lines.append(words.QUORUM.format(quorum=result.quorum))
     moved = moved_lines(result)
     embed = discord.Embed(title=safe(words.TEAM_RESULTS_TITLE.format(topic=topic_of(result.topic)), 256), description="\n".join(lines), colour=COLOUR)
     embed.add_field(name=words.EACH_MEMBER, value=clip(members, 1024) or "-", inline=False)
-    embed.add_field(name="Where the team stands (lowest to highest, █ the median)", value=clip(spreads, 1024) or "-", inline=False)
+    embed.add_field(name=f"{words.WHERE_TEAM_STANDS} {words.WHERE_TEAM_STANDS_KEY}", value=clip(spreads, 1024) or "-", inline=False)
     embed.add_field(
-        name=safe(f"Team recommendation: {result.team_outcome_title}", 256),
+        name=safe(words.TEAM_RECOMMENDATION.format(title=result.team_outcome_title), 256),
         value=words.AGREEMENT.format(agreeing=agreeing, finished=finished, strength=result.strength),
         inline=False,
     )
@@ -106,8 +102,9 @@ def prompt(number: int, disagreement: Disagreement) -> str:
     split = ", ".join(f"{safe(label, 100)} ({count})" for label, count in disagreement.split)
     why = ""
     if disagreement.why:
-        why = f"\n*Why the article asks:* {safe(disagreement.why, 900)}" + (f" ({safe(disagreement.source, 100)})" if disagreement.source else "")
-    return clip(f"**Discussion {number}: {safe(disagreement.question, 500)}**\nThe team answered: {split}.{ends(disagreement)}{why}", MESSAGE_LIMIT)
+        why = f"\n*{words.WHY_THE_ARTICLE_ASKS}* {safe(disagreement.why, 900)}" + (f" ({safe(disagreement.source, 100)})" if disagreement.source else "")
+    title = safe(words.DISCUSSION.format(number=number, question=clip(disagreement.question, 500)), 600)
+    return clip(f"**{title}**\n{words.TEAM_ANSWERED.format(split=split)}{ends(disagreement)}{why}", MESSAGE_LIMIT)
 
 
 def ends(disagreement: Disagreement) -> str:
@@ -140,7 +137,7 @@ def position_line(position: Position) -> str:
 
 def decision(record: DecisionRecord) -> Rendered:
     positions = "\n".join(position_line(p) for p in record.positions)
-    objections = "\n".join(f"• {safe(p.name, 80)}: {safe(p.reason or '(no reason given)', 300)}" for p in record.objections)
+    objections = "\n".join(f"• {safe(p.name, 80)}: {safe(p.reason or words.NO_REASON_GIVEN, 300)}" for p in record.objections)
     reasons = "\n".join(f"• {safe(r, 300)}" for r in record.reasons)
     steps = "\n".join(f"☐ {safe(s, 300)}" for s in record.next_steps)
     about = f"{record.date} · {safe(topic_of(record.topic), 200)} · {safe(', '.join(record.participants), 1500)}\n{words.PROPOSED}"
@@ -148,13 +145,13 @@ def decision(record: DecisionRecord) -> Rendered:
         about += "\n" + words.REVIEW_LINE.format(date=record.review_on)
     embed = discord.Embed(title=safe(words.DECISION_TITLE.format(decision=record.decision), 256), description=about, colour=COLOUR)
     if record.closed_short:
-        embed.add_field(name="Closed before the quorum", value=safe(record.closed_short, 1024), inline=False)
-    embed.add_field(name="Positions", value=clip(positions, 1024) or "No positions taken.", inline=False)
-    embed.add_field(name="Objections", value=clip(objections, 1024) or "None.", inline=False)
-    embed.add_field(name="Main reasons", value=clip(reasons, 1024) or "-", inline=False)
-    embed.add_field(name="Next steps", value=clip(steps, 1024) or "-", inline=False)
+        embed.add_field(name=words.CLOSED_BEFORE_QUORUM, value=safe(record.closed_short, 1024), inline=False)
+    embed.add_field(name=words.POSITIONS, value=clip(positions, 1024) or words.NO_POSITIONS, inline=False)
+    embed.add_field(name=words.OBJECTIONS, value=clip(objections, 1024) or words.NO_OBJECTIONS, inline=False)
+    embed.add_field(name=words.MAIN_REASONS, value=clip(reasons, 1024) or "-", inline=False)
+    embed.add_field(name=words.NEXT_STEPS, value=clip(steps, 1024) or "-", inline=False)
     if record.follow_with:
-        embed.add_field(name="Before anyone signs", value="Vet each agency first: `/outsource-check agency`.", inline=False)
+        embed.add_field(name=words.BEFORE_ANYONE_SIGNS, value=words.VET_EACH_AGENCY, inline=False)
     return Rendered(None, fit(embed), new_view().add_item(c.ExportRound(record.round_id)))
 
 
@@ -169,4 +166,4 @@ def markdown(record: DecisionRecord) -> tuple[str, discord.File | None]:
     if len(block) <= MESSAGE_LIMIT:
         return block, None
     file = discord.File(io.BytesIO(record.markdown.encode()), filename=f"decision-{record.round_id}.md")
-    return "The decision record is attached as Markdown.", file
+    return words.RECORD_ATTACHED, file

@@ -115,13 +115,13 @@ def result_blocks(card: ResultCard) -> list[dict]:
         {"type": "section", "text": plain(card.summary)},
     ]
     if card.reasons:
-        blocks.append({"type": "section", "text": mrkdwn(clip("*Why this fits your answers*\n" + _advice_lines(card.reasons, "✅"), 3000))})
+        blocks.append({"type": "section", "text": mrkdwn(clip(f"*{words.WHY_THIS_FITS}*\n" + _advice_lines(card.reasons, "✅"), 3000))})
     if card.tensions:
-        blocks.append({"type": "section", "text": mrkdwn(clip("*What pulls the other way*\n" + _advice_lines(card.tensions, "⚠️"), 3000))})
-    blocks.append({"type": "section", "text": mrkdwn("*Your answers at a glance*\n" + score_lines(card))})
-    blocks.append({"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))})
+        blocks.append({"type": "section", "text": mrkdwn(clip(f"*{words.PULLS_OTHER_WAY}*\n" + _advice_lines(card.tensions, "⚠️"), 3000))})
+    blocks.append({"type": "section", "text": mrkdwn(f"*{words.ANSWERS_AT_A_GLANCE}*\n" + score_lines(card))})
+    blocks.append({"type": "section", "text": mrkdwn(f"*{words.NEXT_STEPS}*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))})
     if card.still_to_settle:
-        blocks.append({"type": "section", "text": mrkdwn("*Still to settle*\n" + "\n".join(f"❓ {escape(s)}" for s in card.still_to_settle))})
+        blocks.append({"type": "section", "text": mrkdwn(f"*{words.STILL_TO_SETTLE}*\n" + "\n".join(f"❓ {escape(s)}" for s in card.still_to_settle))})
     blocks.append({"type": "context", "elements": [plain(clip(words.BASED_ON + "; ".join(card.sources), 2000))]})
     value = ButtonValue(card.session_id, card.version).encode()
     blocks.append(
@@ -147,7 +147,7 @@ def shared_summary_blocks(card: ResultCard, user_id: str) -> list[dict]:
         {"type": "header", "text": plain(words.RECOMMENDATION_TITLE.format(title=card.title), 150)},
         {"type": "section", "text": plain(card.summary)},
         {"type": "section", "text": mrkdwn(score_lines(card))},
-        {"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))},
+        {"type": "section", "text": mrkdwn(f"*{words.NEXT_STEPS}*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))},
         {"type": "context", "elements": [plain(clip(words.BASED_ON + "; ".join(card.sources), 2000))]},
     ]
 

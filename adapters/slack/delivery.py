@@ -188,9 +188,9 @@ class Delivery:
         except SlackApiError as exc:
             if _error_of(exc) not in NOT_IN_CHANNEL:
                 raise
-            await self.dm(f"I can't post in <#{channel}>: invite me there first (`/invite @Outsource Check`), then share again.")
+            await self.dm(words.CANNOT_POST_IN.format(channel=f"<#{channel}>"))
             return
-        await self.dm(f"Shared your result in <#{channel}>.")
+        await self.dm(words.SHARED_IN.format(channel=f"<#{channel}>"))
 
 
 async def _post(session: aiohttp.ClientSession, url: str, body: bytes) -> int:

@@ -26,7 +26,8 @@ def round_card_blocks(card: RoundCard) -> list[dict]:
     names = ", ".join(card.joined) or words.NOBODY_YET
     lines = [
         words.STARTED_BY.format(starter=card.starter, status=status),
-        f"Taking part: {names}. Finished: {finished}" + (f" of {card.expected} expected" if card.expected else "") + ".",
+        words.TAKING_PART.format(names=names) + " "
+        + (words.FINISHED_OF_EXPECTED.format(finished=finished, expected=card.expected) if card.expected else words.FINISHED_COUNT.format(finished=finished)),
         words.ANSWERS_HIDDEN + (words.NAMES_LEFT_OUT if card.anonymous else "."),
     ]
     if card.quorum:
@@ -37,7 +38,7 @@ def round_card_blocks(card: RoundCard) -> list[dict]:
     ]
     if card.deadline and card.status == "open":
         when = f"<!date^{int(card.deadline)}^{{date_short_pretty}} at {{time}}|at the deadline>"
-        blocks.append({"type": "context", "elements": [mrkdwn(f"Reveals on its own {when} (at the first click after it).")]})
+        blocks.append({"type": "context", "elements": [mrkdwn(escape(words.REVEALS_ON_ITS_OWN).replace("{when}", when))]})
     if card.status == "open":
         blocks.append(
             {
@@ -62,12 +63,12 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
     agreeing, finished = summary.agreement
     blocks: list[dict] = [
         {"type": "header", "text": plain(words.TEAM_RESULTS_TITLE.format(topic=summary.topic or words.DEFAULT_TOPIC), 150)},
-        {"type": "section", "text": mrkdwn(f"*Each member's recommendation*\n{members}")},
-        {"type": "section", "text": mrkdwn(f"*Where the team stands* (lowest to highest, █ the median)\n{spreads}")},
+        {"type": "section", "text": mrkdwn(f"*{words.EACH_MEMBERS_RECOMMENDATION}*\n{members}")},
+        {"type": "section", "text": mrkdwn(f"*{words.WHERE_TEAM_STANDS}* {words.WHERE_TEAM_STANDS_KEY}\n{spreads}")},
         {
             "type": "section",
             "text": mrkdwn(
-                f"*Team recommendation: {escape(summary.team_outcome_title)}*\n"
+                f"*{escape(words.TEAM_RECOMMENDATION.format(title=summary.team_outcome_title))}*\n"
                 + words.AGREEMENT.format(agreeing=agreeing, finished=finished, strength=summary.strength)
             ),
         },
@@ -85,14 +86,11 @@ def summary_blocks(summary: TeamSummary, *, closed: bool = False) -> list[dict]:
         blocks.append({"type": "section", "text": plain(words.CLOSED_POSITIONS.format(tally=tally))})
         blocks.append({"type": "actions", "block_id": "close", "elements": [button(words.EXPORT_AS_MARKDOWN, "oc.round.export", _value(summary.round_id))]})
         return blocks
-    quorum = f" Quorum: {summary.quorum} positions." if summary.quorum else ""
+    quorum = " " + words.QUORUM.format(quorum=summary.quorum) if summary.quorum else ""
     blocks.append(
         {
             "type": "section",
-            "text": plain(
-                f"The proposed decision is the team's recommendation: {summary.team_outcome_title}. Agree, abstain or object,"
-                f" with a reason if you like; you may change your position until the round is closed.{quorum}"
-            ),
+            "text": plain(words.PROPOSED_DECISION_IS.format(title=summary.team_outcome_title) + quorum),
         }
     )
     buttons = [
@@ -169,8 +167,9 @@ def close_reason_modal(round_id: str, refusal: str, channel: str, ts: str) -> di
 
 def prompt_text(number: int, prompt: Disagreement) -> str:
     split = ", ".join(f"{escape(label)} ({count})" for label, count in prompt.split)
-    why = f"\n_Why the article asks:_ {escape(prompt.why)} ({escape(prompt.source)})" if prompt.why else ""
-    return f"*Discussion {number}: {escape(prompt.question)}*\nThe team answered: {split}.{ends_text(prompt)}{why}"
+    why = f"\n_{words.WHY_THE_ARTICLE_ASKS}_ {escape(prompt.why)} ({escape(prompt.source)})" if prompt.why else ""
+    title = escape(words.DISCUSSION.format(number=number, question=prompt.question))
+    return f"*{title}*\n{words.TEAM_ANSWERED.format(split=split)}{ends_text(prompt)}{why}"
 
 
 def ends_text(prompt: Disagreement) -> str:
@@ -197,8 +196,8 @@ def position_text(position: Position) -> str:
 
 
 def decision_blocks(record: DecisionRecord) -> list[dict]:
-    positions = "\n".join(position_text(p) for p in record.positions) or "• no positions taken"
-    objections = "\n".join(f"• {escape(p.name)}: {escape(p.reason or '(no reason given)')}" for p in record.objections) or "• none"
+    positions = "\n".join(position_text(p) for p in record.positions) or f"• {words.NO_POSITIONS}"
+    objections = "\n".join(f"• {escape(p.name)}: {escape(p.reason or words.NO_REASON_GIVEN)}" for p in record.objections) or f"• {words.NO_OBJECTIONS}"
     about = f"{record.date} · {record.topic or words.DEFAULT_TOPIC} · {', '.join(record.participants)}"
     blocks: list[dict] = [
         {"type": "header", "text": plain(words.DECISION_TITLE.format(decision=record.decision), 150)},
@@ -210,10 +209,10 @@ def decision_blocks(record: DecisionRecord) -> list[dict]:
     if record.closed_short:
         blocks.append({"type": "section", "block_id": "closed_short", "text": plain(record.closed_short)})
     blocks += [
-        {"type": "section", "block_id": "positions", "text": mrkdwn(f"*Positions*\n{positions}")},
-        {"type": "section", "block_id": "objections", "text": mrkdwn(f"*Objections*\n{objections}")},
-        {"type": "section", "text": mrkdwn("*Main reasons*\n" + "\n".join(f"• {escape(r)}" for r in record.reasons))},
-        {"type": "section", "text": mrkdwn("*Next steps*\n" + "\n".join(f"☐ {escape(s)}" for s in record.next_steps))},
+        {"type": "section", "block_id": "positions", "text": mrkdwn(f"*{words.POSITIONS}*\n{positions}")},
+        {"type": "section", "block_id": "objections", "text": mrkdwn(f"*{words.OBJECTIONS}*\n{objections}")},
+        {"type": "section", "text": mrkdwn(f"*{words.MAIN_REASONS}*\n" + "\n".join(f"• {escape(r)}" for r in record.reasons))},
+        {"type": "section", "text": mrkdwn(f"*{words.NEXT_STEPS}*\n" + "\n".join(f"☐ {escape(s)}" for s in record.next_steps))},
     ]
     if record.follow_with:
         blocks.append(
