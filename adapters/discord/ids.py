@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import re
 
-MAX_CUSTOM_ID = 100
-SESSION = r"(?P<session>[A-Za-z0-9_-]{8,16})"
-VERSION = r"(?P<version>0|[1-9][0-9]{0,8})"
-NODE = r"(?P<node>[a-z][a-z0-9_]{0,31})"
-CHOICE = r"(?P<choice>[a-z0-9_]{1,32})"
-ROUND = r"(?P<round>[A-Za-z0-9_-]{8,16})"  # the core's round ids are 12 characters, like session ids
-STANCE = r"(?P<stance>agree|abstain|object)"  # a position on the round's proposed decision
+from adapters.common.buttons import CHOICE, DIALOG, NODE, ROUND, SESSION, STANCE, VERSION
 
+MAX_CUSTOM_ID = 100
+# the fields' patterns are the shared grammar's: one set of forgery checks for both platforms
 # one template per kind of component; the DynamicItem classes in components.py use these
 ANSWER = rf"oc:a:{SESSION}:{VERSION}:{NODE}:{CHOICE}"  # a choice or scale button
 NONE_OF_THESE = rf"oc:z:{SESSION}:{VERSION}:{NODE}"  # a pick-several question answered with no picks
@@ -43,7 +39,7 @@ ROUND_EXPORT = rf"oc:rx:{ROUND}"
 ROUND_LOOK = rf"oc:rl:{ROUND}"  # a second look at the questions the team split on
 POSITION_MODAL = rf"oc:rpm:{ROUND}:{STANCE}"  # the position modal itself: a stance and an optional reason
 CLOSE_MODAL = rf"oc:rcm:{ROUND}"  # why the closer closes before the quorum
-RUN_AGAIN = r"oc:ra:(?P<dialog>[a-z][a-z0-9_]{0,31})"  # a decision's review: run the round's dialog again
+RUN_AGAIN = rf"oc:ra:{DIALOG}"  # a decision's review: run the round's dialog again
 
 TEMPLATES = (
     ANSWER, NONE_OF_THESE, PICK_ONE, PICK_MANY, TYPE_ANSWER, MODAL, BACK, RESTART, SHARE, SHARE_TO, VET, FORGET,

@@ -127,12 +127,12 @@ async def test_forged_and_malformed_values_are_refused_and_logged(slack, caplog)
     before = await stored(slack, ann)
     message = ann.living()
     block = next(b for b in message.blocks if b.get("block_id") == "answer")
-    forgeries = [
-        "not json",
-        json.dumps({"s": before.id, "v": before.version, "n": "know_how", "c": "yes", "x": 1}),
-        json.dumps({"s": "../../etc", "v": 1, "n": "goal", "c": "a"}),
-        json.dumps({"s": before.id, "v": "1", "n": "goal", "c": "a"}),
-        json.dumps({"s": before.id, "v": before.version, "n": before.node, "c": "no_such_choice"}),
+    forgeries = [  # the button grammar is adapters/common/buttons.py's: "session:version:node:choice"
+        "not a payload",
+        f"{before.id}:{before.version}:know_how:yes:extra",
+        "../../etc:1:goal:a",
+        f"{before.id}:one:goal:a",
+        f"{before.id}:{before.version}:{before.node}:no_such_choice",  # well formed: the core refuses the choice
     ]
     with caplog.at_level(logging.WARNING, "outsource_check.slack"):
         for index, value in enumerate(forgeries):
