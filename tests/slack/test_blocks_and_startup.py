@@ -139,7 +139,7 @@ def test_the_manifest_matches_what_the_app_handles() -> None:
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
     assert manifest["settings"]["interactivity"]["is_enabled"] and manifest["features"]["app_home"]["home_tab_enabled"]
-    assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write", "chat:write.public", "im:write", "im:history", "channels:read", "groups:read", "users:read"]
+    assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write", "chat:write.public", "im:write", "im:history", "channels:read", "groups:read", "users:read", "files:write"]
     docs = (ROOT / "docs" / "slack.md").read_text()
     for scope in manifest["oauth_config"]["scopes"]["bot"]:
         assert f"`{scope}`" in docs, f"docs/slack.md must say why {scope} is needed"
