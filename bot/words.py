@@ -164,7 +164,7 @@ ROUND_STARTING = "Starting a team round…"
 ROUND_STARTED = "Your team round is posted in this channel. Press Take the check on it to answer too."
 CANNOT_POST_ROUND = (
     "I can't post in this channel, so I can't start a round here. A server admin can give me Send Messages, "
-    "Embed Links, Create Public Threads and Send Messages in Threads here (see the bot's set-up guide)."
+    "Embed Links, Attach Files, Create Public Threads and Send Messages in Threads here (see the bot's set-up guide)."
 )
 ROUND_CHECK = "Your check for the team round. Nobody sees your answers before the reveal."
 ROUND_CHECK_SENT = "Your check for the round is in our DM: {link}. Nobody sees your answers before the reveal."

@@ -22,7 +22,7 @@ import discord
 
 from adapters.common.places import Place
 from adapters.discord import team_render
-from adapters.discord.render import Rendered
+from adapters.discord.render import Rendered, without_picture
 from adapters.discord.rendering import attachment, rendering
 from adapters.discord.text import safe
 from bot import words
@@ -241,7 +241,10 @@ class Delivery:
         check = isinstance(reply, (Question, ResultCard))
         if not (check and self.late):
             try:
-                await self.message_at(at).edit(**rendered.as_kwargs())
+                try:
+                    await self.message_at(at).edit(**rendered.as_kwargs())
+                except discord.Forbidden:  # no Attach Files there: the words still change
+                    await self.message_at(at).edit(**without_picture(rendered).as_kwargs())
                 return at
             except discord.NotFound:
                 log.info("message %s is gone", at.message)
@@ -266,8 +269,12 @@ class Delivery:
         try:
             message = await target.send(**rendered.send_kwargs())  # type: ignore[union-attr]
         except discord.Forbidden:
-            await self.say(words.CANNOT_POST_ROUND)
-            return None
+            if rendered.picture is None:
+                await self.say(words.CANNOT_POST_ROUND)
+                return None
+            log.info("may not attach files in channel %s: the comparison goes without its picture", channel.channel)
+            rendered = without_picture(rendered)
+            message = await target.send(**rendered.send_kwargs())  # type: ignore[union-attr]
         if not isinstance(reply, TeamSummary):
             return place_of(message)
         try:

@@ -57,6 +57,15 @@ class Rendered:
         return kwargs
 
 
+def without_picture(rendered: Rendered) -> Rendered:
+    """The same message with its text only: where the bot may not attach files (no Attach Files)."""
+    if rendered.picture is None or rendered.embed is None:
+        return rendered
+    embed = rendered.embed.copy()
+    embed.set_image(url=None)
+    return Rendered(rendered.content, embed, rendered.view)
+
+
 def with_picture(embed: discord.Embed, shown: Picture) -> Picture:
     """The embed shows the picture it will be sent with (`attachment://` names the file)."""
     embed.set_image(url=f"attachment://{shown.filename}")

@@ -452,3 +452,15 @@ async def test_the_comparison_and_a_result_carry_their_picture_in_the_embed(bot:
     # a position redraws the comparison with its picture still there
     await take_position(lead, summary, "Agree (0)", "")
     assert "team-comparison.png" in summary.files and summary.embeds[0]["image"]["url"] == "attachment://team-comparison.png"
+
+
+async def test_without_attach_files_the_comparison_is_posted_with_its_text_only(bot: Harness) -> None:
+    lead, ann = bot.user("3000", "lead"), bot.user("3001", "ann")
+    bot.add_guild([text_channel(GENERAL, "general")], [lead.id, ann.id])
+    await lead.slash("team", guild=True, expected=2)
+    await take_and_finish(bot, lead, 0)
+    bot.fake.script("POST", rf"/channels/{GENERAL}/messages", 403, {"message": "Missing Permissions", "code": 50013})
+    await take_and_finish(bot, ann, 1)
+    (summary,) = posted_in(bot, GENERAL, "Team results")
+    assert not summary.files and "image" not in summary.embeds[0]
+    assert "Where the team stands" in summary.text() and summary.custom_ids(), "the words and the buttons are all there"
