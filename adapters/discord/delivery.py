@@ -23,7 +23,7 @@ import discord
 from adapters.common.places import Place
 from adapters.discord import team_render
 from adapters.discord.render import Rendered, without_picture
-from adapters.discord.rendering import attachment, rendering
+from adapters.discord.rendering import attachment, drawn
 from adapters.discord.text import safe
 from bot import words
 from bot.conversation.events import Delivered
@@ -202,7 +202,7 @@ class Delivery:
     async def deliver(self, replies: list[Reply], ask: Ask) -> None:
         for reply in replies:
             way = route(reply)
-            rendered = rendering(reply, in_dm=not self.in_guild)
+            rendered = await drawn(reply, in_dm=not self.in_guild)
             landed: Place | None = None
             if way.to is To.MESSAGE and (at := Place.parse(way.at)) is not None:
                 landed = await self.update(at, reply, rendered)

@@ -155,7 +155,7 @@ def _advice(items: tuple[Advice, ...], mark: str) -> str:
     return "\n".join(lines)[:1024]
 
 
-def result(card: ResultCard, *, content: str | None = None) -> Rendered:
+def result(card: ResultCard, *, content: str | None = None, shown: Picture | None = None) -> Rendered:
     """Field budgets keep the whole embed under Discord's 6000 characters, whatever the dialog says."""
     description = [safe(p, 300) for p in card.preface]
     description.append(safe(card.summary, 1200))
@@ -174,7 +174,7 @@ def result(card: ResultCard, *, content: str | None = None) -> Rendered:
         view.add_item(c.Share(card.session_id, card.version))
     view.add_item(c.Vet(card.session_id, card.version))
     view.add_item(c.Restart(card.session_id, card.version))
-    return Rendered(content, fit(embed), view, with_picture(embed, result_picture(card)))
+    return Rendered(content, fit(embed), view, with_picture(embed, shown or result_picture(card)))
 
 
 def shared(card: ResultCard, user_id: int) -> discord.Embed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import discord
 
+from adapters.common.pictures import picture_of
 from adapters.discord import followup_render, render, team_render
 from adapters.discord.render import Rendered
 from adapters.discord.text import clip, inert, safe
@@ -22,6 +23,16 @@ from bot.conversation.replies import (
     RoundCard,
     TeamSummary,
 )
+
+
+async def drawn(reply: Reply, in_dm: bool = True) -> Rendered:
+    """`rendering`, with a result's or a team's picture drawn off the event loop (some 10-20 ms of
+    CPU that would otherwise hold up every other click waiting for its acknowledgement)."""
+    if isinstance(reply, ResultCard):
+        return render.result(reply, shown=await picture_of(reply))
+    if isinstance(reply, TeamSummary):
+        return team_render.summary(reply, shown=await picture_of(reply))
+    return rendering(reply, in_dm)
 
 
 def rendering(reply: Reply, in_dm: bool = True) -> Rendered:

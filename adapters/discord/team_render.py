@@ -17,7 +17,7 @@ from adapters.discord.render import COLOUR, Rendered, fit, new_view, with_pictur
 from adapters.discord.text import clip, inert, safe
 from bot import words
 from bot.conversation.bars import spread_bar
-from bot.conversation.picture import team_picture
+from bot.conversation.picture import Picture, team_picture
 from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
 from bot.team.comparison import moved_lines
 
@@ -56,7 +56,7 @@ def round_card(card: RoundCard) -> Rendered:
 
 
 
-def summary(result: TeamSummary) -> Rendered:
+def summary(result: TeamSummary, shown: Picture | None = None) -> Rendered:
     """The comparison posted at the reveal, with Agree, Abstain and Object on the proposed decision (counts in the labels)."""
     members = "\n".join(f"• {safe(m.name, 80)}: {safe(m.outcome, 120)}" for m in result.members)
     spreads = "\n".join(
@@ -81,7 +81,7 @@ def summary(result: TeamSummary) -> Rendered:
     if moved:
         embed.add_field(name=words.SECOND_LOOKS_TITLE, value=clip("\n".join(f"• {safe(line, 400)}" for line in moved), 1024), inline=False)
     embed.set_footer(text=clip(words.RULE_LINE.format(rule=result.rule), 2048))
-    shown = with_picture(embed, team_picture(result))
+    shown = with_picture(embed, shown or team_picture(result))
     if result.closed:  # the round takes nothing more: its results stay, with the record to export
         return Rendered(None, fit(embed), new_view().add_item(c.ExportRound(result.round_id)), shown)
     view = new_view()

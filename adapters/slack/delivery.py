@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.common.pictures import picture_of
 from adapters.common.places import Place
 from adapters.common.text import clip
 from adapters.slack.blocks import fallback_text, shared_summary_blocks
@@ -145,9 +146,9 @@ class Delivery:
         if at is None:
             return
         if isinstance(reply, ResultCard) and to in (To.MESSAGE, To.HERE, To.NEW):
-            await self.upload(picture.result_picture(reply), at.channel)
+            await self.upload(await picture_of(reply), at.channel)
         elif isinstance(reply, TeamSummary) and (to is To.CHANNEL or reply.new_figures):
-            await self.upload(picture.team_picture(reply), at.channel, thread=at.message)
+            await self.upload(await picture_of(reply), at.channel, thread=at.message)
 
     async def upload(self, shown: picture.Picture, channel: str, thread: str | None = None) -> None:
         await self.client.files_upload_v2(
