@@ -88,6 +88,12 @@ class Scale:
     discord_clicks: int = 3000  # clicks per measurement block, per client
     discord_blocks: int = 3  # alternating bare/ours blocks
     discord_users: int = 32
+    # benchmark 9 (bench/capacity.py): concurrent users per step, seconds of ramp-up and of the
+    # measured window per step, and each user's think time between answers (uniform, seconds)
+    capacity_steps: tuple[int, ...] = (250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 12000)
+    capacity_ramp: float = 15.0
+    capacity_window: float = 30.0
+    capacity_think: tuple[float, float] = (3.0, 15.0)
 
     @classmethod
     def named(cls, name: str) -> Scale:
@@ -95,8 +101,10 @@ class Scale:
 
 
 FULL = Scale("full", 3000, 3, 32, 8.0, (10, 1000, 10000), 40.0, 4000, 3000, (1_000, 1_000_000), 500, 10_000, 3000, 3, 32)
-QUICK = Scale("quick", 500, 2, 32, 2.0, (10, 1000), 3.0, 600, 500, (1_000, 20_000), 60, 2_000, 500, 2, 32)
-SMOKE = Scale("smoke", 60, 1, 4, 0.5, (10, 100), 2.0, 60, 50, (100, 500), 6, 200, 60, 1, 4)
+QUICK = Scale("quick", 500, 2, 32, 2.0, (10, 1000), 3.0, 600, 500, (1_000, 20_000), 60, 2_000, 500, 2, 32,
+              capacity_steps=(200, 1000), capacity_ramp=4.0, capacity_window=8.0)
+SMOKE = Scale("smoke", 60, 1, 4, 0.5, (10, 100), 2.0, 60, 50, (100, 500), 6, 200, 60, 1, 4,
+              capacity_steps=(6, 12), capacity_ramp=0.5, capacity_window=1.5, capacity_think=(0.05, 0.2))
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -46,6 +46,20 @@ def message_payload(token: str, body: dict) -> dict:
     }
 
 
+async def payload(request: web.Request) -> dict:
+    """The JSON of a call: the body, or a multipart body's `payload_json` part (a message with a file, e.g. a
+    picture of the result, comes as multipart; the file's bytes are read and dropped)."""
+    if request.content_type.startswith("multipart/"):
+        found: dict = {}
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            data = await part.read()  # type: ignore[union-attr]
+            if getattr(part, "name", None) == "payload_json":
+                found = json.loads(data)
+        return found
+    return await request.json()
+
+
 class LeanFakeDiscord:
     def __init__(self) -> None:
         self.callbacks: dict[str, tuple[float, int]] = {}  # token -> (arrived, callback type)
@@ -70,7 +84,7 @@ class LeanFakeDiscord:
 
     async def callback(self, request: web.Request) -> web.Response:
         arrived = time.perf_counter()
-        body = await request.json()
+        body = await payload(request)
         kind = int(body.get("type") or 0)
         self.callbacks[request.match_info["token"]] = (arrived, kind)
         self.calls[f"callback type {kind}"] += 1
@@ -79,25 +93,25 @@ class LeanFakeDiscord:
     async def edit(self, request: web.Request) -> web.Response:
         arrived = time.perf_counter()
         token = request.match_info["token"]
-        body = await request.json()
+        body = await payload(request)
         self.edits.setdefault(token, arrived)
         self.calls["edit @original"] += 1
         return jresp(message_payload(token, body))
 
     async def followup(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await payload(request)
         self.calls["followup"] += 1
         return jresp(message_payload(f"bench.0.{next(_ids)}.0", body) | {"flags": int(body.get("flags") or 0)})
 
     async def open_dm(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await payload(request)
         self.calls["open DM"] += 1
         user = str(body["recipient_id"])
         return jresp({"id": str(next(_ids)), "type": 1, "last_message_id": None,
                       "recipients": [{"id": user, "username": f"user{user}", "discriminator": "0", "avatar": None}]})
 
     async def channel_message(self, request: web.Request) -> web.Response:
-        body = await request.json() if request.can_read_body else {}
+        body = await payload(request) if request.can_read_body else {}
         self.calls[f"{request.method} channel message"] += 1
         channel = request.match_info["channel"]
         message = request.match_info["rest"].strip("/") or str(next(_ids))

@@ -43,6 +43,7 @@ class LeanFakeSlack:
         app.router.add_post("/api/{method}", self.web_api)
         app.router.add_get("/api/{method}", self.web_api)
         app.router.add_post("/response_url/{channel}/{ts}", self.response_url)
+        app.router.add_post("/upload/{file}", self.upload)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", 0, backlog=1024).start()
@@ -89,14 +90,29 @@ class LeanFakeSlack:
             ts = f"1700000000.{next(self._ts):06d}"
             self.message(channel, ts)
             self.latest[channel] = self.messages[(channel, ts)]
+            if body.get("blocks"):  # a message posted with its question already in it: the user sees it as it lands
+                self._update(channel, ts, body["blocks"])
             answer.update(channel=channel, ts=ts, message={"text": body.get("text", "")})
         elif method == "chat.update":
             self._update(body.get("channel", ""), body.get("ts", ""), body.get("blocks"))
             answer.update(channel=body.get("channel"), ts=body.get("ts"))
+        elif method == "files.getUploadURLExternal":  # a file (the result's picture): where to put its bytes
+            file_id = f"F{next(self._ts):09d}"
+            answer.update(upload_url=f"{self.root}/upload/{file_id}", file_id=file_id)
+        elif method == "files.completeUploadExternal":
+            files = body.get("files")
+            files = json.loads(files) if isinstance(files, str) else (files or [])
+            answer["files"] = [{"id": f.get("id", ""), "title": f.get("title", ""), "name": f.get("title", "")} for f in files]
         elif method == "chat.postEphemeral":
             self.ephemerals[body.get("channel", "")] += 1
             answer["message_ts"] = "1.1"
         return web.Response(body=json.dumps(answer).encode(), content_type="application/json")
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """The bytes of an uploaded file (read and dropped, counted)."""
+        self.calls["file bytes"] += 1
+        data = await request.read()
+        return web.Response(text=f"OK - {len(data)}")
 
     async def response_url(self, request: web.Request) -> web.Response:
         body = json.loads(await request.text() or "{}")

@@ -5,6 +5,8 @@ in bench/results/ as JSON, so `--only crowd` can re-measure one benchmark and th
 rebuilt with the others' last figures. The full run writes docs/performance.md; --quick writes
 bench/results/quick.md unless --out says otherwise, so a quick look never replaces the report.
 Text in docs/performance.md after the generated part (the analysis of misses) is kept.
+When `--only` finds no earlier results (bench/results/ is not in git: a fresh checkout), the
+page's other sections are kept as they are written and only the re-measured ones are replaced.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from bench.common import ROOT, Row, Scale, Section, fmt, machine
 
-ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd", "sqlite_log", "startup")
+ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd", "sqlite_log", "startup", "capacity")
 BEGIN, END = "<!-- bench:begin (written by python -m bench; edit below the end marker) -->", "<!-- bench:end -->"
 
 
@@ -58,6 +60,10 @@ async def run_section(name: str, scale: Scale, workdir: Path, done: dict[str, Se
         from bench import startup
 
         return await startup.run(scale, workdir)
+    if name == "capacity":
+        from bench import capacity
+
+        return await capacity.run(scale, workdir)
     raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(ORDER)}")
 
 
@@ -118,10 +124,14 @@ alongside it, and targets are judged on ratios, medians and percentiles, never o
 time. Re-measure with:
 
 ```bash
-python -m bench            # everything, about ten minutes on two cores; rewrites the figures below
-python -m bench --quick    # a ~30 s look (written to bench/results/quick.md)
+python -m bench            # everything, about 25 minutes on two cores; rewrites the figures below
+python -m bench --quick    # a short look (written to bench/results/quick.md)
 python -m bench --only slack,crowd   # re-measure some; the rest keep their last figures
 ```
+
+Benchmark 9 (capacity) also draws its knee plot, [capacity.png](capacity.png), with matplotlib
+(`pip install -e .[bench]`; without it the table is still written). On its own, with other
+settings: `python -m bench.capacity --think 3:15 --steps 250,500,1000` (`--help` for the rest).
 
 Redis must be running on 127.0.0.1:6379; the benchmarks use databases 13 and 12
 (`OUTSOURCE_CHECK_BENCH_REDIS`, `OUTSOURCE_CHECK_BENCH_REDIS_SMALL`), each run under key prefixes
@@ -167,6 +177,63 @@ async def run(names: list[str], scale: Scale, results: dict, checkpoint: Path | 
     return results
 
 
+def _chunks(block: str) -> dict[str, str]:
+    """The `### title` parts of a generated block, by title (each up to the next one)."""
+    parts = block.split("\n### ")
+    return {part.split("\n", 1)[0]: "### " + part for part in parts[1:]}
+
+
+def _missing_from(results: dict, out: Path) -> set[str]:
+    """Sections the page shows that `results` does not hold (e.g. results/ is new: a fresh checkout)."""
+    text = out.read_text() if out.exists() else ""
+    if BEGIN not in text or END not in text:
+        return set()
+    shown = set(_chunks(text.split(BEGIN, 1)[1].split(END, 1)[0])) - {"Machine", "Targets at a glance"}
+    return shown - {s["title"] for s in results["sections"].values()}
+
+
+def splice_page(results: dict, names: list[str], out: Path) -> bool:
+    """Replace only the sections in `names` (and their rows in the targets table) in the page as written.
+
+    For `--only` without the earlier runs' results at hand: the other sections' figures stay as
+    the page has them, rather than vanishing. False when the page has no generated part to splice into.
+    """
+    text = out.read_text() if out.exists() else ""
+    if BEGIN not in text or END not in text:
+        return False
+    head, rest = text.split(BEGIN, 1)
+    block, tail = rest.split(END, 1)
+    fresh = render(results).split(BEGIN, 1)[1].split(END, 1)[0]
+    new_chunks = _chunks(fresh)
+    sections = [_section_from(dict(results["sections"][k])) for k in ORDER if k in names and k in results["sections"]]
+    for section in sections:
+        title = section.title
+        numbered = f"| {title.split('.')[0]} | "
+        old = _chunks(block)
+        if "Targets at a glance" in old:  # this benchmark's rows in the summary: the new ones instead of the old
+            glance = old["Targets at a glance"]
+            lines = [line for line in glance.rstrip("\n").split("\n") if not line.startswith(numbered)]
+            lines += [line for line in new_chunks.get("Targets at a glance", "").split("\n") if line.startswith(numbered)]
+            block = block.replace(glance, "\n".join(lines) + "\n", 1)
+        old = _chunks(block)
+        chunk = new_chunks[title].rstrip("\n") + "\n"
+        if title in old:
+            block = block.replace(old[title], chunk, 1)
+        else:
+            block = block.rstrip("\n") + "\n\n" + chunk
+    measured = results.get("measured") or {}
+    fallback = f"{results.get('when', '?')} (`{results.get('command', '?')}`)"
+    notes = [f"Re-measured {measured.get(k, fallback)}: {_section_from(dict(results['sections'][k])).title}."
+             for k in ORDER if k in results["sections"]]
+    lines = [line for line in block.split("\n") if not line.startswith("Re-measured ")]  # all said again below
+    at = next((i for i, line in enumerate(lines) if line.startswith("Measured ")), 0)
+    while at + 1 < len(lines) and lines[at + 1].strip():
+        at += 1
+    lines[at + 1:at + 1] = notes
+    out.write_text(head + BEGIN + "\n".join(lines).rstrip("\n") + "\n\n" + END + tail)
+    return True
+
+
 def save(results: dict, path: Path) -> None:
     """Written whole or not at all (a temporary file renamed over it): a run beside another never leaves half a file."""
     with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as out:
@@ -191,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     results_dir.mkdir(exist_ok=True)
     results_path = results_dir / ("latest.json" if scale.name == "full" else f"{scale.name}.json")
     results = load_results(results_path) if args.only else {"sections": {}}
+    out = args.out or (ROOT / "docs" / "performance.md" if scale.name == "full" else results_dir / f"{scale.name}.md")
+    splice = bool(args.only) and bool(_missing_from(results, out))  # the page has figures the results lack: keep them
     started = time.perf_counter()
     results = asyncio.run(run(names, scale, results, results_path))
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -203,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds=time.perf_counter() - started + (results.get("seconds", 0) if args.only else 0),
     )
     save(results, results_path)
-    out = args.out or (ROOT / "docs" / "performance.md" if scale.name == "full" else results_dir / f"{scale.name}.md")
-    write_page(results, out)
+    if not (splice and splice_page(results, names, out)):
+        write_page(results, out)
     print(f"[bench] wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}", flush=True)
     return 0

@@ -14,7 +14,7 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis as AsyncRedis
 
-from bench import crowd, discord_turn, engine_dialogs, keyspace, memory, run, slack_turn, startup, stores
+from bench import capacity, crowd, discord_turn, engine_dialogs, keyspace, memory, run, slack_turn, startup, stores
 from bench.common import SMOKE, Row, Section
 from tests.conftest import REDIS_URL
 
@@ -25,7 +25,7 @@ def _bench_redis(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     included: each run keeps to key prefixes of its own and deletes only those keys, so runs can share it.
 
     A neighbour's key (another run's) must outlive the benchmark, and none of the benchmark's own may."""
-    for module in (stores, crowd, memory):
+    for module in (stores, crowd, memory, capacity):
         monkeypatch.setattr(module, "BENCH_REDIS_URL", REDIS_URL)
     monkeypatch.setattr(stores, "BENCH_REDIS_SMALL_URL", REDIS_URL)
     used: list[str] = []
@@ -123,3 +123,54 @@ async def test_startup_against_python_and_bare_bolt(tmp_path) -> None:
     section = await startup.run(SMOKE, tmp_path)
     produced_numbers(section)
     assert all(r.baseline is not None for r in section.rows), "every row has its baseline beside it"
+    sdks = next(r for r in section.rows if r.measure.startswith("chat SDKs a surface imports"))
+    assert sdks.ours == 0, f"a surface imports a chat SDK it does not use: {sdks.note}"
+    assert any(r.measure.startswith("Discord: first DM answered") for r in section.rows)
+
+
+def test_the_import_check_reads_an_importtime_log() -> None:
+    log = "\n".join([
+        "import time: self [us] | cumulative | imported package",
+        "import time:       120 |        120 |   adapters",
+        "import time:        80 |        900 |     slack_bolt.app",
+        "import time:        10 |         10 | discord",
+        "INFO some log line that mentions discord",
+    ])
+    assert startup.imported_sdks(log, "slack") == ["discord"]
+    assert startup.imported_sdks(log, "terminal") == ["discord", "slack_bolt"]
+    with pytest.raises(RuntimeError):
+        startup.imported_sdks("no imports recorded here", "discord")
+
+
+async def test_capacity_at_human_pace(tmp_path) -> None:
+    section = await capacity.run(SMOKE, tmp_path, log=lambda line: None)
+    produced_numbers(section)
+    for label in capacity.CONFIGS.values():
+        steps = [r for r in section.rows if r.measure.startswith(label) and r.measure.endswith("ack p99")]
+        assert steps and all(r.ours is not None and r.ours > 0 and r.baseline == capacity.CRITERION_MS for r in steps), section.rows
+        assert any(r.measure.startswith(f"{label}: most people at once") for r in section.rows)
+    assert any(note.startswith(("plot: ", "no plot: ")) for note in section.notes)
+
+
+def test_knee_and_pass_rule() -> None:
+    steps = [{"users": n, "ack_p99_ms": ms} for n, ms in ((100, 10.0), (200, 12.0), (400, 30.0), (800, 200.0))]
+    assert capacity.knee(steps) == 200
+    assert capacity.knee(steps[:2]) is None
+    step = dict.fromkeys(("lost", "refused", "errors", "late", "doubled", "wrong", "wrong_node"), 0) | {"ack_p99_ms": 99.0}
+    assert capacity.passed(step) and not capacity.passed(step | {"ack_p99_ms": 100.0}) and not capacity.passed(step | {"lost": 1})
+
+
+def test_only_some_benchmarks_keep_the_others_figures(tmp_path) -> None:
+    """`--only` without earlier results at hand (bench/results/ is not in git) replaces just its own sections."""
+    out = tmp_path / "performance.md"
+    old = {"sections": {k: Section(k, t, [Row(f"{k} row", 1.0, 2.0, "ms", "base", "< 3", True)], "how").as_dict()
+                        for k, t in (("slack", slack_turn.TITLE), ("startup", startup.TITLE))}, "machine": {"CPU": "x"}}
+    run.write_page(old, out)
+    new = {"sections": {"startup": Section("startup", startup.TITLE, [Row("startup row", 5.0, 2.0, "ms", "base", "< 3", False)],
+                                           "how").as_dict()}, "when": "now", "command": "python -m bench --only startup"}
+    assert run._missing_from(new, out) == {slack_turn.TITLE}
+    assert run.splice_page(new, ["startup"], out)
+    text = out.read_text()
+    assert "| slack row | 1.00 ms |" in text and "| startup row | 5.00 ms |" in text and "| startup row | 1.00 ms" not in text
+    assert "| 8 | startup row | 5.00 ms | 2.00 ms | 2.50x | < 3 | **MISSED** |" in text and "| 8 | startup row | 1.00" not in text
+    assert text.count("### 8. Start-up") == 1 and "Re-measured now" in text
