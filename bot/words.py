@@ -26,7 +26,9 @@ SLACK_HELP = f"""*Outsource Check* helps you decide whether to outsource your so
 • `{COMMAND} agency <name>`: vet one agency against the minimum requirements
 • `{COMMAND} resume`: continue your unfinished check
 • `{COMMAND} history`: your last results
+• `{COMMAND} team [topic] [expected:N] [deadline:2h] [quorum:N] [anonymous]`: a team round in this channel
 • `{COMMAND} forget`: delete everything stored about you
+• `{COMMAND} settings nudge:24h` (or `nudge:off`): when a check left half done is nudged, for the whole workspace (admins)
 • `{COMMAND} help`: this message"""
 HELP_TITLE = "Outsource Check help"
 DONE = "Done."
@@ -272,6 +274,12 @@ UNTITLED_ROUND = "our social media"
 IN_MINUTES = "in {n} minute{s}"
 IN_HOURS = "in about {n} hour{s}"
 NUDGE = "You're {answered} of {about} in: resume below, where you left off."
+SETTINGS_ADMINS_ONLY = "Only a workspace admin or owner may change this workspace's settings."
+NO_WORKSPACE_SETTINGS = "There are no workspace settings here: this bot's operator sets the nudge delay (OUTSOURCE_CHECK_NUDGE_AFTER)."
+UNKNOWN_SETTING = "There is no setting called '{name}'. Try `/outsource-check settings nudge:24h` (or nudge:off)."
+NUDGE_SETTING = "Nudges for a check left half done: {delay} after its last answer, for everyone in this workspace."
+NUDGES_OFF_HERE = "Nudges for a check left half done are off for everyone in this workspace."
+NUDGES_OFF_EVERYWHERE = "Nudges are switched off for this whole bot by its operator (OUTSOURCE_CHECK_NUDGE_AFTER=off)."
 REVIEW_TITLE = "Time to review the decision: {decision}"
 REVIEW_STILL_HOLDS = "On {date} the team decided: {decision}. Does that decision still hold, or has something changed (your time, your budget, your staff)?"
 REVIEW_AGENCY = (

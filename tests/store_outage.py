@@ -14,7 +14,7 @@ from bot.stores.base import SessionStore, StoreUnavailable
 METHODS = (
     "load", "save", "sessions_of", "forget", "purge_expired",
     "load_round", "save_round", "rounds_of", "delete_round", "first_time",
-    "schedule", "cancel", "claim_due", "done",
+    "schedule", "cancel", "claim_due", "done", "setting", "set_setting",
 )
 
 

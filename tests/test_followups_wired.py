@@ -399,3 +399,20 @@ def test_the_nudge_setting_is_read_at_start_up(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv(NUDGE_AFTER, "tomorrow")
     with pytest.raises(ValueError, match=NUDGE_AFTER):
         nudge_after()
+
+
+async def test_a_workspace_setting_changes_the_nudge_delay_on_every_store(world) -> None:
+    """Kept in the store (every process reads it), read at most once a minute per process."""
+    from bot.conversation.events import ChangeSetting
+
+    service, clock, runner, posted = world
+    user = "slack:T9:U001"
+    (refused,) = await service.handle(Event(user, ChangeSetting("nudge", "2h", is_admin=False)))
+    assert refused.kind == "refused"
+    (done,) = await service.handle(Event(user, ChangeSetting("nudge", "2h", is_admin=True)))
+    assert done.kind == "done" and "2h" in done.text
+    assert await service.store.setting("slack:T9:nudge_after") == "2h"
+    (other,) = await service.handle(Event("slack:T8:U001", ChangeSetting("nudge")))
+    assert "1d" in other.text, "another workspace keeps the default"
+    (none,) = await service.handle(Event("discord:42", ChangeSetting("nudge", "off", is_admin=True)))
+    assert none.kind == "invalid", "no workspace a Discord DM belongs to: the operator's setting holds"

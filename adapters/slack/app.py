@@ -26,7 +26,7 @@ from adapters.slack import views
 from adapters.slack.delivery import TURNS, Ask, Delivery
 from adapters.slack.followup_blocks import RUN_AGAIN
 from adapters.slack.settings import SlackSettings
-from adapters.slack.team import SlackTeam
+from adapters.slack.team import SlackTeam, is_workspace_admin
 from adapters.slack.text import escape
 from adapters.slack.values import ButtonValue, ForgedValue, decode
 from bot import words
@@ -34,6 +34,7 @@ from bot.conversation.events import (
     Answer,
     Arrived,
     Back,
+    ChangeSetting,
     Event,
     Forget,
     LatestResult,
@@ -146,6 +147,10 @@ class Listeners:
                 await delivery.ephemeral(words.NAME_THE_AGENCY)
             elif sub in COMMANDS:
                 await self.turn(delivery, user, COMMANDS[sub])
+            elif sub == "settings":
+                name, _, value = rest.strip().partition(":")
+                is_admin = bool(value) and await is_workspace_admin(client, user_id)
+                await self.turn(delivery, user, ChangeSetting(name.strip().lower() or "nudge", value.strip(), is_admin))
             elif sub == "team":
                 await self.team.command(delivery, user, command.get("user_name") or user_id, command["channel_id"], rest)
             elif sub == "help":

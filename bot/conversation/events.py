@@ -117,9 +117,19 @@ class RunFollowUp:
     job: Job
 
 
+@dataclass(frozen=True)
+class ChangeSetting:
+    """A workspace admin changes a setting of the whole workspace (`nudge`: "24h", "30m", "off"); with
+    no value, the current one is shown. `is_admin` is the adapter's word (Slack: admin or owner)."""
+
+    name: str
+    value: str = ""
+    is_admin: bool = False
+
+
 Action = (
     Start | Answer | Back | Restart | Resume | Show | ShowHistory | LatestResult | Forget | MoveTo | TypedReply | Delivered | RunFollowUp
-    | Arrived
+    | Arrived | ChangeSetting
 )
 
 

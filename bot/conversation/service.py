@@ -20,6 +20,7 @@ from bot.conversation.events import (
     Answer,
     Arrived,
     Back,
+    ChangeSetting,
     Delivered,
     Event,
     Forget,
@@ -63,6 +64,7 @@ from bot.team import rounds as team_rounds
 from bot.team.service import Rounds, is_second_look, second_look_question
 
 log = logging.getLogger("outsource_check.service")
+SETTING_FRESH = 60.0  # seconds a process trusts a workspace setting it read before reading it again
 
 
 def new_session_id() -> str:
@@ -88,6 +90,7 @@ class ConversationService:
         self.new_id = new_id
         self.nudge_after = nudge_after if nudge_after and nudge_after > 0 else None
         self.rounds = Rounds(catalog=catalog, store=store, clock=clock, new_id=new_id)
+        self._delays: dict[str, tuple[float, float | None]] = {}  # workspace -> (read at, its nudge delay)
 
     async def handle(self, event: Event) -> list[Reply]:
         metrics.TURNS.labels(type(event.action).__name__).inc()
@@ -116,6 +119,8 @@ class ConversationService:
             return await self.rounds.handle(event.user, action)
         if isinstance(action, RunFollowUp):
             return await self._follow_up(event.user, action.job)
+        if isinstance(action, ChangeSetting):
+            return await self._setting(event.user, action)
         if isinstance(action, Start):
             return await self._start(event.user, action)
         if isinstance(action, Resume):
@@ -315,6 +320,41 @@ class ConversationService:
 
     # --- follow-ups (bot/followups/plan.py; docs/teams.md, "Follow-ups") ---------------------------
 
+    async def _setting(self, user: str, action: ChangeSetting) -> list[Reply]:
+        """A workspace's nudge delay (or "off"), set by its admins; every process reads it afresh within a minute."""
+        if action.name != "nudge":
+            return [Notice(NoticeKind.INVALID, words.UNKNOWN_SETTING.format(name=action.name[:40]))]
+        workspace = plan.workspace_of(user)
+        if not workspace:
+            return [Notice(NoticeKind.INVALID, words.NO_WORKSPACE_SETTINGS)]
+        if self.nudge_after is None:
+            return [Notice(NoticeKind.INVALID, words.NUDGES_OFF_EVERYWHERE)]
+        if action.value:
+            if not action.is_admin:
+                return [Notice(NoticeKind.REFUSED, words.SETTINGS_ADMINS_ONLY)]
+            try:
+                delay = plan.parse_nudge_after(action.value)
+            except ValueError as exc:
+                return [Notice(NoticeKind.INVALID, str(exc))]
+            await self.store.set_setting(plan.nudge_setting_key(workspace), plan.describe_delay(delay))
+            self._delays.pop(workspace, None)
+        delay = await self._nudge_delay(user)
+        text = words.NUDGES_OFF_HERE if delay is None else words.NUDGE_SETTING.format(delay=plan.describe_delay(delay))
+        return [Notice(NoticeKind.DONE, text)]
+
+    async def _nudge_delay(self, user: str) -> float | None:
+        """The nudge delay for a user: their workspace's own setting, else the operator's; None: no nudges."""
+        workspace = plan.workspace_of(user)
+        if self.nudge_after is None or not workspace:
+            return self.nudge_after
+        read_at, delay = self._delays.get(workspace, (-SETTING_FRESH, self.nudge_after))
+        now = self.clock()
+        if now - read_at >= SETTING_FRESH:
+            stored = await self.store.setting(plan.nudge_setting_key(workspace))
+            delay = self.nudge_after if stored is None else plan.parse_nudge_after(stored)
+            self._delays[workspace] = (now, delay)
+        return delay
+
     async def _nudge_later(self, session: Session) -> None:
         """(Re)schedule the nudge about an unfinished check, or cancel it once finished. A store that
         fails here loses a nudge, never the answer already saved."""
@@ -322,11 +362,12 @@ class ConversationService:
             return
         key = plan.key(plan.NUDGE, session.id)
         try:
-            if session.finished or is_second_look(session):
+            delay = await self._nudge_delay(session.owner)
+            if session.finished or is_second_look(session) or delay is None:
                 await self.store.cancel(key)
                 return
             payload = (("node", session.node or ""), ("answered", str(len(session.answers))))
-            await self.store.schedule(Job(key, plan.NUDGE, self.clock() + self.nudge_after, payload, owner=session.owner))
+            await self.store.schedule(Job(key, plan.NUDGE, self.clock() + delay, payload, owner=session.owner))
         except StoreUnavailable as exc:
             log.warning("could not schedule the nudge for a check (%s)", exc)
 
@@ -347,6 +388,8 @@ class ConversationService:
         """Once: the still unfinished, unanswered-since check moves to a new DM message, "You're 6 of 14 in"."""
         session = await self.store.load(plan.about(job))
         if self.nudge_after is None or session is None or session.finished or session.owner != job.owner:
+            return []
+        if await self._nudge_delay(session.owner) is None:  # the workspace switched nudges off since
             return []
         untouched = job.payload_value("node") == (session.node or "") and job.payload_value("answered") == str(len(session.answers))
         dialog = self.catalog.get(session.dialog_id)

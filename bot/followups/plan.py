@@ -46,6 +46,28 @@ def review_at(closed: float, review_after_days: int) -> float:
     return closed + (review_after_days if review_after_days > 0 else REVIEW_AFTER_DAYS) * DAY
 
 
+def workspace_of(user: str) -> str:
+    """The workspace a user belongs to, for its settings: "slack:T123" for "slack:T123:U456"; "" where
+    the platform has none a follow-up could belong to (a Discord DM is no server's)."""
+    platform, _, rest = user.partition(":")
+    team, _, member = rest.partition(":")
+    return f"{platform}:{team}" if platform == "slack" and team and member else ""
+
+
+def nudge_setting_key(workspace: str) -> str:
+    return f"{workspace}:nudge_after"
+
+
+def describe_delay(seconds: float | None) -> str:
+    """24h, 30m, 2d, 90s; "off"."""
+    if seconds is None:
+        return "off"
+    for unit, size in (("d", DAY), ("h", HOUR), ("m", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
 def parse_nudge_after(text: str) -> float | None:
     """`OUTSOURCE_CHECK_NUDGE_AFTER`: "24h", "30m", "2d", "90s" or plain seconds ("3600"); "off" (or
     "0", "none", "never") switches nudges off (None). Anything else is a ValueError."""

@@ -23,6 +23,7 @@ class MemoryStore:
         self._versions: dict[str, int] = {}  # beside the JSON, so a compare-and-set need not parse it
         self._rounds: dict[str, str] = {}
         self._seen: dict[str, float] = {}
+        self._settings: dict[str, str] = {}
         self._jobs: dict[str, tuple[str, float, str]] = {}  # key -> (job JSON, claimed until, claim)
         self._ttl = ttl
         self._clock = clock
@@ -91,6 +92,12 @@ class MemoryStore:
         self._seen = {k: until for k, until in self._seen.items() if until > now}
         self._seen[key] = now + ttl
         return True
+
+    async def setting(self, key: str) -> str | None:
+        return self._settings.get(key)
+
+    async def set_setting(self, key: str, value: str) -> None:
+        self._settings[key] = value
 
     # --- follow-up jobs (one process: a dict is atomic enough between awaits) -----------------------
 

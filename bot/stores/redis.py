@@ -8,6 +8,7 @@ by another process's write. Keys (all under one prefix, `oc:` by default):
 - `oc:u:{user}:s`: sorted set of that user's session ids, scored by last update
 - `oc:r:{round id}`: hash {v, d} for a team round; `oc:u:{user}:r`: set of the user's rounds
 - `oc:seen:{key}`: platform deliveries already handled (short TTL), see `first_time`
+- `oc:settings`: hash {workspace setting key: value}, e.g. a Slack workspace's nudge delay
 - `oc:jobs`: sorted set of follow-up job keys, scored by due time; claiming a job re-scores it to
   when its lease ends, so no one else sees it until then (`CLAIM`, one script)
 - `oc:jobs:d`: hash {job key: job JSON}; `oc:jobs:c`: hash {job key: the claim holding it} (no
@@ -355,6 +356,13 @@ class RedisStore:
         return bool(await self._run(lambda: self._done(keys=keys, args=[job.key, job.claim])))
 
     # --- deliveries -------------------------------------------------------------------------
+
+    async def setting(self, key: str) -> str | None:
+        found = await self._run(lambda: self._redis.hget(f"{self._p}settings", key))
+        return None if found is None else _text(found)
+
+    async def set_setting(self, key: str, value: str) -> None:
+        await self._run(lambda: self._redis.hset(f"{self._p}settings", key, value))
 
     async def first_time(self, key: str, ttl: float = 600) -> bool:
         """True the first time `key` is seen within `ttl` seconds, by any process sharing this Redis."""

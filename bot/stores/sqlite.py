@@ -63,6 +63,10 @@ CREATE TABLE IF NOT EXISTS seen (
     key TEXT PRIMARY KEY,
     until REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS jobs (
     key TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -333,6 +337,19 @@ class SqliteStore:
             return db.execute("INSERT OR IGNORE INTO seen (key, until) VALUES (?, ?)", (key, now + ttl)).rowcount == 1
 
         return await self._run(work)
+
+    async def setting(self, key: str) -> str | None:
+        def work(db: sqlite3.Connection) -> str | None:
+            row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run(work)
+
+    async def set_setting(self, key: str, value: str) -> None:
+        def work(db: sqlite3.Connection) -> None:
+            db.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+        await self._run(work)
 
     # --- follow-up jobs ---------------------------------------------------------------------------
     # A job is due when `due <= now` and nobody holds it (`claimed_until <= now`; 0 when never

@@ -136,3 +136,35 @@ def test_slack_user_keys() -> None:
         except ValueError:
             continue
         raise AssertionError(bad)
+
+
+async def test_a_workspace_admin_changes_the_nudge_delay_or_switches_nudges_off(tmp_path) -> None:
+    clock = Clock(time.time())
+    async with serving(SqliteStore(tmp_path / "s.sqlite3", clock=clock), clock=clock) as slack:
+        ann, boss = slack.user("U0ANN"), slack.user("U0CAT")
+        fake = slack.fake
+        fake.admins.add("U0CAT")
+
+        async def said(user, text: str) -> str:
+            count = len(fake.ephemerals)
+            await user.command(text)
+            await fake.wait_for(lambda: len(fake.ephemerals) > count)
+            return fake.ephemerals[-1]["text"]
+
+        assert "1d after its last answer" in await said(ann, "settings")  # anyone may look: the default day
+        assert "Only a workspace admin" in await said(ann, "settings nudge:off")
+        assert "2h after its last answer" in await said(boss, "settings nudge:2h")
+        assert "a nudge delay is like" in await said(boss, "settings nudge:soon")
+        await ann.command("", channel=ann.dm)
+        await fake.wait_for(lambda: ann.dm in {ch for ch, _ in fake.messages} and ann.living().blocks)
+        await answer_current(ann)
+        runner = runner_for(slack, clock)
+        clock.advance(2 * HOUR)
+        assert await runner.run_once() == 1, "the workspace's 2 hours, not the default day"
+        assert "You're 1 of " in shown(ann.living())
+
+        assert "off for everyone in this workspace" in await said(boss, "settings nudge:off")
+        await answer_current(ann)
+        clock.advance(DAY + 60)
+        assert await runner.run_once() == 0, "no nudge once switched off"
+        assert "You're 2 of " not in shown(ann.living())
