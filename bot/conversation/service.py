@@ -313,7 +313,6 @@ class ConversationService:
             return list(step.replies)
         if not await self.store.save(step.session, expected_version=session.version):
             return [Notice(NoticeKind.STALE, words.ANSWERED_MEANWHILE, session.id)]
-        await self._nudge_later(step.session)
         if step.session.finished and not session.finished:
             return [*step.replies, *await self.rounds.finished(step.session)]
         return list(step.replies)
@@ -356,18 +355,18 @@ class ConversationService:
         return delay
 
     async def _nudge_later(self, session: Session) -> None:
-        """(Re)schedule the nudge about an unfinished check, or cancel it once finished. A store that
-        fails here loses a nudge, never the answer already saved."""
+        """Arm the nudge about a new check: one job per check, written once. Answers do not move it (a
+        store write on every answer cost a fifth of a turn): when it falls due it looks at the check,
+        and re-arms itself for the end of the quiet spell if the user answered meanwhile. A store that
+        fails here loses a nudge, never the check."""
         if self.nudge_after is None:  # switched off: nothing to schedule (a nudge left from before says nothing when due)
             return
-        key = plan.key(plan.NUDGE, session.id)
         try:
             delay = await self._nudge_delay(session.owner)
-            if session.finished or is_second_look(session) or delay is None:
-                await self.store.cancel(key)
+            if delay is None or session.finished or is_second_look(session):
                 return
-            payload = (("node", session.node or ""), ("answered", str(len(session.answers))))
-            await self.store.schedule(Job(key, plan.NUDGE, self.clock() + delay, payload, owner=session.owner))
+            job = Job(plan.key(plan.NUDGE, session.id), plan.NUDGE, session.updated_at + delay, owner=session.owner)
+            await self.store.schedule(job)
         except StoreUnavailable as exc:
             log.warning("could not schedule the nudge for a check (%s)", exc)
 
@@ -385,20 +384,32 @@ class ConversationService:
         return []
 
     async def _nudge(self, job: Job) -> list[Reply]:
-        """Once: the still unfinished, unanswered-since check moves to a new DM message, "You're 6 of 14 in"."""
+        """Once per quiet spell: a check unfinished and unanswered for the whole delay moves to a new DM
+        message, "You're 6 of 14 in". Answered meanwhile: the job re-arms for the end of the new spell.
+        Nudged and still quiet: it re-arms without a word, for the day the user comes back and goes quiet
+        again; an abandoned check expires (14 days) and its job with it."""
         session = await self.store.load(plan.about(job))
         if self.nudge_after is None or session is None or session.finished or session.owner != job.owner:
             return []
-        if await self._nudge_delay(session.owner) is None:  # the workspace switched nudges off since
-            return []
-        untouched = job.payload_value("node") == (session.node or "") and job.payload_value("answered") == str(len(session.answers))
+        delay = await self._nudge_delay(session.owner)
         dialog = self.catalog.get(session.dialog_id)
-        if not untouched or dialog is None or is_second_look(session) or not await self._round_still_open(session):
+        if delay is None or dialog is None or is_second_look(session) or not await self._round_still_open(session):
+            return []
+        quiet_until = session.updated_at + delay
+        nudged = job.payload_value("nudged") == repr(session.updated_at)  # nothing happened since the last nudge
+        if self.clock() < quiet_until or nudged:
+            await self.store.schedule(replace(job, due=max(quiet_until, self.clock() + delay) if nudged else quiet_until, claim=""))
             return []
         current = engine.show(dialog, session)[0]
         about = current.progress.about if isinstance(current, Question) else len(session.answers)
         moved = await self._move_to_new(session, words.NUDGE.format(answered=len(session.answers), about=about))
-        return [FollowUp("nudge", session.owner, tuple(moved))] if moved else []
+        if not moved:
+            return []
+        after = await self.store.load(session.id)
+        if after is not None:  # armed again, quietly: the next nudge needs a new spell of answers and quiet
+            stamp = (("nudged", repr(after.updated_at)),)
+            await self.store.schedule(replace(job, due=after.updated_at + delay, payload=stamp, claim=""))
+        return [FollowUp("nudge", session.owner, tuple(moved))]
 
     async def _round_still_open(self, session: Session) -> bool:
         """A round's check counts only until the round reveals: after that a nudge about it is pointless."""

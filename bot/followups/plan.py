@@ -4,8 +4,9 @@
   a lead time: an hour, or a quarter of the time from the opening to the deadline when that is
   less (a 30-minute round is reminded about 7.5 minutes before it reveals).
 - **Nudge** `nudge:SESSION`: a check started or answered and still unfinished is nudged about
-  `nudge_after` seconds later (24 hours by default, `OUTSOURCE_CHECK_NUDGE_AFTER`); every answer
-  moves the nudge, finishing cancels it.
+  once it has been quiet (unanswered) for `nudge_after` seconds (24 hours by default,
+  `OUTSOURCE_CHECK_NUDGE_AFTER`, or the workspace's own); the job is written once, at the start, and
+  re-arms itself when it falls due (service.py `_nudge`).
 - **Review** `review:ROUND`: a closed round's decision is reviewed on its review date: the end of
   the engagement the decided outcome names (`review_after`, in days, in the dialog), else 90 days.
 """

@@ -88,7 +88,10 @@ async def test_a_half_done_check_is_nudged_once(timed) -> None:
     nudge = ann.living()
     assert "You're 1 of " in nudge.text() and "in: resume below, where you left off." in nudge.text()
     clock.advance(5 * DAY)
-    assert await runner.run_once() == 0, "sent once"
+    posts = len(bot.fake.named("POST", r"/channels/\d+/messages"))
+    await runner.run_once()  # the nudge's job comes round again and re-arms itself without a word
+    await drain()
+    assert len(bot.fake.named("POST", r"/channels/\d+/messages")) == posts, "sent once"
 
 
 async def finish_in_the_core(bot: Harness, user: str, round_id: str) -> None:
@@ -120,7 +123,7 @@ async def test_a_decision_is_reviewed_in_the_rounds_thread(timed) -> None:
     runner = runner_for(bot, clock)
     assert await runner.run_once() == 0
     clock.advance(91 * DAY)
-    assert await runner.run_once() == 1
+    assert await runner.run_once() >= 1  # the review (and the finished check's nudge job, which goes quietly)
     await drain()
     (review,) = posted_in(bot, "7000", "Time to review the decision")  # in the round's thread
     assert "Does that decision still hold" in review.text()

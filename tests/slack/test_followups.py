@@ -79,7 +79,9 @@ async def test_a_half_done_check_is_nudged_once(tmp_path) -> None:
         assert "You're 2 of " in shown(nudge) and "in: resume below, where you left off." in shown(nudge)
         assert answer_buttons(nudge)
         clock.advance(5 * DAY)
-        assert await runner.run_once() == 0, "sent once"
+        posts = len(fake.named("chat.postMessage"))
+        await runner.run_once()  # the nudge's job comes round again and re-arms itself without a word
+        assert len(fake.named("chat.postMessage")) == posts, "sent once"
 
 
 async def finish_in_the_core(service, user: str, round_id: str) -> None:
@@ -114,7 +116,7 @@ async def test_a_decision_is_reviewed_in_the_rounds_thread(tmp_path) -> None:
         runner = runner_for(slack, clock)
         assert await runner.run_once() == 0
         clock.advance(91 * DAY)
-        assert await runner.run_once() == 1
+        assert await runner.run_once() >= 1  # the review (and the finished check's nudge job, which goes quietly)
         review = next(c["body"] for c in fake.named("chat.postMessage") if c["body"].get("text", "").startswith("Time to review the decision"))
         assert review["channel"] == CHANNEL and review["thread_ts"] == "1700000000.999999", "in the round's thread"
         blocks = review["blocks"] if isinstance(review["blocks"], list) else json.loads(review["blocks"])
@@ -166,5 +168,7 @@ async def test_a_workspace_admin_changes_the_nudge_delay_or_switches_nudges_off(
         assert "off for everyone in this workspace" in await said(boss, "settings nudge:off")
         await answer_current(ann)
         clock.advance(DAY + 60)
-        assert await runner.run_once() == 0, "no nudge once switched off"
+        posts = len(fake.named("chat.postMessage"))
+        await runner.run_once()
+        assert len(fake.named("chat.postMessage")) == posts, "no nudge once switched off"
         assert "You're 2 of " not in shown(ann.living())
