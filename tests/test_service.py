@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from itertools import count
 from pathlib import Path
 
@@ -124,7 +125,7 @@ async def test_history_lists_finished_checks(service) -> None:
     assert [(e.dialog_title, e.outcome_title) for e in history.entries] == [("Small", "Consultant")]
     assert (await service.latest_result(ANN))[0].outcome == "consultant"
     (shown,) = await ask(service, ANN, Show(card.session_id))
-    assert shown == card
+    assert shown == replace(card, here=False)  # the same card; only where the answer's reply went differs
 
 
 async def test_forget_asks_first_then_deletes_everything(service) -> None:
@@ -187,3 +188,19 @@ async def test_typed_replies_answer_the_running_check(service) -> None:
     assert q3.node == "channels" and "The Corner Shop" in q3.text
     (q4,) = await ask(service, ANN, TypedReply("1, 2"))
     assert q4.node == "trust"
+
+
+async def test_a_click_that_beats_the_report_of_where_the_check_landed_is_drawn_in_place(service) -> None:
+    """The question was posted; the user answered before the adapter said where: the next question
+    goes in place of the message clicked (and the adapter reports that place), never a new one."""
+    from bot.conversation.events import Delivered
+    from bot.conversation.routes import route
+
+    (q,) = await ask(service, ANN, Start("small"))
+    assert route(q).to == "new"
+    (q2,) = await ask(service, ANN, Answer(q.session_id, q.node, "two", q.version))
+    way = route(q2)
+    assert way.to == "here" and way.report == f"s:{q.session_id}"
+    assert await ask(service, ANN, Delivered(way.report, "D1:100.1")) == []
+    (q3,) = await ask(service, ANN, Answer(q2.session_id, q2.node, "The Shop", q2.version))
+    assert route(q3).to == "message" and q3.surface == "D1:100.1", "from then on, updates in place as usual"

@@ -208,6 +208,12 @@ class Delivery:
                 landed = await self.update(at, reply, rendered)
                 if landed != at and isinstance(reply, (Question, ResultCard)):  # it continues in a fresh message
                     way = replace(way, report=f"{SESSION}:{reply.session_id}")
+            elif way.to is To.HERE and isinstance(reply, (Question, ResultCard)):
+                clicked = self.interaction.message if self.interaction is not None else None
+                if clicked is not None and await self.edit_here(rendered):
+                    landed = place_of(clicked)
+                else:  # typed in the DM, or the click can no longer edit: a new message
+                    landed = await self.post_new(rendered)
             elif way.to is To.HERE:
                 if not await self.edit_here(rendered):
                     await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=rendered.file())

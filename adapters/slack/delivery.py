@@ -28,7 +28,7 @@ from adapters.slack.render import render
 from bot import words
 from bot.conversation import picture
 from bot.conversation.events import Delivered
-from bot.conversation.replies import DecisionRecord, Reply, ResultCard, TeamSummary, To
+from bot.conversation.replies import DecisionRecord, Question, Reply, ResultCard, TeamSummary, To
 from bot.conversation.routes import route
 
 log = logging.getLogger("outsource_check.slack")
@@ -121,6 +121,9 @@ class Delivery:
                 landed = at
             elif way.to is To.HERE and self.origin is not None:
                 await self.update(self.origin, text, blocks)
+                landed = self.origin
+            elif way.to is To.HERE and isinstance(reply, (Question, ResultCard)):  # typed, not clicked: a new message
+                landed = await self.new_dm_message(text, blocks)
             elif way.to is To.NEW:
                 landed = await self.new_dm_message(text, blocks)
             elif way.to is To.CHANNEL and (channel := Place.channel_of(way.at)) is not None:

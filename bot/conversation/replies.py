@@ -91,6 +91,7 @@ class Question:
     surface: str = ""  # the adapter's message this conversation lives in, if it told the core
     previous: tuple[str, ...] = ()  # option ids (or the text) answered here before going back
     description: str = ""  # the dialog's description, on its first question only
+    here: bool = False  # the answer to a click on this check's own message, before the core learnt where it is
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class ResultCard:
     subject: str = ""  # e.g. the agency's name in the vetting dialog
     surface: str = ""
     can_share: bool = True  # False for a team round's private check: the round's reveal shares it, together
+    here: bool = False  # as Question.here
 
 
 @dataclass(frozen=True)

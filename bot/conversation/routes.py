@@ -66,6 +66,8 @@ def route(reply: Reply) -> Route:
     if isinstance(reply, (Question, ResultCard)):
         if reply.surface:
             return Route(To.MESSAGE, reply.surface)
+        if reply.here:  # clicked before the adapter's report of where it landed: in place, and report that place
+            return Route(To.HERE, report=f"{SESSION}:{reply.session_id}")
         return Route(To.NEW, report=f"{SESSION}:{reply.session_id}")
     if isinstance(reply, Notice):
         return Route(reply.to)

@@ -313,9 +313,10 @@ class ConversationService:
             return list(step.replies)
         if not await self.store.save(step.session, expected_version=session.version):
             return [Notice(NoticeKind.STALE, words.ANSWERED_MEANWHILE, session.id)]
+        replies = [_clicked_here(reply) for reply in step.replies] if not step.session.surface else list(step.replies)
         if step.session.finished and not session.finished:
-            return [*step.replies, *await self.rounds.finished(step.session)]
-        return list(step.replies)
+            return [*replies, *await self.rounds.finished(step.session)]
+        return replies
 
     # --- follow-ups (bot/followups/plan.py; docs/teams.md, "Follow-ups") ---------------------------
 
@@ -488,3 +489,9 @@ def _unplaced(reply: Reply, greeting: str) -> Reply:
         return replace(reply, surface="", preface=(greeting, *reply.preface))
     return reply
 
+
+
+def _clicked_here(reply: Reply) -> Reply:
+    """A check answered before the core learnt where its message is (a click that beat the adapter's
+    report): drawn in place of the message clicked, whose place the adapter then reports."""
+    return replace(reply, here=True) if isinstance(reply, (Question, ResultCard)) else reply
