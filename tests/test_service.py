@@ -204,3 +204,29 @@ async def test_a_click_that_beats_the_report_of_where_the_check_landed_is_drawn_
     assert await ask(service, ANN, Delivered(way.report, "D1:100.1")) == []
     (q3,) = await ask(service, ANN, Answer(q2.session_id, q2.node, "The Shop", q2.version))
     assert route(q3).to == "message" and q3.surface == "D1:100.1", "from then on, updates in place as usual"
+
+
+async def test_a_click_racing_the_report_of_where_the_check_landed_still_counts(service) -> None:
+    """The adapter's report moves the session on by one version while the click was being stepped:
+    the click is taken on the moved session, not refused as "already answered"."""
+    from bot.conversation.events import Delivered
+
+    (q,) = await ask(service, ANN, Start("small"))
+    real_save = service.store.save
+    reported = False
+
+    async def report_first(session, *, expected_version):  # the report lands just before the click's save
+        nonlocal reported
+        if not reported:
+            reported = True
+            service.store.save = real_save
+            await ask(service, ANN, Delivered(f"s:{q.session_id}", "D1:100.1"))
+        return await real_save(session, expected_version=expected_version)
+
+    service.store.save = report_first
+    try:
+        (q2,) = await ask(service, ANN, Answer(q.session_id, q.node, "two", q.version))
+    finally:
+        service.store.save = real_save
+    assert q2.node == "name" and q2.surface == "D1:100.1"
+    assert (await service.store.load(q.session_id)).answers[0].value == "two"

@@ -274,7 +274,7 @@ class ConversationService:
             return [Notice(NoticeKind.CONFIRM_FORGET, words.TRY_AGAIN, to=To.HERE)]
         return [Notice(NoticeKind.FORGOTTEN, words.FORGOTTEN.format(count=count), to=To.HERE)]
 
-    async def _step(self, user: str, action: Answer | Back | Restart | Show | MoveTo) -> list[Reply]:
+    async def _step(self, user: str, action: Answer | Back | Restart | Show | MoveTo, retried: bool = False) -> list[Reply]:
         session = await self.store.load(action.session)
         if session is None:
             return [Notice(NoticeKind.STALE, words.EXPIRED)]
@@ -312,6 +312,10 @@ class ConversationService:
         if not step.accepted:
             return list(step.replies)
         if not await self.store.save(step.session, expected_version=session.version):
+            now_stored = await self.store.load(session.id)
+            if now_stored is not None and now_stored.version == session.version + 1 and now_stored.moved_from == session.version and not retried:
+                # only the adapter's report of where the check landed came in between: the click still stands
+                return await self._step(user, action, retried=True)
             return [Notice(NoticeKind.STALE, words.ANSWERED_MEANWHILE, session.id)]
         replies = [_clicked_here(reply) for reply in step.replies] if not step.session.surface else list(step.replies)
         if step.session.finished and not session.finished:
