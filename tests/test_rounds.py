@@ -440,3 +440,21 @@ async def test_a_shared_message_drawn_from_an_older_version_is_drawn_again_with_
     await service.handle(Event("slack:T1:U002", TakePosition(card.round_id, "object", "too soon")))
     (redrawn,) = await service.handle(Event("slack:T1:U001", Delivered(seen, "C1:2.0")))
     assert isinstance(redrawn, TeamSummary) and dict(redrawn.positions)["object"] == 1
+
+
+async def test_a_position_taken_before_the_comparisons_place_is_known_redraws_it_in_place(service) -> None:
+    """Someone agrees within moments of the reveal, before the adapter reported where the comparison
+    went: the comparison is redrawn where they clicked (never posted twice), and that place reported."""
+    from bot.conversation.events import Delivered
+    from bot.conversation.routes import route
+
+    card = await open_round(service)
+    await take_and_finish(service, card.round_id, "slack:T1:U001", "agency")
+    await service.handle(Event(STARTER, RevealRound(card.round_id)))  # its comparison is out, its report not yet in
+    (summary, _) = await service.handle(Event("slack:T1:U001", TakePosition(card.round_id, "agree")))
+    way = route(summary)
+    assert way.to == "here" and way.report == f"cmp:{card.round_id}"
+    assert await service.handle(Event("slack:T1:U001", Delivered(way.report, ""))) == [], "a place not told is not recorded"
+    await service.handle(Event("slack:T1:U001", Delivered(way.report, "C1:2.0")))
+    assert (await service.store.load_round(card.round_id)).thread == "C1:2.0"
+    assert await service.handle(Event(STARTER, Delivered(way.report, "C1:2.0"))) == [], "the reveal's own report: no second set of prompts"

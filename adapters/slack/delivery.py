@@ -119,7 +119,7 @@ class Delivery:
             if way.to is To.MESSAGE and (at := Place.parse(way.at)) is not None:
                 await self.update(at, text, blocks)
                 landed = at
-            elif way.to is To.HERE and self.origin is not None:
+            elif way.to is To.HERE and self.origin is not None and self.origin.message:
                 await self.update(self.origin, text, blocks)
                 landed = self.origin
             elif way.to is To.HERE and isinstance(reply, (Question, ResultCard)):  # typed, not clicked: a new message

@@ -254,6 +254,7 @@ class TeamSummary:
     thread: str = ""  # where the comparison was posted (its thread holds the discussion), once it was
     closed: bool = False  # the round is closed: the comparison keeps its figures and takes no more positions
     new_figures: bool = False  # a second look changed the figures: the team's picture is worth showing again
+    here: bool = False  # a position taken on the comparison before the adapter reported where it is: draw it in place
 
 
 @dataclass(frozen=True)

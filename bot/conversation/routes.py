@@ -82,6 +82,8 @@ def route(reply: Reply) -> Route:
     if isinstance(reply, TeamSummary):
         if reply.thread:
             return Route(To.MESSAGE, reply.thread, report=f"{SEEN_COMPARISON}:{reply.round_id}:{reply.version}")
+        if reply.here:  # clicked on before the adapter's report of where it is: in place, and report that place
+            return Route(To.HERE, report=f"{COMPARISON}:{reply.round_id}")
         return Route(To.CHANNEL, reply.surface, report=f"{COMPARISON}:{reply.round_id}")
     if isinstance(reply, Prompt):
         return Route(To.THREAD, reply.thread)

@@ -116,7 +116,8 @@ class Rounds:
             if not isinstance(changed, Round):
                 return [changed]
             said = words.STANCE_SAID.get(action.stance, action.stance)
-            return [team.summary(changed, dialog), Notice(NoticeKind.DONE, words.POSITION_TAKEN.format(stance=said))]
+            summary = replace(team.summary(changed, dialog), here=not changed.thread)  # on the comparison clicked
+            return [summary, Notice(NoticeKind.DONE, words.POSITION_TAKEN.format(stance=said))]
         assert isinstance(action, CloseRound)
         changed = await self._change(
             current.id,
@@ -146,7 +147,7 @@ class Rounds:
             changed = await self._change(round_id, lambda r: r.bump(self.clock(), surface=surface))
             return [] if isinstance(changed, Round) else [changed]
         if kind == routes.COMPARISON:  # the comparison is posted: its thread holds the discussion
-            if current.thread:
+            if current.thread or not surface:  # (no surface: an adapter that could not tell; the reveal's own report will)
                 return []
             changed = await self._change(round_id, lambda r: r if r.thread else r.bump(self.clock(), thread=surface))
             return [*team.prompts(changed, dialog)] if isinstance(changed, Round) else [changed]
