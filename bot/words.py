@@ -58,18 +58,12 @@ WELCOME = (
     "or type a choice's number or words here."
 )
 WELCOME_BACK = "Welcome back! Here is the check you were in the middle of (use Start over for a fresh one)."
-STARTING = "Starting your check…"
-NOT_STARTED = "That didn't start; please try again in a moment."
-NOT_STARTED_HERE = "Nothing here: that didn't start."
 FRESH = "Continuing here: I could not update the earlier message."
 RESUMED = "Picking up where you left off."
-RESUMING = "Picking up where you left off…"
 MOVED_ON = "This check continues in a newer message below."
-CONTINUES_FURTHER_DOWN = "This check continues further down."
 SENT_TO_DM = "I've sent you a DM with your check."
 SENT_TO_DM_AT = "I've sent you a DM with your check: {link}"
 CHECK_BELOW = "Your check is in the message below."
-RESUMED_IN_DM = "I've sent your check to our DM."
 DMS_CLOSED = (
     "I can't send you a direct message (your DMs are closed for this server), so your check runs here, "
     "visible only to you. Allow DMs from server members to get it as a normal DM next time."
@@ -77,7 +71,6 @@ DMS_CLOSED = (
 ALREADY_DONE = "That step is already done."
 NO_CHECK_CALLED = "There is no check called '{dialog}'."
 NOTHING_TO_RESUME = "You have no unfinished check. Start a new one any time."
-NO_CHECK_RUNNING = "You have no check running."
 EXPIRED = "That check has expired or was deleted. Start a new one any time."
 NOT_YOURS = "This check belongs to someone else. Start your own with the command."
 NO_LONGER_OFFERED = "That check is no longer offered. Start a new one any time."
@@ -162,15 +155,12 @@ SHARE_SUMMARY = "Post a summary of “{title}” to a channel, with your name on
 DEFAULT_TOPIC = "Should we outsource our social media?"
 TEAM_IN_DM = "Team rounds run in a channel: use `/outsource-check team` there."
 BAD_DEADLINE = "The deadline is minutes (`30`) or a number with m, h or d (`30m`, `2h`, `1d`). No round was started."
-ROUND_STARTING = "Starting a team round…"
 ROUND_STARTED = "Your team round is posted in this channel. Press Take the check on it to answer too."
 CANNOT_POST_ROUND = (
     "I can't post in this channel, so I can't start a round here. A server admin can give me Send Messages, "
     "Embed Links, Attach Files, Create Public Threads and Send Messages in Threads here (see the bot's set-up guide)."
 )
 ROUND_CHECK = "Your check for the team round. Nobody sees your answers before the reveal."
-ROUND_CHECK_SENT = "Your check for the round is in our DM: {link}. Nobody sees your answers before the reveal."
-STARTING_ROUND_CHECK = "Starting your check for the team round…"
 POSITION_TAKEN = "Your position: {stance}. You may change it until the round is closed."
 STANCE_SAID = {"agree": "agree", "abstain": "abstain", "object": "object"}
 STANCE_LABELS = {"agree": "Agree", "abstain": "Abstain", "object": "Object"}
@@ -199,7 +189,6 @@ AT_ONE_END = (
     "\nAt one end {one}; at the other {other}. What makes you see it that way? Say why here before anyone changes an answer."
 )
 CLOSED_POSITIONS = "Closed. Positions: {tally}."
-DEADLINE_REFUSED = "That deadline doesn't work: {problem}."
 SLACK_VET_BEFORE_SIGNING = "Before anyone signs with an agency, vet it: `/outsource-check agency <name>`."
 ROUND_STATUS = {"open": "Open", "revealed": "Revealed: see the results below", "closed": "Closed"}
 TAKE_THE_CHECK = "Take the check"
@@ -256,7 +245,6 @@ SECOND_LOOKS_TITLE = "What moved in second looks"
 MOVE_LINE = "{name} changed '{question}' from {before} to {after} ({outcome_before} -> {outcome_after})"
 NOTHING_MOVED = "Second looks were taken; no answer changed."
 FIRST_VS_NOW = "Team recommendation at the reveal: {first} ({first_agreement}); now: {now} ({now_agreement})"
-SECOND_LOOK_SENT = "Your second look is below, only for you: the questions the team split on, one at a time."
 
 # --- pictures (bot/conversation/picture.py): drawn text and the alt text screen readers get ---------
 PICTURE_TEAM_MEDIAN = "team median"

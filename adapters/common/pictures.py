@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-from bot.conversation import picture
 from bot.conversation.replies import ResultCard, TeamSummary
+
+if TYPE_CHECKING:
+    from bot.conversation.picture import Picture
 
 _DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outsource-check-pictures")
 
 
-async def picture_of(reply: ResultCard | TeamSummary) -> picture.Picture:
-    loop = asyncio.get_running_loop()
-    if isinstance(reply, ResultCard):
-        return await loop.run_in_executor(_DRAWER, picture.result_picture, reply)
-    return await loop.run_in_executor(_DRAWER, picture.team_picture, reply)
+async def picture_of(reply: ResultCard | TeamSummary) -> Picture:
+    return await asyncio.get_running_loop().run_in_executor(_DRAWER, draw, reply)
+
+
+def draw(reply: ResultCard | TeamSummary) -> Picture:
+    """Pillow is imported on the first picture, not at start-up (some 40 ms a process need not pay to listen)."""
+    from bot.conversation import picture
+
+    return picture.result_picture(reply) if isinstance(reply, ResultCard) else picture.team_picture(reply)

@@ -163,7 +163,7 @@ class Delivery:
         file: discord.File | None = None,
     ) -> None:
         """Tell the user privately: ephemeral while the interaction lives, else in our DM."""
-        kwargs = _message_kwargs(content, embed, view)
+        kwargs = Rendered(content, embed, view).send_kwargs()
         if file is not None:
             kwargs["file"] = file
         if self.interaction is not None:
@@ -188,11 +188,6 @@ class Delivery:
         if self._dm is None:
             self._dm = await self.user.create_dm()
         return self._dm
-
-    async def post_dm(self, content: str) -> discord.Message:
-        """A new message in our DM (raises Forbidden when the user's DMs are closed to us)."""
-        channel = await self.dm()
-        return await channel.send(content)
 
     def message_at(self, place: Place) -> discord.PartialMessage:
         return self.client.get_partial_messageable(int(place.channel)).get_partial_message(int(place.message))
@@ -307,15 +302,3 @@ class Delivery:
             await self.message_at(place).edit(content=safe(text, 2000), view=None)
         except discord.HTTPException as exc:
             log.info("could not retire message %s (%s)", place.message, exc.status)
-
-
-def _message_kwargs(content: str | None, embed: discord.Embed | None, view: discord.ui.View | None) -> dict:
-    """Only what is there: Discord refuses a message with an empty content and nothing else."""
-    kwargs: dict = {}
-    if content:
-        kwargs["content"] = content
-    if embed is not None:
-        kwargs["embed"] = embed
-    if view is not None:
-        kwargs["view"] = view
-    return kwargs

@@ -68,11 +68,6 @@ def round_modal_match(custom_id: object) -> re.Match[str] | None:
     return re.fullmatch(POSITION_MODAL, custom_id) or re.fullmatch(CLOSE_MODAL, custom_id)
 
 
-def version_of(match: re.Match[str]) -> int | None:
-    """The version a component was drawn for; 0 means "whatever the version" (None to the core)."""
-    return int(match["version"]) or None
-
-
 def answer(session: str, version: int, node: str, choice: str) -> str:
     return f"oc:a:{session}:{version}:{node}:{choice}"
 

@@ -10,16 +10,20 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 
+from adapters.common.pictures import draw
 from adapters.discord import components as c
 from adapters.discord import ids
 from adapters.discord.text import clip, safe
 from bot import words
 from bot.conversation.bars import score_bar
-from bot.conversation.picture import Picture, result_picture
 from bot.conversation.replies import Advice, History, Notice, Question, ResultCard
+
+if TYPE_CHECKING:
+    from bot.conversation.picture import Picture
 
 MAX_BUTTON_ROWS = 4  # one choice per row (long labels stay readable); the fifth row is Back / Start over
 COLOUR = discord.Colour.blurple()
@@ -174,7 +178,7 @@ def result(card: ResultCard, *, content: str | None = None, shown: Picture | Non
         view.add_item(c.Share(card.session_id, card.version))
     view.add_item(c.Vet(card.session_id, card.version))
     view.add_item(c.Restart(card.session_id, card.version))
-    return Rendered(content, fit(embed), view, with_picture(embed, shown or result_picture(card)))
+    return Rendered(content, fit(embed), view, with_picture(embed, shown or draw(card)))
 
 
 def shared(card: ResultCard, user_id: int) -> discord.Embed:

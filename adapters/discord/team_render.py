@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 import discord
 
+from adapters.common.pictures import draw
 from adapters.discord import components as c
 from adapters.discord.render import COLOUR, Rendered, fit, new_view, with_picture
 from adapters.discord.text import clip, inert, safe
 from bot import words
 from bot.conversation.bars import spread_bar
-from bot.conversation.picture import Picture, team_picture
 from bot.conversation.replies import DecisionRecord, Disagreement, End, Position, RoundCard, TeamSummary
 from bot.team.comparison import moved_lines
+
+if TYPE_CHECKING:
+    from bot.conversation.picture import Picture
 
 POSITION_ROW, CLOSE_ROW = 0, 1  # Agree, Abstain, Object; then Close and Export
 MESSAGE_LIMIT = 2000
@@ -81,7 +85,7 @@ def summary(result: TeamSummary, shown: Picture | None = None) -> Rendered:
     if moved:
         embed.add_field(name=words.SECOND_LOOKS_TITLE, value=clip("\n".join(f"• {safe(line, 400)}" for line in moved), 1024), inline=False)
     embed.set_footer(text=clip(words.RULE_LINE.format(rule=result.rule), 2048))
-    shown = with_picture(embed, shown or team_picture(result))
+    shown = with_picture(embed, shown or draw(result))
     if result.closed:  # the round takes nothing more: its results stay, with the record to export
         return Rendered(None, fit(embed), new_view().add_item(c.ExportRound(result.round_id)), shown)
     view = new_view()

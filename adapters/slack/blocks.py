@@ -12,7 +12,7 @@ from adapters.slack.text import clip, escape, mrkdwn, plain
 from adapters.slack.values import ButtonValue
 from bot import words
 from bot.conversation.bars import score_bar
-from bot.conversation.replies import Advice, History, Notice, Question, ResultCard
+from bot.conversation.replies import Advice, History, Question, ResultCard
 
 MAX_CHECKBOXES = 10  # Slack's limit for a checkboxes element; more options use a multi-select
 
@@ -158,10 +158,6 @@ def _advice_lines(items: tuple[Advice, ...], mark: str) -> str:
         quote = f"\n>_“{escape(item.quote)}”_" + (f" ({escape(item.article)})" if item.article else "") if item.quote else ""
         lines.append(f"{mark} {escape(item.text)}{quote}")
     return "\n".join(lines)
-
-
-def notice_text(notice: Notice) -> str:
-    return escape(notice.text)
 
 
 def history_blocks(history: History) -> list[dict]:

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import ClientError
@@ -26,10 +27,12 @@ from adapters.common.text import clip
 from adapters.slack.blocks import fallback_text, shared_summary_blocks
 from adapters.slack.render import render
 from bot import words
-from bot.conversation import picture
 from bot.conversation.events import Delivered
 from bot.conversation.replies import DecisionRecord, Question, Reply, ResultCard, TeamSummary, To
 from bot.conversation.routes import route
+
+if TYPE_CHECKING:
+    from bot.conversation.picture import Picture
 
 log = logging.getLogger("outsource_check.slack")
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -153,7 +156,7 @@ class Delivery:
         elif isinstance(reply, TeamSummary) and (to is To.CHANNEL or reply.new_figures):
             await self.upload(await picture_of(reply), at.channel, thread=at.message)
 
-    async def upload(self, shown: picture.Picture, channel: str, thread: str | None = None) -> None:
+    async def upload(self, shown: Picture, channel: str, thread: str | None = None) -> None:
         await self.client.files_upload_v2(
             file=shown.png, filename=shown.filename, title=shown.alt.partition("\n")[0][:250], alt_txt=clip(shown.alt, 1000), channel=channel, thread_ts=thread
         )
