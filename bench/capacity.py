@@ -45,7 +45,6 @@ from pathlib import Path
 
 import aiohttp
 
-from adapters.slack.values import decode
 from bench import keyspace
 from bench.common import BENCH_REDIS_URL, ROOT, SECRET, Row, Scale, Section, fmt, percentile, quiet_heap
 from bench.crowd import _canon, command_body
@@ -53,6 +52,7 @@ from bench.fake_slack import LeanFakeSlack, Message
 from bench.loadgen import TURN_TIMEOUT, post
 from bench.procs import Server, free_port, ours_env
 from bench.slack_clicks import TEAM, block_actions, choose, encode
+from bot.conversation.buttons import decode
 
 TITLE = "9. Capacity: people at human pace on the Slack HTTP app"
 CRITERION_MS = 100.0

@@ -22,13 +22,13 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from adapters.slack.values import decode
 from bench import keyspace
 from bench.common import BENCH_REDIS_URL, SECRET, Row, Scale, Section, percentile, quiet_heap
 from bench.fake_slack import LeanFakeSlack, Message
 from bench.loadgen import TURN_TIMEOUT, post
 from bench.procs import Server, free_port, ours_env
 from bench.slack_clicks import TEAM, block_actions, choose, encode
+from bot.conversation.buttons import decode
 
 TITLE = "5. Crowd: many users at once on two Slack processes sharing Redis"
 SLACK_LIMIT_MS = 3000.0

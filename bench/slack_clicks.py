@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack.blocks import question_blocks
-from adapters.slack.values import decode
+from adapters.slack.blocks import blocks_of
 from bot.conversation import engine
+from bot.conversation.buttons import decode
+from bot.conversation.layout import question as question_card
 from bot.conversation.replies import Question
 from bot.conversation.session import Session
 from bot.dialogs.model import Dialog
@@ -104,7 +105,7 @@ def plan_check(dialog: Dialog, *, number: int, reply_root: str, rng: random.Rand
     session, replies = step.session, step.replies
     while replies and isinstance(replies[0], Question):
         question = replies[0]
-        blocks = question_blocks(question)
+        blocks = blocks_of(question_card(question))
         element, state, value = choose(blocks, rng)
         body = encode(block_actions(user_id, channel, ts, blocks, element, state, reply_root))
         plan.clicks.append(Click(body, question.node, value))

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.common.buttons import MAX_PAYLOAD, Forged, Payload, decode
-from adapters.discord import ids
+from adapters.discord import components
+from bot.conversation.buttons import MAX_PAYLOAD, Forged, Payload, decode
 
 SESSION = "AbC_12-xyz90"
 
@@ -48,5 +48,5 @@ def test_no_text_reads_as_something_it_does_not_say(raw: str) -> None:
 
 
 def test_discords_custom_ids_are_the_same_grammar_with_the_components_kind() -> None:
-    custom_id = ids.answer(SESSION, 7, "goal", "grow")
-    assert custom_id == "oc:a:" + Payload(SESSION, 7, "goal", "grow").encode() and ids.is_ours(custom_id)
+    custom_id = components.custom_id("answer", Payload(SESSION, 7, "goal", "grow").encode())
+    assert custom_id == "oc:a:" + Payload(SESSION, 7, "goal", "grow").encode() and components.is_ours(custom_id)

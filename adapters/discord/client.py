@@ -15,7 +15,7 @@ from typing import Any, cast
 import discord
 from discord import app_commands
 
-from adapters.discord import components, ids
+from adapters.discord import components
 from adapters.discord.commands import build_group
 from adapters.discord.flow import Flow
 from bot import words
@@ -81,19 +81,11 @@ class _OutsourceBotMixin:
         data = interaction.data or {}
         custom_id = data.get("custom_id")
         if interaction.type is discord.InteractionType.modal_submit:
-            match = ids.modal_match(custom_id)
-            if match is not None:
-                text = _modal_text(data.get("components") or [])
-                await self.flow.modal_submitted(interaction, match["session"], int(match["version"]), match["node"], text)
-                return
-            match = ids.round_modal_match(custom_id)
-            if match is not None:  # a position with its reason, or why a round closes before its quorum
-                text = _modal_text(data.get("components") or [])
-                await self.flow.round_modal_submitted(interaction, match["round"], match.groupdict().get("stance"), text)
+            if isinstance(custom_id, str) and await self.flow.form_submitted(interaction, custom_id, _modal_text(data.get("components") or [])):
                 return
         elif interaction.type is not discord.InteractionType.component:
             return
-        elif ids.is_ours(custom_id) and _shown_on(interaction.message, str(custom_id)):
+        elif components.is_ours(custom_id) and _shown_on(interaction.message, str(custom_id)):
             return  # a DynamicItem handles it
         log.warning("refused a forged custom_id from user %s: %r", interaction.user.id, str(custom_id)[:120])
         if not interaction.response.is_done():

@@ -21,11 +21,10 @@ from typing import TypeVar
 import discord
 
 from adapters.common.places import Place
-from adapters.discord import team_render
-from adapters.discord.render import Rendered, without_picture
-from adapters.discord.rendering import attachment, drawn
+from adapters.discord.render import Rendered, drawn, mentioned, thread_name, without_picture
 from adapters.discord.text import safe
 from bot import words
+from bot.conversation import layout
 from bot.conversation.events import Delivered
 from bot.conversation.replies import Prompt, Question, Reply, ResultCard, Retired, TeamSummary, To
 from bot.conversation.routes import SESSION, route
@@ -221,7 +220,7 @@ class Delivery:
             elif way.to is To.THREAD and (thread := Place.parse(way.at)) is not None:
                 await self.post_in_thread(thread, reply, rendered)
             else:
-                await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=attachment(reply) or rendered.file())
+                await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=rendered.file())
             if way.report:
                 await self.deliver(await ask(Delivered(way.report, landed.surface if landed else "")), ask)
             if way.to is To.NEW and landed is not None and (self.in_guild or self.thinking):
@@ -280,7 +279,7 @@ class Delivery:
             return place_of(message)
         try:
             data = await self.client.http.start_thread_with_message(
-                message.channel.id, message.id, name=team_render.thread_name(reply), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+                message.channel.id, message.id, name=thread_name(reply), auto_archive_duration=THREAD_ARCHIVE_MINUTES
             )
         except discord.HTTPException as exc:
             log.warning("could not open a thread for round %s (%s %s); the prompts go in the channel", reply.round_id, exc.status, exc.code)
@@ -289,7 +288,7 @@ class Delivery:
 
     async def post_in_thread(self, thread: Place, reply: Reply, rendered: Rendered) -> None:
         """A discussion prompt (it may ping only the members it asks) or the decision record."""
-        named = [discord.Object(i) for i in team_render.mentioned(reply.disagreement)] if isinstance(reply, Prompt) else []
+        named = [discord.Object(i) for i in mentioned(layout.card_of(reply))] if isinstance(reply, Prompt) else []
         allowed = discord.AllowedMentions(everyone=False, roles=False, users=named) if named else discord.AllowedMentions.none()
         kwargs = rendered.send_kwargs()
         await self.client.get_partial_messageable(int(thread.channel)).send(allowed_mentions=allowed, **kwargs)

@@ -19,32 +19,25 @@ from contextlib import asynccontextmanager
 import aiohttp
 import discord
 
-from adapters.discord import components, render, sharing
+from adapters.discord import components, sharing
 from adapters.discord.delivery import ANSWER_WITHIN, Ask, Delivery
 from adapters.logs import new_turn
 from bot import words
+from bot.conversation.buttons import Forged, decode
+from bot.conversation.clicks import Facts, event_of, round_of
 from bot.conversation.events import (
     Action,
     Answer,
-    Back,
     CloseRound,
     Event,
-    Forget,
     LatestRound,
     OpenRound,
-    Restart,
-    RevealRound,
     RoundAction,
-    SecondLook,
-    ShowRound,
-    Start,
     TakePosition,
-    TakeRoundCheck,
     TypedReply,
 )
 from bot.conversation.replies import Notice, NoticeKind, Reply
 from bot.conversation.service import ConversationService
-from bot.dialogs.catalog import AGENCY_DIALOG
 
 log = logging.getLogger("outsource_check.discord")
 
@@ -155,30 +148,53 @@ class Flow:
             await delivery.deliver(replies, ask)
             await delivery.acknowledge()  # nothing shown through the interaction (e.g. a team card): stop its clock
 
-    # --- a check ------------------------------------------------------------------------------
+    # --- clicks and forms -------------------------------------------------------------------------
 
-    async def answer(self, interaction: discord.Interaction, session: str, version: int, node: str, value: object) -> None:
-        await self.click(interaction, Answer(session, node, value, version))
+    async def clicked(self, interaction: discord.Interaction, act: str, payload: str, picks: tuple[str, ...] = ()) -> None:
+        """Any component: what it asks for is the core's (clicks.py); a form opens first where one is needed."""
+        try:
+            if act == "text":  # a modal must be the first response: it opens without asking the core
+                decode(payload)
+                new_turn()
+                await interaction.response.send_modal(components.text_modal(payload))
+            elif act == "round.position":
+                _, stance = round_of(payload)
+                if not stance:
+                    raise Forged("a position names its stance")
+                await interaction.response.send_modal(components.position_modal(payload, stance))
+            elif act == "share":
+                await sharing.offer(self, interaction, decode(payload).session, payload)
+            elif act == "share_to":
+                await sharing.post(self, interaction, decode(payload).session, list(picks))
+            elif act == "round.close":
+                await self.close(interaction, payload)
+            else:
+                facts = Facts(name=display_name(interaction.user), is_member=is_member(interaction), is_admin=is_admin(interaction), picks=picks)
+                event = event_of(act, payload, facts)
+                await (self.command if act in PRIVATE else self.click)(interaction, event)
+        except Forged as exc:
+            log.warning("refused a forged click from %s (%s): %s", interaction.user.id, act, exc)
+            if not interaction.response.is_done():
+                await interaction.response.send_message(words.FORGED, ephemeral=True)
 
-    async def back(self, interaction: discord.Interaction, session: str, version: int) -> None:
-        await self.click(interaction, Back(session, version))
-
-    async def restart(self, interaction: discord.Interaction, session: str, version: int) -> None:
-        await self.click(interaction, Restart(session, version or None))  # 0: the "changed" notice's button
-
-    async def vet(self, interaction: discord.Interaction) -> None:
-        await self.command(interaction, Start(AGENCY_DIALOG))
-
-    async def forget(self, interaction: discord.Interaction, confirmed: bool) -> None:
-        await self.click(interaction, Forget(confirmed=True) if confirmed else Forget(kept=True))
-
-    async def open_text_modal(self, interaction: discord.Interaction, session: str, version: int, node: str) -> None:
-        """A modal must be the first response, so it opens without asking the core; the answer is checked on submit."""
-        new_turn()
-        await interaction.response.send_modal(render.text_modal(session, version, node))
-
-    async def modal_submitted(self, interaction: discord.Interaction, session: str, version: int, node: str, text: str) -> None:
-        await self.click(interaction, Answer(session, node, text, version), typed=True)
+    async def form_submitted(self, interaction: discord.Interaction, custom_id: str, text: str) -> bool:
+        """A modal's answer (a typed answer, a position with its reason, why a round closes early); False if not ours."""
+        try:
+            if (typed := components.TEXT_MODAL.fullmatch(custom_id)) is not None:
+                at = decode(typed["payload"])
+                await self.click(interaction, Answer(at.session, at.node, text, at.version), typed=True)
+                return True
+            if (form := components.ROUND_MODAL.fullmatch(custom_id)) is not None:
+                round_id, stance = round_of(form["payload"])
+                if form["kind"] == "rcm" and not stance:
+                    await self.close(interaction, round_id, reason=text)
+                    return True
+                if form["kind"] == "rpm" and stance:
+                    await self.click(interaction, TakePosition(round_id, stance, text))
+                    return True
+        except Forged:
+            return False
+        return False
 
     async def typed(self, message: discord.Message) -> None:
         """A DM typed to the bot: "hi" (the check, resumed or new), or an answer to the running check."""
@@ -209,33 +225,9 @@ class Flow:
         """The newest round of yours in this channel (one you started or joined), as Markdown."""
         await self.command(interaction, LatestRound(f"{interaction.channel_id}:", record=True))
 
-    async def take(self, interaction: discord.Interaction, round_id: str) -> None:
-        """Take (or retake) the round's check privately: in the member's DM, else ephemeral."""
-        action = TakeRoundCheck(round_id, name=display_name(interaction.user), is_member=is_member(interaction))
-        await self.command(interaction, action)
-
-    async def second_look(self, interaction: discord.Interaction, round_id: str) -> None:
-        await self.command(interaction, SecondLook(round_id))
-
-    async def reveal(self, interaction: discord.Interaction, round_id: str) -> None:
-        await self.click(interaction, RevealRound(round_id, is_admin=is_admin(interaction)))
-
-    async def export(self, interaction: discord.Interaction, round_id: str) -> None:
-        await self.command(interaction, ShowRound(round_id, record=True))
-
-    async def open_position_modal(self, interaction: discord.Interaction, round_id: str, stance: str) -> None:
-        """A modal must be the first response, so it opens without asking the core; the position is checked on submit."""
-        await interaction.response.send_modal(components.position_modal(round_id, stance))
-
-    async def round_modal_submitted(self, interaction: discord.Interaction, round_id: str, stance: str | None, text: str) -> None:
-        """A position with its (optional) reason, or, with no stance, why the round closes before its quorum."""
-        if stance is None:
-            await self.close(interaction, round_id, reason=text)
-        else:
-            await self.click(interaction, TakePosition(round_id, stance, text))
-
-    async def close(self, interaction: discord.Interaction, round_id: str, reason: str = "") -> None:
+    async def close(self, interaction: discord.Interaction, payload: str, reason: str = "") -> None:
         """Close and record the decision; before the quorum with no reason, a modal asks the closer why."""
+        round_id, _ = round_of(payload)
         delivery = Delivery.of(interaction)
         async with self.turn(delivery):
             ask = self.asker(interaction.user)
@@ -247,10 +239,6 @@ class Flow:
             await delivery.acknowledge()
             await delivery.deliver(replies, ask)
 
-    # --- sharing a result -----------------------------------------------------------------------
 
-    async def offer_share(self, interaction: discord.Interaction, session: str, version: int) -> None:
-        await sharing.offer(self, interaction, session, version)
-
-    async def share_to(self, interaction: discord.Interaction, session: str, values: list[str]) -> None:
-        await sharing.post(self, interaction, session, values)
+# acts whose replies go elsewhere (a DM, the thread, only the clicker): "thinking…" first, not an edit in place
+PRIVATE = frozenset({"round.take", "round.look", "round.export", "vet", "start"})

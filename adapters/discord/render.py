@@ -1,34 +1,37 @@
-"""Core replies as Discord messages: an embed plus a view of dynamic components.
+"""A card (bot/conversation/cards.py) as a Discord message: an embed plus a view of dynamic components.
 
-Pure functions (reply in, `Rendered` out), so every node of every dialog can be rendered and
-checked against Discord's limits in a test without a connection. Views hold only DynamicItems
-and never time out, so nothing about a conversation is kept in memory between clicks.
+The core decides the lines; this only formats them, inside Discord's limits (an embed's 6000
+characters, a field's 1024, five rows of five buttons). Pure functions (card in, `Rendered` out),
+so every node of every dialog can be checked against the limits in a test without a connection.
+Views hold only DynamicItems and never time out: nothing about a conversation is kept in memory.
 """
 
 from __future__ import annotations
 
 import io
-import time
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
 
-from adapters.common.pictures import draw
+from adapters.common.pictures import draw, picture_of
 from adapters.discord import components as c
-from adapters.discord import ids
-from adapters.discord.text import clip, safe
+from adapters.discord.text import clip, inert, safe
 from bot import words
-from bot.conversation.bars import score_bar
-from bot.conversation.replies import Advice, History, Notice, Question, ResultCard
+from bot.conversation import layout
+from bot.conversation.cards import Ask, Button, Card, Code, Line, Person, Strong, Text, When, plain_text, spans
+from bot.conversation.replies import Reply, ResultCard, TeamSummary
 
 if TYPE_CHECKING:
     from bot.conversation.picture import Picture
 
 MAX_BUTTON_ROWS = 4  # one choice per row (long labels stay readable); the fifth row is Back / Start over
 COLOUR = discord.Colour.blurple()
-EMBED_TOTAL = 6000
-DESCRIPTION = 4096
+EMBED_TOTAL, DESCRIPTION, FIELD = 6000, 4096, 1024
+MESSAGE_LIMIT = 2000
+THREAD_NAME = 100
+DISCORD_USER = re.compile(r"^discord:(\d{1,20})$")
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,12 @@ class Rendered:
     embed: discord.Embed | None
     view: discord.ui.View | None
     picture: Picture | None = None  # shown as the embed's image: attached as a file with its alt text
+    attached: tuple[str, bytes] | None = None  # a file sent with the message (a long decision record's Markdown)
 
     def file(self) -> discord.File | None:
         """A new File each time: discord.py reads (and closes) one as it sends it."""
+        if self.attached is not None:
+            return discord.File(io.BytesIO(self.attached[1]), filename=self.attached[0])
         if self.picture is None:
             return None
         return discord.File(io.BytesIO(self.picture.png), filename=self.picture.filename, description=clip(self.picture.alt, 1024))
@@ -70,147 +76,168 @@ def without_picture(rendered: Rendered) -> Rendered:
     return Rendered(rendered.content, embed, rendered.view)
 
 
-def with_picture(embed: discord.Embed, shown: Picture) -> Picture:
-    """The embed shows the picture it will be sent with (`attachment://` names the file)."""
-    embed.set_image(url=f"attachment://{shown.filename}")
-    return shown
+async def drawn(reply: Reply, in_dm: bool = True) -> Rendered:
+    """The reply's message, with a result's or a team's picture drawn off the event loop (some 10-20 ms
+    of CPU that would otherwise hold up every other click waiting for its acknowledgement)."""
+    shown = await picture_of(reply) if isinstance(reply, (ResultCard, TeamSummary)) else None
+    return rendered(layout.card_of(reply), in_dm=in_dm, shown=shown)
+
+
+def rendered(card: Card, *, in_dm: bool = True, shown: Picture | None = None) -> Rendered:
+    if card.code:
+        return markdown(card.code, card.code_name)
+    view = _view(card)
+    if card.plain:
+        return Rendered(clip("\n".join(styled(t, 1900) for t in card.intro), MESSAGE_LIMIT), None, view)
+    embed = discord.Embed(title=safe(card.title, 256) if card.title else None, description=_description(card, in_dm), colour=COLOUR)
+    for section in card.sections:
+        if section.heading and section.lines:
+            embed.add_field(name=safe(section.heading, 256), value=field(section.lines) or "-", inline=False)
+    if card.footer:
+        embed.set_footer(text=clip(inert(card.footer), 2048))
+    if card.picture and shown is not None:  # the embed shows the picture it is sent with (`attachment://` names the file)
+        embed.set_image(url=f"attachment://{shown.filename}")
+    return Rendered(None, fit(embed), view, shown if card.picture else None)
+
+
+def _description(card: Card, in_dm: bool) -> str:
+    parts = [styled(t, 1500) for t in card.intro]
+    if card.prompt:
+        parts.append(f"**{safe(card.prompt, 1000)}**")
+    if card.ask is not None and (hint := _hint(card.ask, in_dm)):
+        parts.append(hint)
+    parts += [field(s.lines) for s in card.sections if not s.heading and s.lines]
+    joiner = "\n\n" if card.prompt or any(len(plain_text(t)) > 100 for t in card.intro) else "\n"
+    return joiner.join(p for p in parts if p)
+
+
+def _hint(ask: Ask, in_dm: bool) -> str:
+    if ask.kind == "text":
+        press = f"Press **{words.TYPE_YOUR_ANSWER}**" + (", or simply reply here in this DM." if in_dm else ".")
+        return f"{press} At most {ask.max_length} characters."
+    if ask.kind == "multi":
+        return words.PICK_ALL_IN_MENU if ask.min_picks == 0 else words.PICK_AT_LEAST_IN_MENU.format(count=ask.min_picks)
+    return ""
+
+
+def styled(text: Text, limit: int) -> str:
+    """Spans as Discord markdown: words escaped, a person a mention (sent with pings only where allowed)."""
+    out = []
+    for span in spans(text):
+        if isinstance(span, str):
+            out.append(safe(span, limit))
+        elif isinstance(span, Strong):
+            out.append(f"**{safe(span.text, limit)}**")
+        elif isinstance(span, Person):
+            match = DISCORD_USER.match(span.key)
+            out.append(f"<@{match.group(1)}>" if match else safe(span.fallback, 80))
+        elif isinstance(span, Code):
+            out.append(f"`{inert(span.text)}`")
+        elif isinstance(span, When):
+            out.append(f"after <t:{int(span.at)}:f> (<t:{int(span.at)}:R>)")
+    return clip("".join(out), limit)
+
+
+def field(lines: tuple[Line, ...]) -> str:
+    """The lines of a field, each with the article's words under it, inside a field's 1024 characters."""
+    budget = max(40, (FIELD - 24) // max(1, len(lines)))
+    out = []
+    for item in lines:
+        quoted = bool(item.quote)
+        head = " ".join(p for p in (item.mark, f"`{item.bar}`" if item.bar else "", styled(item.text, budget // 2 if quoted else budget)) if p)
+        if quoted:
+            head += f"\n> *“{safe(item.quote, budget // 2)}”*" + (f" ({safe(item.source, 120)})" if item.source else "")
+        elif item.source:
+            head += " " + safe(words.FROM_SOURCE.format(source=item.source), 150)
+        out.append(head)
+    return clip("\n".join(out), FIELD)
 
 
 def fit(embed: discord.Embed) -> discord.Embed:
-    """Discord refuses an embed over 6000 characters in all, or a description over 4096: trim the description."""
-    description = embed.description or ""
-    excess = max(len(embed) - EMBED_TOTAL, len(description) - DESCRIPTION)
-    if excess > 0:
-        embed.description = clip(description, max(1, len(description) - excess))
+    """Discord refuses an embed over 6000 characters in all, or a description over 4096: the longest
+    text gives way first (the description, else the longest field), so every part keeps a share."""
+    if len(embed.description or "") > DESCRIPTION:
+        embed.description = clip(embed.description or "", DESCRIPTION)
+    while (excess := len(embed) - EMBED_TOTAL) > 0:
+        sizes = [len(embed.description or "")] + [len(f.value or "") for f in embed.fields]
+        longest = max(range(len(sizes)), key=sizes.__getitem__)
+        keep = max(100, sizes[longest] - excess)
+        if longest == 0:
+            embed.description = clip(embed.description or "", keep)
+        else:
+            f = embed.fields[longest - 1]
+            embed.set_field_at(longest - 1, name=f.name, value=clip(f.value or "", keep), inline=False)
+        if sizes[longest] <= 100:
+            break
     return embed
 
 
-def new_view() -> discord.ui.View:
-    return discord.ui.View(timeout=None)
+def _view(card: Card) -> discord.ui.View | None:
+    view = discord.ui.View(timeout=None)
+    row = 0
+    if card.ask is not None:
+        row = _ask(view, card.ask)
+    for line in card.rows:
+        nav = card.ask is not None  # a question's own buttons go on the last row
+        for button in line.buttons:
+            view.add_item(c.act_button(button, row=4 if nav else min(row, 4)))
+        row += 1
+    return view if view.children else None
 
 
-def forget_view() -> discord.ui.View:
-    """The confirmation's two buttons: delete everything, or keep it."""
-    return new_view().add_item(c.ForgetAnswer("yes")).add_item(c.ForgetAnswer("no"))
-
-
-def question(q: Question, *, content: str | None = None, in_dm: bool = True) -> Rendered:
-    lines = [safe(q.description, 600)] if q.description else []
-    lines += [safe(p, 600) for p in q.preface]
-    lines.append(f"**{safe(q.text, 1000)}**")
-    if q.kind == "text":
-        hint = "Press **Type your answer**" + (", or simply reply here in this DM." if in_dm else ".")
-        lines.append(f"{hint} At most {q.max_length} characters.")
-    elif q.kind == "multi":
-        lines.append(words.PICK_ALL_IN_MENU if q.min_picks == 0 else words.PICK_AT_LEAST_IN_MENU.format(count=q.min_picks))
-    embed = discord.Embed(title=safe(q.dialog_title, 256), description="\n\n".join(lines), colour=COLOUR)
-    if q.previous:
-        before = ", ".join(o.label for o in q.options if o.id in q.previous) or q.previous[0]
-        embed.add_field(name=words.BEFORE_YOU_ANSWERED, value=safe(before, 1024), inline=False)
-    if q.why:
-        cited = f" (from {q.source})" if q.source else ""
-        embed.add_field(name=words.WHY_IT_MATTERS, value=safe(f"{q.why}{cited}", 1024), inline=False)
-    embed.set_footer(text=q.progress.text)
-    return Rendered(content, fit(embed), _question_view(q))
-
-
-def _question_view(q: Question) -> discord.ui.View:
-    view = new_view()
-    if q.kind == "text":
-        view.add_item(c.TypeAnswer(q.session_id, q.version, q.node))
-    elif q.kind == "multi":
-        view.add_item(c.PickMany(q.session_id, q.version, q.node, q.options, q.min_picks, q.max_picks))
-        if q.min_picks == 0:
-            view.add_item(c.NoneOfThese(q.session_id, q.version, q.node))
-    elif q.kind == "scale":
-        for option in q.options:
-            view.add_item(c.AnswerButton(q.session_id, q.version, q.node, option, row=0))
-    elif len(q.options) <= MAX_BUTTON_ROWS:
-        for row, option in enumerate(q.options):
-            view.add_item(c.AnswerButton(q.session_id, q.version, q.node, option, row=row))
+def _ask(view: discord.ui.View, ask: Ask) -> int:
+    """The answer widgets; returns the next free row."""
+    if ask.kind == "text":
+        view.add_item(c.act_button(Button(words.TYPE_YOUR_ANSWER, "text", ask.payload, style="primary"), row=0))
+    elif ask.kind == "multi":
+        view.add_item(c.menu("pick_many", ask.payload, ask.options, low=ask.min_picks, high=ask.max_picks))
+        if ask.min_picks == 0:
+            view.add_item(c.act_button(Button(words.NONE_OF_THESE, "none", ask.payload), row=1))
+    elif ask.kind == "scale" or len(ask.options) <= MAX_BUTTON_ROWS:
+        for i, (option, label, _) in enumerate(ask.options):
+            view.add_item(c.act_button(Button(label, "answer", f"{ask.payload}:{option}"), row=0 if ask.kind == "scale" else i))
     else:
-        view.add_item(c.PickOne(q.session_id, q.version, q.node, q.options))
-    if q.can_go_back:
-        view.add_item(c.Back(q.session_id, q.version))
-    view.add_item(c.Restart(q.session_id, q.version))
-    return view
+        view.add_item(c.menu("pick_one", ask.payload, ask.options))
+    return len(view.children)
 
 
+def question(reply: Reply, in_dm: bool = True) -> Rendered:
+    return rendered(layout.card_of(reply), in_dm=in_dm)
 
 
-def score_lines(card: ResultCard) -> str:
-    return "\n".join(f"`{score_bar(s)}` {safe(s.label, 80)} ({s.score:+d})" for s in card.scores)
-
-
-def _bullets(items: tuple[str, ...], mark: str, limit: int = 1024) -> str:
-    return safe("\n".join(f"{mark} {item}" for item in items), limit)
-
-
-def _advice(items: tuple[Advice, ...], mark: str) -> str:
-    """Each point with the article's words under it, kept inside a field's 1024 characters."""
-    budget = 1000 // max(1, len(items))
-    lines = []
-    for item in items:
-        quote = ""
-        if item.quote:
-            source = f" ({safe(item.article, 120)})" if item.article else ""
-            quote = f"\n> *“{safe(item.quote, budget // 2)}”*{source}"
-        lines.append(f"{mark} {safe(item.text, budget // 2)}{quote}")
-    return "\n".join(lines)[:1024]
-
-
-def result(card: ResultCard, *, content: str | None = None, shown: Picture | None = None) -> Rendered:
-    """Field budgets keep the whole embed under Discord's 6000 characters, whatever the dialog says."""
-    description = [safe(p, 300) for p in card.preface]
-    description.append(safe(card.summary, 1200))
-    embed = discord.Embed(title=safe(words.RECOMMENDATION_TITLE.format(title=card.title), 256), description="\n\n".join(description), colour=COLOUR)
-    if card.reasons:
-        embed.add_field(name=words.WHY_THIS_FITS, value=_advice(card.reasons, "✅"), inline=False)
-    if card.tensions:
-        embed.add_field(name=words.PULLS_OTHER_WAY, value=_advice(card.tensions, "⚠️"), inline=False)
-    embed.add_field(name=words.ANSWERS_AT_A_GLANCE, value=score_lines(card)[:1024] or "-", inline=False)
-    embed.add_field(name=words.NEXT_STEPS, value=_bullets(card.next_steps, "☐", 900) or "-", inline=False)
-    if card.still_to_settle:
-        embed.add_field(name=words.STILL_TO_SETTLE, value=_bullets(card.still_to_settle, "?", 600), inline=False)
-    embed.set_footer(text=(words.BASED_ON + "; ".join(card.sources))[:300])
-    view = new_view()
-    if card.can_share:  # a team round's check is shared by the round's reveal, not before it
-        view.add_item(c.Share(card.session_id, card.version))
-    view.add_item(c.Vet(card.session_id, card.version))
-    view.add_item(c.Restart(card.session_id, card.version))
-    return Rendered(content, fit(embed), view, with_picture(embed, shown or draw(card)))
+def result(card: ResultCard, shown: Picture | None = None) -> Rendered:
+    return rendered(layout.result(card), shown=shown or draw(card))
 
 
 def shared(card: ResultCard, user_id: int) -> discord.Embed:
     """What a channel sees when someone shares a result: attributed, compact, no buttons."""
-    subject = f" for {safe(card.subject, 100)}" if card.subject else ""
-    lines = [f"<@{user_id}> ran **{safe(card.dialog_title, 200)}**{subject}.", safe(card.summary, 1500)]
-    embed = discord.Embed(title=safe(words.RECOMMENDATION_TITLE.format(title=card.title), 256), description="\n\n".join(lines), colour=COLOUR)
-    embed.add_field(name="Scores", value=score_lines(card)[:1024] or "-", inline=False)
-    embed.add_field(name=words.NEXT_STEPS, value=_bullets(card.next_steps, "☐", 1000) or "-", inline=False)
-    embed.set_footer(text=(words.BASED_ON + "; ".join(card.sources))[:300])
-    return fit(embed)
+    embed = rendered(layout.shared(card, f"discord:{user_id}")).embed
+    assert embed is not None
+    return embed
 
 
-def changed(notice: Notice) -> Rendered:
-    """The dialog changed under a running check: say so, and offer the one thing that helps."""
-    view = new_view()
-    view.add_item(c.Restart(notice.session_id, 0))
-    return Rendered(safe(notice.text, 2000), None, view)
+def team(summary: TeamSummary, shown: Picture | None = None) -> Rendered:
+    return rendered(layout.team_summary(summary), shown=shown or draw(summary))
 
 
-def history(entries: History) -> discord.Embed:
-    if not entries.entries:
-        return discord.Embed(title=words.YOUR_LAST_RESULTS, description=words.NO_FINISHED_CHECKS)
-    lines = [
-        f"• {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))} **{safe(e.dialog_title, 100)}**: {safe(e.outcome_title, 200)}"
-        for e in entries.entries
-    ]
-    return fit(discord.Embed(title=words.YOUR_LAST_RESULTS, description="\n".join(lines), colour=COLOUR))
+def thread_name(summary: TeamSummary) -> str:
+    """Thread names are plain text (no markdown rendered), at most 100 characters."""
+    return clip(inert(layout.thread_name(summary)), THREAD_NAME)
 
 
-def text_modal(session: str, version: int, node: str) -> discord.ui.Modal:
-    """Its custom_id carries the question it answers; the core checks length and freshness on submit."""
-    modal = discord.ui.Modal(title=words.YOUR_ANSWER, custom_id=ids.with_node("m", session, version, node), timeout=900)
-    modal.add_item(discord.ui.TextInput(label=words.YOUR_ANSWER, custom_id="answer", max_length=500, style=discord.TextStyle.paragraph))
-    return modal
+def markdown(text: str, name: str) -> Rendered:
+    """A record's Markdown: a code block when it fits one message, else an attached .md file.
+
+    A code block shows the Markdown as text to copy (nothing in it renders or pings); a triple
+    backtick typed into a topic or name is broken up so it cannot end the block early.
+    """
+    block = "```markdown\n" + text.replace("```", "`\u200b`\u200b`") + "```"
+    if len(block) <= MESSAGE_LIMIT:
+        return Rendered(block, None, None)
+    return Rendered(words.RECORD_ATTACHED, None, None, attached=(name, text.encode()))
+
+
+def mentioned(card: Card) -> list[int]:
+    """The users a message names and may ping (a prompt asks them why): no one else."""
+    return [int(m.group(1)) for key in card.mentions if (m := DISCORD_USER.match(key))]
+

@@ -65,7 +65,7 @@ async def _result(flow: Flow, delivery: Delivery, session: str) -> ResultCard | 
     return None
 
 
-async def offer(flow: Flow, interaction: discord.Interaction, session: str, version: int) -> None:
+async def offer(flow: Flow, interaction: discord.Interaction, session: str, payload: str) -> None:
     delivery = Delivery.of(interaction)
     async with flow.turn(delivery):
         await delivery.acknowledge(thinking=True)
@@ -75,8 +75,8 @@ async def offer(flow: Flow, interaction: discord.Interaction, session: str, vers
         if not channels:
             await delivery.say(words.NO_CHANNELS)
             return
-        labelled = [(str(ch.id), clip(f"#{ch.name} ({ch.guild.name})", 100)) for ch in channels]
-        view = render.new_view().add_item(components.ShareTo(session, version, labelled))
+        labelled = tuple((str(ch.id), clip(f"#{ch.name} ({ch.guild.name})", 100), "") for ch in channels)
+        view = discord.ui.View(timeout=None).add_item(components.menu("share_to", payload, labelled, placeholder=words.PICK_A_CHANNEL))
         await delivery.say(words.PICK_CHANNEL, view=view)
 
 

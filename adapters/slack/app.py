@@ -1,8 +1,9 @@
-"""The slack-bolt app: Slack events in, core calls, Block Kit out.
+"""The slack-bolt app: Slack events in, core events out, the replies delivered where the core routes them.
 
 Every listener acknowledges first (Slack allows 3 seconds) and does its Web API work after the
 ack; the only work before an ack is a core call that never leaves the process (a modal needs it
-to show an inline error). One conversation lives in one DM message that is updated in place.
+to show an inline error). What a command or a button means is the core's (commands.py,
+clicks.py); this adds what only Slack knows: channel membership, admins, the forms it opens.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import json
 import logging
 import re
+from dataclasses import replace
 
 import aiohttp
 from slack_bolt import BoltResponse
@@ -22,32 +24,17 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.common.places import Place
-from adapters.slack import views
+from adapters.slack import forms
+from adapters.slack.blocks import act_of, escape
 from adapters.slack.delivery import TURNS, Ask, Delivery
-from adapters.slack.followup_blocks import RUN_AGAIN
 from adapters.slack.settings import SlackSettings
-from adapters.slack.team import SlackTeam, is_workspace_admin
-from adapters.slack.text import escape
-from adapters.slack.values import ButtonValue, ForgedValue, decode
 from bot import words
-from bot.conversation.events import (
-    Answer,
-    Arrived,
-    Back,
-    ChangeSetting,
-    Event,
-    Forget,
-    LatestResult,
-    Restart,
-    Resume,
-    Show,
-    ShowHistory,
-    Start,
-    TypedReply,
-)
+from bot.conversation.buttons import Forged, decode
+from bot.conversation.clicks import FORMS, Facts, event_of, needs, round_of
+from bot.conversation.commands import command_of
+from bot.conversation.events import Answer, Arrived, CloseRound, Event, LatestResult, Show, TakePosition, TypedReply
 from bot.conversation.replies import Notice, NoticeKind, Question, Reply, ResultCard
 from bot.conversation.service import ConversationService
-from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
 
 log = logging.getLogger("outsource_check.slack")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
@@ -72,11 +59,7 @@ def user_key(team_id: str, user_id: str) -> str:
 
 
 def build_app(*, service: ConversationService, settings: SlackSettings, client: AsyncWebClient | None = None) -> AsyncApp:
-    app = AsyncApp(
-        client=client or make_client(settings),
-        signing_secret=settings.signing_secret or None,
-        process_before_response=False,
-    )
+    app = AsyncApp(client=client or make_client(settings), signing_secret=settings.signing_secret or None, process_before_response=False)
     listeners = Listeners(service)
 
     @app.middleware
@@ -93,11 +76,53 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
     app.action(re.compile(r"^oc\."))(listeners.action)
     app.view("oc.text")(listeners.text_submitted)
     app.view("oc.share")(listeners.share_submitted)
-    app.view("oc.round.position")(listeners.team.position_submitted)
-    app.view("oc.round.close")(listeners.team.close_submitted)
+    app.view("oc.round.position")(listeners.position_submitted)
+    app.view("oc.round.close")(listeners.close_submitted)
     app.event("app_home_opened")(listeners.home_opened)
     app.event("message")(listeners.message)
     return app
+
+
+async def is_channel_member(client: AsyncWebClient, channel: str, user_id: str) -> bool:
+    """Only channel members may join a channel's round (a public channel can be read without joining)."""
+    cursor = None
+    while True:
+        page = await client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+        if user_id in page.get("members", []):
+            return True
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return False
+
+
+async def is_workspace_admin(client: AsyncWebClient, user_id: str) -> bool:
+    """Workspace admins and owners may reveal or close any round, and change workspace settings."""
+    user = (await client.users_info(user=user_id)).get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+async def facts_for(wanted: frozenset[str], client: AsyncWebClient, user_id: str, channel: str, name: str = "") -> Facts:
+    """Only the facts an act needs: each is a Web API call."""
+    member = "member" in wanted and await is_channel_member(client, channel, user_id)
+    admin = "admin" in wanted and await is_workspace_admin(client, user_id)
+    return Facts(name=name, is_member=member, is_admin=admin)
+
+
+def _user_of(body: dict) -> str:
+    return user_key(body["user"].get("team_id") or body.get("team", {}).get("id", ""), body["user"]["id"])
+
+
+def _form(view: dict, block: str) -> tuple[str, Place, str]:
+    """What a modal is about (the payload it was opened with), the message it came from, and what was typed."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        payload, place = str(meta["v"]), Place(str(meta["ch"]), str(meta["ts"]))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise Forged(str(exc)) from None
+    typed = ((view.get("state") or {}).get("values", {}).get(block, {}).get("text") or {}).get("value") or ""
+    if not isinstance(typed, str):
+        raise Forged("not typed text")
+    return payload, place, typed
 
 
 class Listeners:
@@ -105,7 +130,6 @@ class Listeners:
 
     def __init__(self, service: ConversationService) -> None:
         self.service = service
-        self.team = SlackTeam(self)
 
     def asker(self, user: str) -> Ask:
         async def ask(action: object) -> list[Reply]:
@@ -129,118 +153,138 @@ class Listeners:
     async def ack_only(self, ack) -> None:
         await ack()
 
-    # --- the slash command --------------------------------------------------------------------
-
     async def command(self, ack, command: dict, client: AsyncWebClient) -> None:
         await ack()
-        user_id, team_id = command["user_id"], command["team_id"]
-        user = user_key(team_id, user_id)
-        sub, _, rest = (command.get("text") or "").strip().partition(" ")
-        sub = sub.lower()
-        delivery = Delivery(client=client, user_id=user_id, response_url=command.get("response_url"), channel=command["channel_id"])
+        user_id, channel = command["user_id"], command["channel_id"]
+        user = user_key(command["team_id"], user_id)
+        delivery = Delivery(client=client, user_id=user_id, response_url=command.get("response_url"), channel=channel)
+        name = command.get("user_name") or user_id
+        text = command.get("text") or ""
         async with delivery.apologising():
-            if sub in {"", "check", "start"}:
-                await self.turn(delivery, user, Start(MAIN_DIALOG))
-            elif sub == "agency" and rest.strip():
-                await self.turn(delivery, user, Start(AGENCY_DIALOG, (("agency_name", rest.strip()),)))
-            elif sub == "agency":
-                await delivery.ephemeral(words.NAME_THE_AGENCY)
-            elif sub in COMMANDS:
-                await self.turn(delivery, user, COMMANDS[sub])
-            elif sub == "settings":
-                name, _, value = rest.strip().partition(":")
-                is_admin = bool(value) and await is_workspace_admin(client, user_id)
-                await self.turn(delivery, user, ChangeSetting(name.strip().lower() or "nudge", value.strip(), is_admin))
-            elif sub == "team":
-                await self.team.command(delivery, user, command.get("user_name") or user_id, command["channel_id"], rest)
-            elif sub == "help":
-                await delivery.ephemeral(words.HELP_TITLE, blocks=views.help_blocks())
+            asked = command_of(text, name=name, channel=f"{channel}:", in_dm=channel.startswith("D"))
+            if asked.needs:
+                facts = await facts_for(asked.needs, client, user_id, channel, name)
+                asked = command_of(text, name=name, channel=f"{channel}:", in_dm=channel.startswith("D"), facts=facts)
+            if asked.event is not None:
+                await self.turn(delivery, user, asked.event)
+            elif asked.hint:
+                await delivery.ephemeral(asked.hint)
+            elif asked.unknown:
+                await delivery.ephemeral(words.UNKNOWN_SUBCOMMAND, blocks=forms.help_blocks(f"I don't know `{escape(asked.unknown)}`."))
             else:
-                await delivery.ephemeral(words.UNKNOWN_SUBCOMMAND, blocks=views.help_blocks(f"I don't know `{escape(sub[:40])}`."))
-
-    # --- button clicks ----------------------------------------------------------------------
+                await delivery.ephemeral(words.HELP_TITLE, blocks=forms.help_blocks())
 
     async def action(self, ack, body: dict, client: AsyncWebClient) -> None:
+        """A button: what it asks for is the core's (clicks.py); a form opens first where one is needed."""
         await ack()
         clicked = body["actions"][0]
-        action_id = clicked.get("action_id", "")
-        user_id = body["user"]["id"]
-        user = user_key(body["user"].get("team_id") or body.get("team", {}).get("id", ""), user_id)
+        act, payload = act_of(clicked.get("action_id", "")), str(clicked.get("value") or "")
+        user_id, user = body["user"]["id"], _user_of(body)
         container = body.get("container") or {}
         place = Place(container.get("channel_id", ""), container.get("message_ts", ""))
         delivery = Delivery(client=client, user_id=user_id, response_url=body.get("response_url"), origin=place)
         async with delivery.apologising():
-            if action_id in FIXED_ACTIONS:
-                await self.turn(delivery, user, FIXED_ACTIONS[action_id])
-                return
-            if action_id == RUN_AGAIN:  # a decision's review: the round's dialog again (the core checks the id)
-                await self.turn(delivery, user, Start(str(clicked.get("value") or MAIN_DIALOG)[:64]))
-                return
             try:
-                value = decode(clicked.get("value"))
-            except ForgedValue as exc:
-                log.warning("refused a forged click from %s (%s): %s", user_id, action_id, exc)
-                await delivery.ephemeral(words.FORGED)
-                return
-            if action_id.startswith("oc.round."):
+                if act in FORMS:
+                    await self.open_form(delivery, user, act, payload, body, place)
+                    return
                 name = body["user"].get("name") or body["user"].get("username") or user_id
-                await self.team.click(delivery, user, name, action_id, value, place, trigger_id=body.get("trigger_id", ""))
-                return
-            event = _click_event(action_id, value, body)
-            if event is not None:
-                await self.turn(delivery, user, event)
-            elif action_id in {"oc.text", "oc.share"}:
-                await self.open_modal(delivery, user, value, body, place, share=action_id == "oc.share")
-            else:
-                log.warning("refused an unknown action %r", action_id)
+                facts = await facts_for(needs(act), client, user_id, place.channel, name)
+                event = event_of(act, payload, replace(facts, picks=_ticked(body)))
+            except Forged as exc:
+                log.warning("refused a forged click from %s (%s): %s", user_id, act[:40], exc)
                 await delivery.ephemeral(words.FORGED)
+                return
+            ask = self.asker(user)
+            replies = await ask(event)
+            short = next((r for r in replies if isinstance(r, Notice) and r.kind is NoticeKind.REASON_NEEDED), None)
+            if short is not None:  # closing before the quorum: ask why, and close with the reason
+                view = forms.close_reason_modal(payload, short.text, place.channel, place.message)
+                await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
+                return
+            await delivery.deliver(replies, ask)
 
-    async def open_modal(self, delivery: Delivery, user: str, value: ButtonValue, body: dict, place: Place, share: bool) -> None:
-        """A form for a typed answer, or for sharing a result: only while the button's step is current."""
+    async def open_form(self, delivery: Delivery, user: str, act: str, payload: str, body: dict, place: Place) -> None:
+        """A typed answer, a share, or a position with its reason: only while the button's step is current."""
+        trigger = body.get("trigger_id", "")
+        if act == "round.position":  # a trigger lasts 3 s: the form opens first, the core checks it on submit
+            _, stance = round_of(payload)
+            if not stance:
+                raise Forged("a position names its stance")
+            await delivery.client.views_open(trigger_id=trigger, view=forms.position_modal(payload, stance, place.channel, place.message))
+            return
+        at = decode(payload)
         ask = self.asker(user)
-        replies = await ask(Show(value.session, value.version, share=share))
+        replies = await ask(Show(at.session, at.version, share=act == "share"))
         reply = replies[0]
-        if share and isinstance(reply, ResultCard):
-            await delivery.client.views_open(trigger_id=body["trigger_id"], view=views.share_modal(reply))
-        elif not share and isinstance(reply, Question):
-            await delivery.client.views_open(trigger_id=body["trigger_id"], view=views.text_answer_modal(reply, place.channel, place.message))
+        if act == "share" and isinstance(reply, ResultCard):
+            await delivery.client.views_open(trigger_id=trigger, view=forms.share_modal(reply))
+        elif act == "text" and isinstance(reply, Question):
+            await delivery.client.views_open(trigger_id=trigger, view=forms.text_answer_modal(reply, place.channel, place.message))
         else:
             await delivery.deliver([r for r in replies if isinstance(r, Notice)] or [Notice(NoticeKind.STALE, words.ALREADY_DONE)], ask)
 
-    # --- modals -------------------------------------------------------------------------------
+    # --- forms --------------------------------------------------------------------------------
 
-    async def text_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
-        user_id = body["user"]["id"]
-        user = user_key(body["user"].get("team_id") or body["team"]["id"], user_id)
+    async def submitted(self, ack, body: dict, view: dict, client: AsyncWebClient, block: str, make, refused) -> None:
+        """A form's answer, checked by the core before the form closes where `refused` says so: the
+        refusal shows in the form, which stays open with the typed words ("try again" is one more press)."""
         try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            value = decode(meta.get("v"))
-            place = Place(str(meta["ch"]), str(meta["ts"]))
-        except (ValueError, KeyError, TypeError, ForgedValue) as exc:
-            log.warning("refused a forged text answer from %s: %s", user_id, exc)
-            await ack(response_action="errors", errors={"answer": words.FORGED})
+            payload, place, typed = _form(view, block)
+            event = make(payload, typed)
+        except Forged as exc:
+            log.warning("refused a forged form from %s: %s", body["user"]["id"], exc)
+            await ack(response_action="errors", errors={block: words.FORGED_FORM})
             return
-        typed = (view["state"]["values"].get("answer", {}).get("text", {}) or {}).get("value") or ""
-        ask = self.asker(user)
-        replies = await ask(Answer(value.session, value.node, typed, value.version))
-        if replies and isinstance(replies[0], Notice) and replies[0].kind in {"invalid", "unavailable"}:
-            # shown in the form, which stays open with the typed words: "try again" is one more press of Answer
-            await ack(response_action="errors", errors={"answer": replies[0].text[:150]})
+        ask = self.asker(_user_of(body))
+        replies = await ask(event)
+        refusal = next((r for r in replies if isinstance(r, Notice) and refused(r.kind)), None)
+        if refusal is not None:
+            await ack(response_action="errors", errors={block: refusal.text[:150]})
             return
         await ack()
-        delivery = Delivery(client=client, user_id=user_id, channel=place.channel)
+        delivery = Delivery(client=client, user_id=body["user"]["id"], origin=place)
         async with delivery.apologising():
             await delivery.deliver(replies, ask)
+
+    async def text_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        def answer(payload: str, typed: str) -> Answer:
+            at = decode(payload)
+            return Answer(at.session, at.node, typed, at.version)
+
+        await self.submitted(ack, body, view, client, "answer", answer, lambda kind: kind in {"invalid", "unavailable"})
+
+    async def position_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        def position(payload: str, typed: str) -> TakePosition:
+            round_id, stance = round_of(payload)
+            return TakePosition(round_id, stance, typed)
+
+        await self.submitted(ack, body, view, client, "reason", position, lambda kind: kind is not NoticeKind.DONE)
+
+    async def close_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        """Closing before the quorum, with the closer's reason: the decision record keeps it."""
+        try:
+            payload, place, typed = _form(view, "reason")
+            round_id = round_of(payload)[0]
+        except Forged as exc:
+            log.warning("refused a forged close form: %s", exc)
+            await ack(response_action="errors", errors={"reason": words.FORGED_FORM})
+            return
+        await ack()
+        user_id = body["user"]["id"]
+        delivery = Delivery(client=client, user_id=user_id, origin=place)
+        async with delivery.apologising():
+            admin = await is_workspace_admin(client, user_id)
+            await self.turn(delivery, _user_of(body), CloseRound(round_id, is_admin=admin, reason=typed))
 
     async def share_submitted(self, ack, body: dict, view: dict, client: AsyncWebClient) -> None:
         await ack()
         user_id = body["user"]["id"]
-        user = user_key(body["user"].get("team_id") or body["team"]["id"], user_id)
         delivery = Delivery(client=client, user_id=user_id)
         async with delivery.apologising():
             try:
-                value = decode(view.get("private_metadata"))
-            except ForgedValue as exc:
+                at = decode(view.get("private_metadata"))
+            except Forged as exc:
                 log.warning("refused a forged share from %s: %s", user_id, exc)
                 return
             channel = view["state"]["values"]["channel"]["channel"].get("selected_conversation") or ""
@@ -248,9 +292,9 @@ class Listeners:
                 log.warning("refused a share to %r from %s", channel[:40], user_id)
                 await delivery.dm(words.NOT_A_CHANNEL)
                 return
-            (reply, *_) = await self.asker(user)(Show(value.session, share=True))
+            (reply, *_) = await self.asker(_user_of(body))(Show(at.session, share=True))
             if isinstance(reply, ResultCard):
-                await delivery.share(reply, channel)
+                await delivery.share(reply, channel, _user_of(body))
             else:
                 await delivery.dm(escape(reply.text) if isinstance(reply, Notice) else words.NOTHING_TO_SHARE)
 
@@ -265,7 +309,7 @@ class Listeners:
         unavailable = any(isinstance(r, Notice) for r in latest)  # the store is down: say so, never a blank tab
         delivery = Delivery(client=client, user_id=user_id)
         async with delivery.apologising(quiet=True):
-            await client.views_publish(user_id=user_id, view=views.home_view(card, unavailable=unavailable))
+            await client.views_publish(user_id=user_id, view=forms.home_view(card, unavailable=unavailable))
 
     async def message(self, event: dict, body: dict, client: AsyncWebClient) -> None:
         """A typed DM: "hi", or the answer to a text question (or a choice typed as a number or word)."""
@@ -277,32 +321,7 @@ class Listeners:
             await self.turn(delivery, user_key(body.get("team_id", ""), user_id), TypedReply(event.get("text") or ""))
 
 
-COMMANDS = {"resume": Resume(), "history": ShowHistory(), "forget": Forget()}
-FIXED_ACTIONS = {
-    "oc.forget.yes": Forget(confirmed=True),
-    "oc.forget.no": Forget(kept=True),
-    "oc.home.start": Start(MAIN_DIALOG),
-    "oc.home.vet": Start(AGENCY_DIALOG),
-}
-
-
-def _click_event(action_id: str, value: ButtonValue, body: dict) -> object | None:
-    """The core event a conversation's button stands for; None for those that open a form first."""
-    version = value.version or None  # 0: a button that works whatever the version (e.g. after a dialog change)
-    if action_id.startswith("oc.answer."):
-        return Answer(value.session, value.node, value.choice, version)
-    if action_id == "oc.next":
-        return Answer(value.session, value.node, _selected(body), version)
-    if action_id == "oc.back":
-        return Back(value.session, version)
-    if action_id == "oc.restart":
-        return Restart(value.session, version)
-    if action_id == "oc.vet":
-        return Start(AGENCY_DIALOG)
-    return None
-
-
-def _selected(body: dict) -> tuple[str, ...]:
+def _ticked(body: dict) -> tuple[str, ...]:
     """The ticked options of a multi-choice question, read from the message's state."""
     state = (body.get("state") or {}).get("values") or {}
     element = (state.get("picks") or {}).get("oc.pick") or {}

@@ -1,177 +1,167 @@
-"""Core replies as Block Kit: a question with its buttons, a result card, a shared summary.
+"""A card (bot/conversation/cards.py) as Block Kit: the core decides the lines, this only formats.
 
-Pure functions (reply in, blocks out), so every node of every dialog can be rendered and run
-through slack_sdk's own validation in a test without a server.
+Pure functions (card in, blocks out), so every card of every dialog can be run through slack_sdk's
+own validation in a test without a server. Core text is plain: whatever goes into mrkdwn is
+escaped here, which is what turns a typed `<!channel>` into inert text.
 """
 
 from __future__ import annotations
 
-import time
+import re
 
-from adapters.slack.text import clip, escape, mrkdwn, plain
-from adapters.slack.values import ButtonValue
+from adapters.common.text import clip
 from bot import words
-from bot.conversation.bars import score_bar
-from bot.conversation.replies import Advice, History, Question, ResultCard
+from bot.conversation.cards import (
+    Ask,
+    Button,
+    Card,
+    Code,
+    Confirm,
+    Line,
+    Person,
+    Row,
+    Section,
+    Strong,
+    Text,
+    When,
+    plain_text,
+    spans,
+)
+from bot.conversation.layout import card_of
+from bot.conversation.replies import Reply
 
 MAX_CHECKBOXES = 10  # Slack's limit for a checkboxes element; more options use a multi-select
+SLACK_USER = re.compile(r"^slack:[A-Z0-9]+:([A-Z0-9]+)$")
+Rendered = tuple[str, list[dict] | None]
 
 
-def question_blocks(q: Question) -> list[dict]:
-    blocks: list[dict] = [{"type": "section", "text": plain(q.description)}] if q.description else []
-    blocks += [{"type": "section", "text": plain(p)} for p in q.preface]
-    blocks.append({"type": "context", "elements": [plain(f"{q.dialog_title} · {q.progress.text}", 150)]})
-    blocks.append({"type": "section", "block_id": "question", "text": plain(q.text)})
-    blocks.extend(_answer_blocks(q))
-    if q.previous:
-        before = ", ".join(o.label for o in q.options if o.id in q.previous) or q.previous[0]
-        blocks.append({"type": "context", "elements": [plain(f"{words.BEFORE_YOU_ANSWERED}: {before}")]})
-    if q.why:
-        cited = f" (from _{escape(q.source)}_)" if q.source else ""
-        blocks.append({"type": "context", "elements": [mrkdwn(f"_Why it matters:_ {escape(q.why)}{cited}")]})
-    blocks.append({"type": "actions", "block_id": "nav", "elements": _nav_buttons(q.session_id, q.version, q.can_go_back)})
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int = 3000) -> dict[str, object]:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn(text: str, limit: int = 3000) -> dict[str, object]:
+    """`text` must already be escaped where it holds core or user text."""
+    return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+
+
+def marked(text: Text) -> str:
+    """Spans as mrkdwn: plain words escaped, a person as a mention (Slack's own users only)."""
+    out = []
+    for span in spans(text):
+        if isinstance(span, str):
+            out.append(escape(span))
+        elif isinstance(span, Strong):
+            out.append(f"*{escape(span.text)}*")
+        elif isinstance(span, Person):
+            match = SLACK_USER.match(span.key)
+            out.append(f"<@{match.group(1)}>" if match else escape(span.fallback))
+        elif isinstance(span, Code):
+            out.append(f"`{escape(span.text)}`")
+        elif isinstance(span, When):
+            out.append(f"<!date^{int(span.at)}^{{date_short_pretty}} at {{time}}|{escape(span.fallback)}>")
+    return "".join(out)
+
+
+def line(item: Line) -> str:
+    text = " ".join(p for p in (item.mark, f"`{item.bar}`" if item.bar else "", marked(item.text)) if p)
+    if item.quote:
+        return text + f"\n>_“{escape(item.quote)}”_" + (f" ({escape(item.source)})" if item.source else "")
+    return text + (" " + escape(words.FROM_SOURCE.format(source=item.source)) if item.source else "")
+
+
+def section(part: Section) -> dict:
+    body = "\n".join(line(i) for i in part.lines)
+    named = {"block_id": part.name} if part.name else {}
+    if part.small:
+        return {"type": "context", **named, "elements": [mrkdwn(f"{escape(part.heading)}: {body}" if part.heading else body)]}
+    return {"type": "section", **named, "text": mrkdwn(f"*{escape(part.heading)}*\n{body}" if part.heading else body)}
+
+
+def text_block(text: Text) -> dict:
+    if isinstance(text, str):
+        return {"type": "section", "text": plain(text)}
+    return {"type": "section", "text": mrkdwn(marked(text))}
+
+
+def blocks_of(card: Card) -> list[dict]:
+    if card.code:
+        return [{"type": "section", "text": mrkdwn(f"```{escape(clip(card.code, 2900))}```")}]
+    blocks: list[dict] = []
+    if card.title and card.headline:
+        blocks.append({"type": "header", "text": plain(card.title, 150)})
+    blocks += [text_block(t) for t in card.intro]
+    if not card.headline:
+        blocks.append({"type": "context", "elements": [plain(f"{card.title} · {card.footer}", 150)]})
+    if card.prompt:
+        blocks.append({"type": "section", "block_id": "question", "text": plain(card.prompt)})
+    if card.ask is not None:
+        blocks += ask_blocks(card.ask)
+    blocks += [section(s) for s in card.sections if s.lines]
+    if card.footer and card.headline:
+        blocks.append({"type": "context", "elements": [plain(clip(card.footer, 2000))]})
+    blocks += [{"type": "actions", "block_id": row.name, "elements": buttons(row)} for row in card.rows]
     return blocks
 
 
-def _answer_blocks(q: Question) -> list[dict]:
-    at = ButtonValue(q.session_id, q.version, q.node)
-    if q.kind == "text":
+def render(reply: Reply) -> Rendered:
+    """(fallback text, blocks); the text is mrkdwn (Slack parses a message's fallback text), so escaped."""
+    card = card_of(reply)
+    if card.plain and not card.rows and not card.code:
+        return "\n".join(marked(t) for t in card.intro), None
+    return escape(card.code or clip(plain_text(card.fallback), 3000)), blocks_of(card)
+
+
+def ask_blocks(ask: Ask) -> list[dict]:
+    if ask.kind == "text":
         return [
-            {
-                "type": "actions",
-                "block_id": "answer",
-                "elements": [button(words.TYPE_YOUR_ANSWER, "oc.text", at.encode(), style="primary")],
-            },
-            {"type": "context", "elements": [plain(words.OR_REPLY_HERE.format(max_length=q.max_length))]},
+            {"type": "actions", "block_id": "answer", "elements": [button(Button(words.TYPE_YOUR_ANSWER, "text", ask.payload, style="primary"), "oc.text")]},
+            {"type": "context", "elements": [plain(words.OR_REPLY_HERE.format(max_length=ask.max_length))]},
         ]
-    if q.kind == "multi":
-        options = [{"text": plain(o.label, 75), "value": o.id} for o in q.options]
+    if ask.kind == "multi":
+        options = [{"text": plain(label, 75), "value": option} for option, label, _ in ask.options]
         if len(options) <= MAX_CHECKBOXES:
             picker: dict = {"type": "checkboxes", "action_id": "oc.pick", "options": options}
         else:
             picker = {"type": "multi_static_select", "action_id": "oc.pick", "placeholder": plain(words.PICK, 150), "options": options}
-        hint = words.TICK_ALL if q.min_picks == 0 else words.TICK_AT_LEAST.format(count=q.min_picks)
+        hint = words.TICK_ALL if ask.min_picks == 0 else words.TICK_AT_LEAST.format(count=ask.min_picks)
         return [
             {"type": "actions", "block_id": "picks", "elements": [picker]},
             {"type": "context", "elements": [plain(hint)]},
-            {"type": "actions", "block_id": "answer", "elements": [button(words.NEXT, "oc.next", at.encode(), style="primary")]},
+            {"type": "actions", "block_id": "answer", "elements": [button(Button(words.NEXT, "next", ask.payload, style="primary"), "oc.next")]},
         ]
-    buttons = [
-        button(o.label, f"oc.answer.{i}", ButtonValue(q.session_id, q.version, q.node, o.id).encode(), label=_spoken(q, i))
-        for i, o in enumerate(q.options)
-    ]
-    return [{"type": "actions", "block_id": "answer", "elements": buttons}]
+    answers = [Button(label, "answer", f"{ask.payload}:{option}", spoken=spoken) for option, label, spoken in ask.options]
+    return [{"type": "actions", "block_id": "answer", "elements": buttons(Row("answer", tuple(answers)))}]
 
 
-def _spoken(q: Question, index: int) -> str:
-    """A scale's "1" to "5" read out with what the ends mean; other choices say enough themselves."""
-    if q.kind != "scale":
-        return ""
-    top = len(q.options)
-    meaning = q.scale_low if index == 0 else q.scale_high if index == top - 1 else ""
-    option = q.options[index].label
-    return words.SCALE_POINT_LABEL.format(value=option, top=q.options[-1].label, meaning=meaning) if meaning else ""
+def buttons(row: Row) -> list[dict]:
+    """Action ids are "oc.<act>", numbered where a row has the act more than once (ids are unique per block)."""
+    repeated = len({b.act for b in row.buttons}) < len(row.buttons)
+    return [button(b, f"oc.{b.act}.{i}" if repeated else f"oc.{b.act}") for i, b in enumerate(row.buttons)]
 
 
-def _nav_buttons(session: str, version: int, can_go_back: bool) -> list[dict]:
-    value = ButtonValue(session, version).encode()
-    buttons = [button(words.BACK, "oc.back", value, label=words.BACK_LABEL)] if can_go_back else []
-    restart = button(words.START_OVER, "oc.restart", value, confirm=RESTART_CONFIRM if can_go_back else None, label=words.START_OVER_LABEL)
-    buttons.append(restart)
-    return buttons
-
-
-# Slack asks before a click that throws answers away (its own confirmation dialog, no round trip)
-RESTART_CONFIRM = {
-    "title": {"type": "plain_text", "text": words.START_OVER_TITLE},
-    "text": {"type": "plain_text", "text": words.START_OVER_WARNING},
-    "confirm": {"type": "plain_text", "text": words.START_OVER},
-    "deny": {"type": "plain_text", "text": words.KEEP_MY_ANSWERS},
-}
-
-
-def button(text: str, action_id: str, value: str, style: str = "", confirm: dict | None = None, label: str = "") -> dict:
-    """`label`: what a screen reader says instead of `text`, where the text alone says little."""
-    element: dict = {"type": "button", "text": plain(text, 75), "action_id": action_id, "value": value}
-    if label:
-        element["accessibility_label"] = clip(label, 75)
-    if style:
-        element["style"] = style
-    if confirm:
-        element["confirm"] = confirm
+def button(b: Button, action_id: str) -> dict:
+    element: dict = {"type": "button", "text": plain(b.label, 75), "action_id": action_id, "value": b.payload}
+    if b.spoken:
+        element["accessibility_label"] = clip(b.spoken, 75)
+    if b.style in ("primary", "danger"):
+        element["style"] = b.style
+    if b.confirm is not None:
+        element["confirm"] = confirm(b.confirm)
     return element
 
 
+def confirm(c: Confirm) -> dict:
+    """Slack asks before a click that throws something away: its own dialog, no round trip."""
+    asked: dict = {"title": plain(c.title, 100), "text": plain(c.text), "confirm": plain(c.yes, 30), "deny": plain(c.no, 30)}
+    return {**asked, "style": "danger"} if c.danger else asked
 
 
-def score_lines(card: ResultCard) -> str:
-    return "\n".join(f"`{score_bar(s)}` {escape(s.label)} ({s.score:+d})" for s in card.scores)
-
-
-def result_blocks(card: ResultCard) -> list[dict]:
-    blocks: list[dict] = [{"type": "section", "text": plain(p)} for p in card.preface]
-    blocks += [
-        {"type": "header", "text": plain(words.RECOMMENDATION_TITLE.format(title=card.title), 150)},
-        {"type": "section", "text": plain(card.summary)},
-    ]
-    if card.reasons:
-        blocks.append({"type": "section", "text": mrkdwn(clip(f"*{words.WHY_THIS_FITS}*\n" + _advice_lines(card.reasons, "✅"), 3000))})
-    if card.tensions:
-        blocks.append({"type": "section", "text": mrkdwn(clip(f"*{words.PULLS_OTHER_WAY}*\n" + _advice_lines(card.tensions, "⚠️"), 3000))})
-    blocks.append({"type": "section", "text": mrkdwn(f"*{words.ANSWERS_AT_A_GLANCE}*\n" + score_lines(card))})
-    blocks.append({"type": "section", "text": mrkdwn(f"*{words.NEXT_STEPS}*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))})
-    if card.still_to_settle:
-        blocks.append({"type": "section", "text": mrkdwn(f"*{words.STILL_TO_SETTLE}*\n" + "\n".join(f"❓ {escape(s)}" for s in card.still_to_settle))})
-    blocks.append({"type": "context", "elements": [plain(clip(words.BASED_ON + "; ".join(card.sources), 2000))]})
-    value = ButtonValue(card.session_id, card.version).encode()
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": "result",
-            "elements": [
-                *([button(words.SHARE_TO_A_CHANNEL, "oc.share", value, style="primary")] if card.can_share else []),
-                button(words.VET_AN_AGENCY, "oc.vet", value),
-                button(words.BACK, "oc.back", value),
-                button(words.START_OVER, "oc.restart", value, confirm=RESTART_CONFIRM),
-            ],
-        }
-    )
-    return blocks
-
-
-def shared_summary_blocks(card: ResultCard, user_id: str) -> list[dict]:
-    """What a channel sees when someone shares a result: attributed, compact, no buttons."""
-    subject = f" for {escape(card.subject)}" if card.subject else ""
-    return [
-        {"type": "section", "text": mrkdwn(f"<@{user_id}> ran *{escape(card.dialog_title)}*{subject}.")},
-        {"type": "header", "text": plain(words.RECOMMENDATION_TITLE.format(title=card.title), 150)},
-        {"type": "section", "text": plain(card.summary)},
-        {"type": "section", "text": mrkdwn(score_lines(card))},
-        {"type": "section", "text": mrkdwn(f"*{words.NEXT_STEPS}*\n" + "\n".join(f"☐ {escape(s)}" for s in card.next_steps))},
-        {"type": "context", "elements": [plain(clip(words.BASED_ON + "; ".join(card.sources), 2000))]},
-    ]
-
-
-def _advice_lines(items: tuple[Advice, ...], mark: str) -> str:
-    lines = []
-    for item in items:
-        quote = f"\n>_“{escape(item.quote)}”_" + (f" ({escape(item.article)})" if item.article else "") if item.quote else ""
-        lines.append(f"{mark} {escape(item.text)}{quote}")
-    return "\n".join(lines)
-
-
-def history_blocks(history: History) -> list[dict]:
-    if not history.entries:
-        return [{"type": "section", "text": plain(words.NO_FINISHED_CHECKS_SLACK)}]
-    lines = [
-        f"• {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))} *{escape(e.dialog_title)}*: {escape(e.outcome_title)}"
-        for e in history.entries
-    ]
-    return [{"type": "section", "text": mrkdwn("*Your last results*\n" + "\n".join(lines))}]
-
-
-def fallback_text(reply: Question | ResultCard) -> str:
-    """The notification text Slack shows where blocks cannot be (parsed as mrkdwn: escaped)."""
-    if isinstance(reply, Question):
-        return escape(clip(f"{reply.progress.text}: {reply.text}", 3000))
-    return escape(clip(f"Recommendation: {reply.title}. {reply.summary}", 3000))
+def act_of(action_id: str) -> str:
+    """"oc.answer.2" -> "answer", "oc.round.take" -> "round.take"."""
+    act = action_id.removeprefix("oc.")
+    head, _, tail = act.rpartition(".")
+    return head if tail.isdigit() else act

@@ -24,9 +24,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from adapters.common.pictures import picture_of
 from adapters.common.places import Place
 from adapters.common.text import clip
-from adapters.slack.blocks import fallback_text, shared_summary_blocks
-from adapters.slack.render import render
+from adapters.slack.blocks import blocks_of, escape, render
 from bot import words
+from bot.conversation import layout
 from bot.conversation.events import Delivered
 from bot.conversation.replies import DecisionRecord, Question, Reply, ResultCard, TeamSummary, To
 from bot.conversation.routes import route
@@ -189,9 +189,10 @@ class Delivery:
         """`text` is mrkdwn: callers escape anything that came from the core or a user."""
         await self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
 
-    async def share(self, card: ResultCard, channel: str) -> None:
+    async def share(self, card: ResultCard, channel: str, sharer: str) -> None:
+        shared = layout.shared(card, sharer)
         try:
-            await self.client.chat_postMessage(channel=channel, text=fallback_text(card), blocks=shared_summary_blocks(card, self.user_id))
+            await self.client.chat_postMessage(channel=channel, text=escape(shared.fallback), blocks=blocks_of(shared))
         except SlackApiError as exc:
             if _error_of(exc) not in NOT_IN_CHANNEL:
                 raise

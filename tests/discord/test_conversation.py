@@ -45,9 +45,9 @@ async def test_a_whole_dm_conversation_from_hi_to_a_shared_result(bot: Harness) 
     glance = card["fields"][names.index("Your answers at a glance")]["value"]
     assert "█" in glance or "░" in glance
     assert card["footer"]["text"].startswith("Based on: Should") and ".txt" not in json.dumps(card)
-    assert [c["label"] for row in living.components for c in row["components"]] == ["Share to channel", "Vet an agency", "Start over"]
+    assert [c["label"] for row in living.components for c in row["components"]] == ["Share to a channel", "Vet an agency", "Back", "Start over"]
 
-    await ann.click("Share to channel", living)
+    await ann.click("Share to a channel", living)
     picker = ann.whispers()[-1]
     options = first_select(picker)["options"]
     assert [o["value"] for o in options] == [GENERAL], "only channels where Ann may post are offered"
@@ -162,7 +162,7 @@ async def test_a_share_pick_for_a_channel_the_user_may_not_post_in_is_refused(bo
     await ann.slash("check")
     while not is_result(ann.living()):
         await answer_by_clicking(ann, ann.living())
-    await ann.click("Share to channel")
+    await ann.click("Share to a channel")
     picker = ann.whispers()[-1]
     await ann.pick([ANNOUNCEMENTS], picker)  # a value the menu never offered
     assert picker.content == words.CANNOT_POST
@@ -174,5 +174,5 @@ async def test_share_without_a_common_server_says_how_to_get_one(bot: Harness) -
     await ann.slash("check")
     while not is_result(ann.living()):
         await answer_by_clicking(ann, ann.living())
-    await ann.click("Share to channel")
+    await ann.click("Share to a channel")
     assert ann.whispers()[-1].content == words.NO_CHANNELS

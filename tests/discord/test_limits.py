@@ -6,7 +6,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from adapters.discord import ids, render
+from adapters.discord import components, render
 from bot.conversation.replies import Advice, Option, Progress, Question, ResultCard, ScoreLine
 from bot.dialogs.catalog import Catalog
 from bot.dialogs.model import SCALE_VALUES, Node
@@ -41,7 +41,7 @@ def check_limits(rendered: render.Rendered) -> None:
         items = row["components"]
         assert len(items) <= 5 and (len(items) == 1 or all(i["type"] == 2 for i in items))
         for item in items:
-            assert len(item["custom_id"]) <= ids.MAX_CUSTOM_ID and ids.is_ours(item["custom_id"]), item["custom_id"]
+            assert len(item["custom_id"]) <= components.MAX_CUSTOM_ID and components.is_ours(item["custom_id"]), item["custom_id"]
             assert len(item.get("label", "")) <= 80
             if item["type"] == 3:
                 assert 1 <= len(item["options"]) <= 25 and all(len(o["label"]) <= 100 for o in item["options"])

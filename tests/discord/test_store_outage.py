@@ -127,7 +127,7 @@ async def test_forget_in_an_outage_keeps_the_confirmation_for_another_try(bot: H
     confirm = bot.fake.messages[bot.fake.originals[ann.last_token]]
     with Outage(bot.store):
         await ann.click("Delete everything", confirm)
-    assert confirm.content == TRY_AGAIN and "Delete everything" in json.dumps(confirm.components)
+    assert confirm.content.startswith(TRY_AGAIN) and "Delete everything" in json.dumps(confirm.components)
     assert len(await bot.store.sessions_of(f"discord:{ann.id}")) == 1, "nothing was deleted"
 
     await ann.click("Delete everything", confirm)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
-from adapters.discord import team_render
+from adapters.discord import render
 from bot import words
+from bot.conversation import layout
 from bot.conversation.replies import DecisionRecord
 from bot.team.comparison import parse_deadline  # the core reads deadlines for every platform
 from tests.discord.conftest import ADMIN, GENERAL, MEMBER, DiscordUser, Harness, text_channel
@@ -89,8 +91,8 @@ async def take_and_finish(bot: Harness, user: DiscordUser, pick: int) -> Message
     assert words.ROUND_CHECK in living.text() and "question 1 of about" in living.text()
     for _ in range(40):
         if is_result(user.living()):
-            # a round's private check offers no "Share to channel": one member publishing early would anchor the rest
-            assert "Share to channel" not in labels(user.living())
+            # a round's private check offers no "Share to a channel": one member publishing early would anchor the rest
+            assert "Share to a channel" not in labels(user.living())
             return user.living()
         await answer(user, user.living(), pick)
     raise AssertionError("the check did not finish")
@@ -310,13 +312,14 @@ def test_deadlines_are_minutes_or_slack_style() -> None:
 
 def test_a_long_record_is_attached_as_a_file() -> None:
     short = DecisionRecord("r" * 12, "", "2024-01-01", ("a",), "D", (), (), (), "", markdown="# Decision: D\n")
-    content, file = team_render.markdown(short)
-    assert file is None and content == "```markdown\n# Decision: D\n```"
+    shown = render.rendered(layout.decision(replace(short, exported=True)))
+    assert shown.file() is None and shown.content == "```markdown\n# Decision: D\n```"
     sneaky = DecisionRecord("r" * 12, "```@everyone", "2024-01-01", ("a",), "D", (), (), (), "", markdown="# x ```@everyone\n")
-    assert team_render.markdown(sneaky)[0].count("```") == 2, "a typed fence cannot end the block early"
+    assert render.rendered(layout.decision(replace(sneaky, exported=True))).content.count("```") == 2, "a typed fence cannot end the block early"
     long = DecisionRecord("r" * 12, "", "2024-01-01", ("a",), "D", (), (), (), "", markdown="x" * 3000)
-    content, file = team_render.markdown(long)
-    assert file is not None and file.filename == f"decision-{'r' * 12}.md" and len(content) < 100
+    shown = render.rendered(layout.decision(replace(long, exported=True)))
+    file = shown.file()
+    assert file is not None and file.filename == f"decision-{'r' * 12}.md" and len(shown.content) < 100
 
 
 def test_mentions_typed_into_a_topic_draw_no_badges_anywhere() -> None:
@@ -326,36 +329,36 @@ def test_mentions_typed_into_a_topic_draw_no_badges_anywhere() -> None:
     typed = "@everyone <@&123> <@777> <#555>"
     record = DecisionRecord("r" * 12, typed, "2024-01-01", (typed,), f"Go {typed}", (Position(typed, "object", typed),), (typed,),
                             (typed,), "", markdown="# x\n", closed_short=f"Closed with 1 of 2 positions: {typed}")
-    embed = team_render.decision(record).embed
+    embed = render.rendered(layout.decision(record)).embed
     shown = json.dumps(embed.to_dict(), ensure_ascii=False)
     raw = re.compile(r"<(@[!&]?|#)\d+>|@(everyone|here)")
     assert not raw.search(shown), shown
     summary = TeamSummary("r" * 12, 1, typed, (), (), (), "o", "O", (1, 1), "strong", "rule")
-    assert not raw.search(team_render.thread_name(summary))
+    assert not raw.search(render.thread_name(summary))
 
 
 def test_huge_rounds_stay_inside_discords_limits() -> None:
-    from bot.conversation.replies import Disagreement, MemberResult, Position, RoundCard, Spread, TeamSummary
+    from bot.conversation.replies import Disagreement, MemberResult, Position, Prompt, RoundCard, Spread, TeamSummary
     from tests.discord.test_limits import check_limits
 
     rid, long = "R" * 16, "N" * 300
     names = tuple(f"{i} **{long}**" for i in range(60))
     card = RoundCard(rid, 9, "T" * 200, long, "open", names, names[:30], expected=999, deadline=2e9, anonymous=True, quorum=999)
-    check_limits(team_render.round_card(card))
+    check_limits(render.rendered(layout.round_card(card)))
     summary = TeamSummary(
         rid, 9, "T" * 200, tuple(MemberResult(n, long) for n in names),
         tuple(Spread(long, -10, 0.5, 10, -20, 20) for _ in range(12)),
         tuple(Disagreement(long * 3, tuple((long, 5) for _ in range(10)), long * 4, long) for _ in range(3)),
         "o", long, (30, 60), "weak", long, positions=(("agree", 999), ("abstain", 999), ("object", 999)), quorum=999,
     )
-    rendered = team_render.summary(summary)
+    rendered = render.team(summary)
     check_limits(rendered)
     assert all(i.item.label.endswith("(999)") for i in rendered.view.children[:3])
-    assert all(len(team_render.prompt(n, d)) <= 2000 for n, d in enumerate(summary.disagreements, 1))
-    assert len(team_render.thread_name(summary)) <= 100
+    assert all(len(render.rendered(layout.prompt(Prompt(rid, n, d, 'T1'))).content) <= 2000 for n, d in enumerate(summary.disagreements, 1))
+    assert len(render.thread_name(summary)) <= 100
     record = DecisionRecord(rid, "T" * 200, "2024-01-01", names, long, tuple(Position(n, "object", long) for n in names), (long,) * 20,
                             (long,) * 20, "agency_vetting", markdown="x", closed_short=long * 4)
-    check_limits(team_render.decision(record))
+    check_limits(render.rendered(layout.decision(record)))
 
 
 async def test_with_dms_closed_the_round_check_runs_in_ephemeral_replies(bot: Harness) -> None:

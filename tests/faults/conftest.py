@@ -35,7 +35,7 @@ import aiohttp
 import pytest
 import redis
 
-from adapters.slack.values import decode
+from bot.conversation.buttons import decode
 from bot.conversation.session import Session
 from bot.words import TRY_AGAIN
 from tests.conftest import ROOT

@@ -10,17 +10,26 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from adapters.slack import main as slack_main
-from adapters.slack.blocks import question_blocks, result_blocks, shared_summary_blocks
+from adapters.slack.blocks import blocks_of
+from adapters.slack.forms import help_blocks, home_view, share_modal, text_answer_modal
 from adapters.slack.settings import SettingsError, read_settings
-from adapters.slack.views import forget_blocks, help_blocks, home_view, share_modal, text_answer_modal
-from bot.conversation import engine
-from bot.conversation.replies import Question, ResultCard
+from bot import words
+from bot.conversation import engine, layout
+from bot.conversation.replies import Notice, NoticeKind, Question, ResultCard
 from bot.dialogs.catalog import Catalog
 from bot.dialogs.walk import walk
 from tests.conftest import DIALOGS
 from tests.slack.fake_slack import FakeSlack
 
-MAX_BLOCKS = 50  # per message; slack_sdk does not check this one itself
+MAX_BLOCKS = 50
+
+
+def question_blocks(q: Question) -> list[dict]:
+    return blocks_of(layout.question(q))
+
+
+def forget_blocks(note: str = "") -> list[dict]:
+    return blocks_of(layout.notice(Notice(NoticeKind.CONFIRM_FORGET, note or words.FORGET_WARNING)))  # per message; slack_sdk does not check this one itself
 
 
 def validated(blocks: list[dict]) -> None:
@@ -55,8 +64,8 @@ def test_every_node_renders_to_valid_block_kit(dialog_id: str) -> None:
                 View(**text_answer_modal(reply, "D1", "1.1")).to_dict()
         elif isinstance(reply, ResultCard):
             outcomes.add(reply.outcome)
-            validated(result_blocks(reply))
-            validated(shared_summary_blocks(reply, "U1"))
+            validated(blocks_of(layout.result(reply)))
+            validated(blocks_of(layout.shared(reply, "slack:T1:U1")))
             View(**share_modal(reply)).to_dict()
             View(**home_view(reply)).to_dict()
     assert seen_nodes == {n.id for n in dialog.nodes.values() if n.is_question}

@@ -77,7 +77,7 @@ async def test_a_whole_check_from_the_command_to_a_shared_result(slack) -> None:
     assert status == 200
     await fake.wait_for(lambda: any(c["body"].get("channel") == "C0TEAM" for c in fake.named("chat.postMessage")))
     shared = fake.latest_in("C0TEAM")
-    assert shared.blocks[0]["text"]["text"].startswith("<@U0ANN> ran *Should")
+    assert shared.blocks[0]["type"] == "header" and shared.blocks[1]["text"]["text"].startswith("<@U0ANN> ran *Should")
     assert not [e for b in shared.blocks for e in b.get("elements", []) if e.get("type") == "button"], "no live buttons in the channel"
     await fake.wait_for(lambda: any("Shared your result in <#C0TEAM>" in c["body"].get("text", "") for c in fake.named("chat.postMessage")))
 
@@ -144,7 +144,7 @@ async def test_text_answers_by_modal_and_by_plain_dm_reply(slack) -> None:
     home = fake.named("views.publish")[-1]["body"]
     view = json.loads(home["view"]) if isinstance(home["view"], str) else home["view"]
     block = next(b for b in view["blocks"] if b.get("block_id") == "home")
-    vet = next(e for e in block["elements"] if e["action_id"] == "oc.home.vet")
+    vet = next(e for e in block["elements"] if e["text"]["text"] == "Vet an agency")
     payload = ann.block_actions(ann.living() if fake.messages else _blank(ann), block, vet)
     payload.pop("container")
     payload["container"] = {"type": "view", "view_id": "V1"}

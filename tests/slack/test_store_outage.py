@@ -96,7 +96,7 @@ async def test_a_check_started_in_an_outage_leaves_no_placeholder_and_starts_onc
     nothing_leaked(fake)
 
 
-async def home_click(slack: Harness, user: SlackUser, action_id: str) -> dict:
+async def home_click(slack: Harness, user: SlackUser, label: str) -> dict:
     """The payload of a click on one of the Home tab's buttons, as the Home tab shows them."""
     fake = slack.fake
     published = len(fake.named("views.publish"))
@@ -105,7 +105,7 @@ async def home_click(slack: Harness, user: SlackUser, action_id: str) -> dict:
     view = fake.named("views.publish")[-1]["body"]["view"]
     view = json.loads(view) if isinstance(view, str) else view
     block = next(b for b in view["blocks"] if b.get("block_id") == "home")
-    button = next(e for e in block["elements"] if e["action_id"] == action_id)
+    button = next(e for e in block["elements"] if e["text"]["text"] == label)
     payload = user.block_actions(Message(user.dm, "1.0", "", []), block, button)
     payload["container"] = {"type": "view", "view_id": "V1"}  # a click on Home: no message, no response_url
     payload.pop("response_url")
@@ -114,13 +114,13 @@ async def home_click(slack: Harness, user: SlackUser, action_id: str) -> dict:
 
 async def test_the_home_tabs_start_button_in_an_outage_says_try_again_in_the_dm(slack: Harness) -> None:
     ann, fake = slack.user("U0ANN"), slack.fake
-    payload = await home_click(slack, ann, "oc.home.start")
+    payload = await home_click(slack, ann, "Start the check")
     with Outage(slack.service.store):
         await ok(slack.interaction(payload))
         await until_told(fake, TRY_AGAIN)
     assert [m.text for m in in_channel(fake, ann.dm)] == [TRY_AGAIN], "only the try again, no placeholder"
 
-    await ok(slack.interaction(await home_click(slack, ann, "oc.home.start")))
+    await ok(slack.interaction(await home_click(slack, ann, "Start the check")))
     await fake.wait_for(lambda: "question 1 of about" in json.dumps(ann.living().blocks))
     nothing_leaked(fake)
 
@@ -191,7 +191,7 @@ async def test_forget_in_an_outage_keeps_the_confirmation_for_another_try(slack:
         await ok(slack.interaction(ann.block_actions(prompt, *ann.find(prompt, "Delete everything"))))
         await fake.wait_for(lambda: ("C0GENERAL", "cmd") in fake.messages)
     again = fake.messages[("C0GENERAL", "cmd")]
-    assert TRY_AGAIN in json.dumps(again.blocks) and ann.labels(again) == ["Delete everything", "Keep it"]
+    assert TRY_AGAIN in json.dumps(again.blocks) and ann.labels(again) == ["Delete everything", "Keep my data"]
     assert len(await slack.service.store.sessions_of("slack:T1:U0ANN")) == 1, "nothing was deleted"
 
     await ok(slack.interaction(ann.block_actions(again, *ann.find(again, "Delete everything"))))
@@ -219,7 +219,7 @@ async def test_the_home_tab_in_an_outage_says_it_cannot_load_the_results(slack: 
 
 async def test_a_typed_answer_in_an_outage_keeps_the_form_open_with_try_again(slack: Harness) -> None:
     ann, fake = slack.user("U0ANN"), slack.fake
-    await ok(slack.interaction(await home_click(slack, ann, "oc.home.vet")))  # the agency check opens on a typed question
+    await ok(slack.interaction(await home_click(slack, ann, "Vet an agency")))  # the agency check opens on a typed question
     await fake.wait_for(lambda: ann.dm in {ch for ch, _ in fake.messages} and "Type your answer" in ann.labels())
     message = ann.living()
     await ok(ann.click("Type your answer", message))

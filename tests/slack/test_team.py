@@ -112,7 +112,7 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     assert "Positions" in shown and "Objections" in shown and "Main reasons" in shown and "Next steps" in shown and "u0ann" in shown
     assert "The decision is the team's recommendation" in shown
     assert re.search(r"Review on: \d{4}-\d{2}-\d{2}", shown), "every decision record has a review date"
-    assert "Closed with 2 of 3 positions: Board meets <!here> tomorrow" in shown  # plain_text: shown, never parsed
+    assert "Closed with 2 of 3 positions: Board meets &lt;!here&gt; tomorrow" in shown  # escaped: shown, never parsed
     section = {b.get("block_id"): b["text"]["text"] for b in blocks if "text" in b}
     assert section["positions"] == "*Positions*\n• u0ann agrees\n• u0bob objects: We'd lose our voice &lt;@U0LEAD&gt;"
     assert section["objections"] == "*Objections*\n• u0bob: We'd lose our voice &lt;@U0LEAD&gt;"
@@ -190,7 +190,7 @@ async def test_team_in_a_dm_is_explained(slack) -> None:
 
 
 def test_team_options_are_read_from_the_command() -> None:
-    from adapters.slack.team import parse_team_text
+    from bot.conversation.commands import parse_team_text
 
     assert parse_team_text("Q3 socials expected:4 deadline:2h quorum:3 anonymous") == ("Q3 socials", 4, True, "2h", 3)
     assert parse_team_text("") == ("", 0, False, "", 0)
@@ -217,13 +217,16 @@ async def test_a_workspace_admin_may_reveal_someone_elses_round(slack) -> None:
 
 def test_the_decision_record_escapes_what_people_typed() -> None:
     """Slack reads <...> in mrkdwn as a link or mention: every typed name, topic and title is escaped."""
-    from adapters.slack.team_blocks import decision_blocks, markdown_blocks
+    from dataclasses import replace
+
+    from adapters.slack.blocks import blocks_of
+    from bot.conversation.layout import decision
     from bot.conversation.replies import DecisionRecord, Position
 
     typed = "<!channel> <@U0BOB|bob> <https://evil.example|click>"
     record = DecisionRecord("r" * 12, typed, "2024-01-01", (typed,), typed, (Position(typed, "object", typed), Position(typed, "agree", typed)),
                             (typed,), (typed,), "", markdown=f"# Decision: {typed}\n", closed_short=f"Closed with 1 of 3 positions: {typed}")
-    for block in [*decision_blocks(record), *markdown_blocks(record)]:
+    for block in [*blocks_of(decision(record)), *blocks_of(decision(replace(record, exported=True)))]:
         text = block.get("text") or {}
         elements = block.get("elements") or []
         for part in [text, *elements]:
@@ -306,12 +309,13 @@ async def test_the_team_and_each_result_get_their_picture_as_a_slack_file(slack)
 
 
 def test_buttons_carry_accessibility_labels_where_the_label_alone_says_little() -> None:
-    from adapters.slack.blocks import question_blocks
+    from adapters.slack.blocks import blocks_of
+    from bot.conversation.layout import question
     from bot.conversation.replies import Option, Progress, Question
 
     scale = Question("s" * 12, 3, "d", "Dialog", "n", "scale", "How sure are you?", (Option("1", "1"), Option("5", "5")),
                      Progress(2, 10), scale_low="not at all", scale_high="completely", can_go_back=True)
-    buttons = [e for b in question_blocks(scale) if b["type"] == "actions" for e in b["elements"]]
+    buttons = [e for b in blocks_of(question(scale)) if b["type"] == "actions" for e in b["elements"]]
     labelled = {e["text"]["text"]: e.get("accessibility_label", "") for e in buttons}
     assert labelled["1"] == "1 of 5: not at all" and labelled["5"] == "5 of 5: completely"
     assert labelled["Back"] == "Back to the previous question" and labelled["Start over"] == "Start this check over"
