@@ -97,7 +97,7 @@ def test_scale_options_read_once_and_the_description_is_shown(tmp_path: Path) ->
     from tests.conftest import DIALOGS
 
     dialog = Catalog.load(DIALOGS).get("outsource_check")
-    from adapters.terminal.render import render_question
+    from adapters.terminal.render import render as render_question
 
     step = engine.start(dialog, session_id="s", owner="terminal:t", now=0.0)
     for value in ("advice_setup", "confident", "yes_easily", "yes_learn", "yes_have", "nobody", ()):

@@ -20,7 +20,7 @@ from adapters.discord import components as c
 from adapters.discord.text import clip, inert, safe
 from bot import words
 from bot.conversation import layout
-from bot.conversation.cards import Ask, Button, Card, Code, Line, Person, Strong, Text, When, plain_text, spans
+from bot.conversation.cards import Ask, Button, Card, Cite, Code, Line, Person, Strong, Text, When, plain_text, spans
 from bot.conversation.replies import Reply, ResultCard, TeamSummary
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def rendered(card: Card, *, in_dm: bool = True, shown: Picture | None = None) ->
         if section.heading and section.lines:
             embed.add_field(name=safe(section.heading, 256), value=field(section.lines) or "-", inline=False)
     if card.footer:
-        embed.set_footer(text=clip(inert(card.footer), 2048))
+        embed.set_footer(text=clip(inert(plain_text(card.footer)), 2048))
     if card.picture and shown is not None:  # the embed shows the picture it is sent with (`attachment://` names the file)
         embed.set_image(url=f"attachment://{shown.filename}")
     return Rendered(None, fit(embed), view, shown if card.picture else None)
@@ -113,8 +113,7 @@ def _description(card: Card, in_dm: bool) -> str:
 
 def _hint(ask: Ask, in_dm: bool) -> str:
     if ask.kind == "text":
-        press = f"Press **{words.TYPE_YOUR_ANSWER}**" + (", or simply reply here in this DM." if in_dm else ".")
-        return f"{press} At most {ask.max_length} characters."
+        return (words.PRESS_TYPE_YOUR_ANSWER if in_dm else words.PRESS_TYPE_YOUR_ANSWER_HERE).format(max_length=ask.max_length)
     if ask.kind == "multi":
         return words.PICK_ALL_IN_MENU if ask.min_picks == 0 else words.PICK_AT_LEAST_IN_MENU.format(count=ask.min_picks)
     return ""
@@ -133,6 +132,8 @@ def styled(text: Text, limit: int) -> str:
             out.append(f"<@{match.group(1)}>" if match else safe(span.fallback, 80))
         elif isinstance(span, Code):
             out.append(f"`{inert(span.text)}`")
+        elif isinstance(span, Cite):
+            out.append(f"*{safe(span.title, limit)}*")
         elif isinstance(span, When):
             out.append(f"after <t:{int(span.at)}:f> (<t:{int(span.at)}:R>)")
     return clip("".join(out), limit)

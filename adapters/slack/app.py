@@ -170,7 +170,7 @@ class Listeners:
             elif asked.hint:
                 await delivery.ephemeral(asked.hint)
             elif asked.unknown:
-                await delivery.ephemeral(words.UNKNOWN_SUBCOMMAND, blocks=forms.help_blocks(f"I don't know `{escape(asked.unknown)}`."))
+                await delivery.ephemeral(words.UNKNOWN_SUBCOMMAND, blocks=forms.help_blocks(words.I_DONT_KNOW.format(sub=escape(asked.unknown))))
             else:
                 await delivery.ephemeral(words.HELP_TITLE, blocks=forms.help_blocks())
 

@@ -15,6 +15,7 @@ from bot.conversation.cards import (
     Ask,
     Button,
     Card,
+    Cite,
     Code,
     Confirm,
     Line,
@@ -61,6 +62,8 @@ def marked(text: Text) -> str:
             out.append(f"<@{match.group(1)}>" if match else escape(span.fallback))
         elif isinstance(span, Code):
             out.append(f"`{escape(span.text)}`")
+        elif isinstance(span, Cite):
+            out.append(f"_{escape(span.title)}_")
         elif isinstance(span, When):
             out.append(f"<!date^{int(span.at)}^{{date_short_pretty}} at {{time}}|{escape(span.fallback)}>")
     return "".join(out)
@@ -95,14 +98,14 @@ def blocks_of(card: Card) -> list[dict]:
         blocks.append({"type": "header", "text": plain(card.title, 150)})
     blocks += [text_block(t) for t in card.intro]
     if not card.headline:
-        blocks.append({"type": "context", "elements": [plain(f"{card.title} · {card.footer}", 150)]})
+        blocks.append({"type": "context", "elements": [plain(f"{card.title} · {plain_text(card.footer)}", 150)]})
     if card.prompt:
         blocks.append({"type": "section", "block_id": "question", "text": plain(card.prompt)})
     if card.ask is not None:
         blocks += ask_blocks(card.ask)
     blocks += [section(s) for s in card.sections if s.lines]
     if card.footer and card.headline:
-        blocks.append({"type": "context", "elements": [plain(clip(card.footer, 2000))]})
+        blocks.append({"type": "context", "elements": [plain(clip(plain_text(card.footer), 2000))]})
     blocks += [{"type": "actions", "block_id": row.name, "elements": buttons(row)} for row in card.rows]
     return blocks
 

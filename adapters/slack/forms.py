@@ -49,7 +49,7 @@ def text_answer_modal(q: Question, channel: str, ts: str) -> dict:
 
 def position_modal(payload: str, stance: str, channel: str, ts: str) -> dict:
     """Agree, abstain or object, with an optional reason (callback `oc.round.position`)."""
-    about = {"type": "section", "text": plain(f"{words.STANCE_LEADS.get(stance, 'Your position on')} the team's proposed decision.")}
+    about = {"type": "section", "text": plain(words.POSITION_ON_THE_DECISION.format(lead=words.STANCE_LEADS[stance]))}
     blocks = [about, _reason(words.WHY_OPTIONAL, required=False)]
     return _modal("oc.round.position", words.YOUR_POSITION, words.STANCE_LABELS.get(stance, words.SAVE), _metadata(payload, channel, ts), blocks)
 

@@ -12,6 +12,7 @@ import sys
 from typing import TextIO
 
 from adapters.terminal.render import render
+from bot import words
 from bot.conversation.events import Answer, Back, Event, Restart, Resume, Start
 from bot.conversation.replies import Notice, Question, Reply, ResultCard
 from bot.conversation.service import ConversationService
@@ -55,7 +56,7 @@ class TerminalChat:
             replies = await self.service.handle(Event(self.user, Resume(dialog)))
             if replies and not (isinstance(replies[0], Notice) and replies[0].kind == "nothing_to_resume"):
                 if _answered_something(replies):
-                    print("Welcome back: picking up where you left off.\n", file=self.out)
+                    print(words.TERMINAL_WELCOME_BACK + "\n", file=self.out)
                 self.show(replies)
                 return
         self.show(await self.service.handle(Event(self.user, Start(dialog, prefill))))
@@ -64,7 +65,7 @@ class TerminalChat:
         """Handle one typed line; False once the user quits."""
         command = text.strip().lower()
         if command in QUIT:
-            print("Saved. Run the same command again to pick up where you left off.", file=self.out)
+            print(words.TERMINAL_SAVED, file=self.out)
             return False
         current = self.current
         if current is None:
@@ -74,16 +75,16 @@ class TerminalChat:
             if command in YES:
                 self.show(await self.service.handle(Event(self.user, Restart(current.session_id))))
             else:
-                print("Kept your answers.\n", file=self.out)
+                print(words.TERMINAL_KEPT + "\n", file=self.out)
                 self.show([current])
             return True
         if command in RESTART:
             self.confirming_restart = True
-            print("! Start over and clear your answers? (y = yes, anything else = no)\n", file=self.out)
+            print(f"! {words.TERMINAL_CONFIRM_RESTART}\n", file=self.out)
         elif command in BACK:
             self.show(await self.service.handle(Event(self.user, Back(current.session_id))))
         elif isinstance(current, ResultCard):
-            print("! The check is finished: b = back, r = start over, q = quit.\n", file=self.out)
+            print(f"! {words.TERMINAL_FINISHED}\n", file=self.out)
         else:
             typed = read_answer(current, text)
             if not typed.ok:
@@ -100,7 +101,7 @@ class TerminalChat:
                 print("> ", end="", file=self.out, flush=True)
             text = lines.readline()
             if not text:  # end of input: keep the session for next time
-                print("(end of input: your answers are saved)", file=self.out)
+                print(words.TERMINAL_END_OF_INPUT, file=self.out)
                 return
             if not interactive and text.strip():
                 print(f"> {text.strip()}", file=self.out)

@@ -1,34 +1,42 @@
-"""Core replies as plain terminal text (no colours: output is often piped or logged)."""
+"""A card (bot/conversation/cards.py) as plain terminal text: no colours (output is often piped or
+logged). The core decides the lines; this only formats them: wrapped, numbered choices, ASCII marks,
+and the keys that stand for the card's buttons."""
 
 from __future__ import annotations
 
 import re
 import textwrap
-import time
 
 from bot import words
-from bot.conversation.bars import score_bar
-from bot.conversation.replies import Advice, History, Notice, Question, Reply, ResultCard
+from bot.conversation.cards import Ask, Card, Cite, Code, Line, Person, Strong, Text, When, spans
+from bot.conversation.layout import card_of
+from bot.conversation.replies import Reply
 
 WIDTH = 76
-BAR = 20
-
-
-def render(reply: Reply) -> str:
-    if isinstance(reply, Question):
-        return render_question(reply)
-    if isinstance(reply, ResultCard):
-        return render_result(reply)
-    if isinstance(reply, History):
-        return render_history(reply)
-    return render_notice(reply)
-
-
+MARKS = {"✅": "+", "⚠️": "!", "☐": "[ ]", "❓": "?", "•": "-"}
 COMMAND = re.compile(r'outsource-check chat(?: --dialog \S+)?(?: --agency "[^"]*")?')
 KEEP = "\u00a0"  # textwrap splits only at ASCII whitespace: a command joined by this stays on one line
 
 
-def _wrap(text: str, indent: str = "", hanging: str | None = None) -> str:
+def render(reply: Reply) -> str:
+    return render_card(card_of(reply))
+
+
+def text_of(text: Text) -> str:
+    out = []
+    for span in spans(text):
+        if isinstance(span, str):
+            out.append(span)
+        elif isinstance(span, (Strong, Code)):
+            out.append(span.text)
+        elif isinstance(span, Cite):
+            out.append(f'"{span.title}"')
+        elif isinstance(span, (Person, When)):
+            out.append(span.fallback)
+    return "".join(out)
+
+
+def wrap(text: str, indent: str = "", hanging: str | None = None) -> str:
     """Wrapped for the terminal; a command to type is never split across lines (nor at its hyphen)."""
     text = COMMAND.sub(lambda m: m.group(0).replace(" ", KEEP), text)
     wrapped = textwrap.fill(
@@ -38,74 +46,67 @@ def _wrap(text: str, indent: str = "", hanging: str | None = None) -> str:
     return wrapped.replace(KEEP, " ")
 
 
-def render_question(q: Question) -> str:
+def said(item: Line) -> str:
+    """A line's words, unwrapped: mark, bar, text, and the article it cites when it quotes none."""
+    mark = MARKS.get(item.mark, item.mark)
+    bar = f"[{item.bar.replace('█', '#').replace('░', '-').replace('▒', '=')}] " if item.bar else ""
+    cited = " " + words.FROM_SOURCE.format(source=f'"{item.source}"') if item.source and not item.quote else ""
+    return " ".join(p for p in (mark, bar + text_of(item.text) + cited) if p)
+
+
+def line(item: Line) -> str:
+    head = wrap(said(item), "  ", "    ")
+    if item.quote:
+        return head + "\n" + wrap(f'"{item.quote}"' + (f" - {item.source}" if item.source else ""), "      ")
+    return head
+
+
+def render_card(card: Card) -> str:
+    if card.plain and not card.code:
+        return "\n".join(f"! {text_of(t)}" for t in card.intro)
+    if card.code:
+        return card.code
     parts = []
-    if q.description:
-        parts.append(f"{q.dialog_title}\n{_wrap(q.description)}")
-    parts += [_wrap(p) for p in q.preface]
-    head = f"[{q.progress.text}]"
-    parts.append(f"{head}\n{_wrap(q.text)}")
-    if q.why:
-        cited = f" (from \"{q.source}\")" if q.source else ""
-        parts.append(_wrap(f"Why it matters: {q.why}{cited}", "  "))
-    if q.kind == "text":
-        parts.append(f"Type your answer (at most {q.max_length} characters).")
-        if q.previous:
-            parts.append(f"  Before, you answered: {q.previous[0]}")
+    if card.headline and card.title:
+        rule = "=" * WIDTH
+        title = card.title.replace(words.RECOMMENDATION_TITLE.partition(":")[0], words.RECOMMENDATION_TITLE.partition(":")[0].upper(), 1)
+        parts.append(f"{rule}\n{title}\n{rule}")
+    elif card.title and card.intro:  # a question's dialog title, where the dialog introduces itself
+        parts.append(card.title)
+    parts += [wrap(text_of(t)) for t in card.intro]
+    if card.prompt:
+        parts.append(f"[{text_of(card.footer)}]\n{wrap(card.prompt)}")
+    for section in card.sections:
+        if section.name == "previous" or not section.lines:
+            continue  # a question marks the earlier answer beside its option instead
+        if section.small:
+            parts.append(wrap(f"{section.heading}: " + " ".join(said(i) for i in section.lines), "  "))
+            continue
+        body = "\n".join(line(i) for i in section.lines)
+        parts.append(f"{section.heading}:\n{body}" if section.heading else body)
+    if card.ask is not None:
+        parts.append(_ask(card.ask))
+    if card.footer and not card.prompt:
+        parts.append(wrap(text_of(card.footer)))
+    keys = [words.TERMINAL_KEYS[b.act] for row in card.rows for b in row.buttons if b.act in words.TERMINAL_KEYS]
+    if card.ask is not None or keys:
+        parts.append(f"({', '.join([*keys, words.TERMINAL_QUIT_AND_RESUME if card.ask is not None else words.TERMINAL_QUIT])})")
+    return "\n\n".join(parts)
+
+
+def _ask(ask: Ask) -> str:
+    if ask.kind == "text":
+        before = f"\n  {words.BEFORE_YOU_ANSWERED}: {ask.previous[0]}" if ask.previous else ""
+        return words.TERMINAL_TYPE.format(max_length=ask.max_length) + before
+
+    def mark(option: str) -> str:
+        return f"   {words.TERMINAL_BEFORE}" if option in ask.previous else ""
+
+    if ask.kind == "scale":  # a scale's labels already start with their number
+        shown = "\n".join(f"  {label}{mark(option)}" for option, label, _ in ask.options)
     else:
-        def mark(option_id: str) -> str:
-            return "   <- your answer before" if option_id in q.previous else ""
-
-        if q.kind == "scale":  # a scale's labels already start with their number
-            parts.append("\n".join(f"  {o.label}{mark(o.id)}" for o in q.options))
-        else:
-            parts.append("\n".join(f"  {i}. {o.label}{mark(o.id)}" for i, o in enumerate(q.options, 1)))
-        if q.kind == "multi":
-            parts.append(_multi_hint(q))
-    parts.append("(b = back, r = restart, q = quit and resume later)" if q.can_go_back else "(r = restart, q = quit)")
-    return "\n\n".join(parts)
-
-
-def _multi_hint(q: Question) -> str:
-    if q.min_picks == 0:
-        return "Pick any: type the numbers, e.g. 1,3 (or 0 for none of these)."
-    return f"Pick at least {q.min_picks}: type the numbers, e.g. 1,3."
-
-
-def render_result(card: ResultCard) -> str:
-    parts = [_wrap(p) for p in card.preface]
-    rule = "=" * WIDTH
-    parts.append(f"{rule}\nRECOMMENDATION: {card.title}\n{rule}\n{_wrap(card.summary)}")
-    if card.reasons:
-        parts.append("Why this fits your answers:\n" + "\n".join(_advice(a, "+") for a in card.reasons))
-    if card.tensions:
-        parts.append("What pulls the other way, and what to do about it:\n" + "\n".join(_advice(a, "!") for a in card.tensions))
-    label_width = max((len(s.label) for s in card.scores), default=10)
-    parts.append(
-        "Your answers at a glance:\n"
-        + "\n".join(f"  {s.label:<{label_width}}  [{score_bar(s, BAR, full='#', empty='-')}] {s.score:+d}" for s in card.scores)
-    )
-    parts.append("Next steps:\n" + "\n".join(_wrap(f"[ ] {step}", "  ", "      ") for step in card.next_steps))
-    if card.still_to_settle:
-        parts.append("Still to settle:\n" + "\n".join(_wrap(f"? {item}", "  ") for item in card.still_to_settle))
-    parts.append(_wrap(words.BASED_ON + "; ".join(f'"{title}"' for title in card.sources)))
-    parts.append("(b = back to the last question, r = start over, q = quit)")
-    return "\n\n".join(parts)
-
-
-def _advice(advice: Advice, mark: str) -> str:
-    quote = f'\n{_wrap(chr(34) + advice.quote + chr(34) + (" - " + advice.article if advice.article else ""), "      ")}' if advice.quote else ""
-    return _wrap(f"{mark} {advice.text}", "  ", "    ") + quote
-
-
-def render_history(history: History) -> str:
-    if not history.entries:
-        return "No finished checks yet."
-    return "\n".join(
-        f"- {time.strftime('%Y-%m-%d', time.gmtime(e.finished_at))}  {e.dialog_title}: {e.outcome_title}"
-        for e in history.entries
-    )
-
-
-def render_notice(notice: Notice) -> str:
-    return f"! {notice.text}"
+        shown = "\n".join(f"  {i}. {label}{mark(option)}" for i, (option, label, _) in enumerate(ask.options, 1))
+    if ask.kind == "multi":
+        pick = words.TERMINAL_PICK_ANY if ask.min_picks == 0 else words.TERMINAL_PICK_AT_LEAST.format(count=ask.min_picks)
+        shown += "\n\n" + pick
+    return shown

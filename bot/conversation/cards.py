@@ -48,14 +48,21 @@ class Code:
     text: str
 
 
-Span = str | Strong | Person | When | Code
+@dataclass(frozen=True)
+class Cite:
+    """An article's title (never a file name): italic in chat, in quotes in a terminal."""
+
+    title: str
+
+
+Span = str | Strong | Person | When | Code | Cite
 Text = str | tuple[Span, ...]
 
 
 @dataclass(frozen=True)
 class Line:
     """One line of a section: a mark in front ("•", "✅"), an optional drawn bar, and the article's
-    words under it (`quote`, whose title is `source`)."""
+    words under it (`quote`, from the article titled `source`; a source alone is cited after the text)."""
 
     text: Text
     mark: str = ""
@@ -115,6 +122,7 @@ class Ask:
     min_picks: int = 0
     max_picks: int = 0
     max_length: int = 0
+    previous: tuple[str, ...] = ()  # the option ids (or the text) answered here before going back
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,7 @@ class Card:
     prompt: str = ""  # a question's own text, the loudest line
     ask: Ask | None = None
     sections: tuple[Section, ...] = ()
-    footer: str = ""
+    footer: Text = ""
     rows: tuple[Row, ...] = ()
     headline: bool = True
     plain: bool = False
@@ -152,8 +160,8 @@ def plain_text(text: Text) -> str:
             out.append(span)
         elif isinstance(span, Strong):
             out.append(span.text)
-        elif isinstance(span, Code):
-            out.append(span.text)
+        elif isinstance(span, (Code, Cite)):
+            out.append(span.text if isinstance(span, Code) else span.title)
         else:
             out.append(span.fallback)
     return "".join(out)

@@ -14,7 +14,23 @@ from functools import lru_cache
 from bot import words
 from bot.conversation.bars import score_bar, spread_bar
 from bot.conversation.buttons import Payload
-from bot.conversation.cards import Ask, Button, Card, Confirm, Line, Person, Row, Section, Span, Strong, Style, Text, When, coded
+from bot.conversation.cards import (
+    Ask,
+    Button,
+    Card,
+    Cite,
+    Confirm,
+    Line,
+    Person,
+    Row,
+    Section,
+    Span,
+    Strong,
+    Style,
+    Text,
+    When,
+    coded,
+)
 from bot.conversation.replies import (
     Advice,
     DecisionRecord,
@@ -95,7 +111,7 @@ def _question(step: Question) -> Card:
         title=step.dialog_title,
         intro=tuple(p for p in (step.description, *step.preface) if p),
         prompt=step.text,
-        ask=Ask(step.kind, at, options, step.min_picks, step.max_picks, step.max_length),
+        ask=Ask(step.kind, at, options, step.min_picks, step.max_picks, step.max_length, step.previous),
         sections=tuple(sections),
         footer=step.progress.text,
         rows=(Row("nav", (*buttons, restart)),),
@@ -126,7 +142,7 @@ def result(card: ResultCard, *, buttons: bool = True) -> Card:
         title=words.RECOMMENDATION_TITLE.format(title=card.title),
         intro=(*card.preface, card.summary),
         sections=tuple(sections),
-        footer=words.BASED_ON + "; ".join(card.sources),
+        footer=based_on(card.sources),
         rows=(Row("result", row),) if buttons else (),
         fallback=f"Recommendation: {card.title}. {card.summary}",
         picture=True,
@@ -141,9 +157,16 @@ def shared(card: ResultCard, sharer: str) -> Card:
         title=words.RECOMMENDATION_TITLE.format(title=card.title),
         intro=(ran, card.summary),
         sections=(Section(words.SCORES, _scores(card)), Section(words.NEXT_STEPS, tuple(Line(s, "☐") for s in card.next_steps))),
-        footer=words.BASED_ON + "; ".join(card.sources),
+        footer=based_on(card.sources),
         fallback=f"Recommendation: {card.title}. {card.summary}",
     )
+
+
+def based_on(sources: tuple[str, ...]) -> Text:
+    spans: list[Span] = [words.BASED_ON]
+    for i, title in enumerate(sources):
+        spans += ["; "] * bool(i) + [Cite(title)]
+    return tuple(spans)
 
 
 def _scores(card: ResultCard) -> tuple[Line, ...]:
