@@ -98,7 +98,7 @@ class _OutsourceBotMixin:
         Turns are the flow's own (`Flow.turn` tracks its task), so nothing here depends on the names
         discord.py gives its tasks or replaces its HTTP client's methods.
         """
-        await self.flow.finish_turns(timeout=self.drain_timeout)
+        await self.flow.turns.finish(timeout=self.drain_timeout)
         await super().close()  # type: ignore[misc]
 
 

@@ -14,24 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable
 from typing import TypeVar
 
 import discord
 
+from adapters.common.delivery import Ask, deliver, is_check
 from adapters.common.places import Place
 from adapters.discord.render import Rendered, drawn, mentioned, thread_name, without_picture
 from adapters.discord.text import safe
 from bot import words
 from bot.conversation import layout
-from bot.conversation.events import Delivered
-from bot.conversation.replies import Prompt, Question, Reply, ResultCard, Retired, TeamSummary, To
-from bot.conversation.routes import SESSION, route
+from bot.conversation.replies import Prompt, Reply, Retired, TeamSummary, To
+from bot.conversation.routes import Route
 
 log = logging.getLogger("outsource_check.discord")
 T = TypeVar("T")
-Ask = Callable[[object], Awaitable[list[Reply]]]  # the core's port, bound to this turn's user
 
 THREAD_ARCHIVE_MINUTES = 10080  # a week of quiet before Discord archives the discussion
 # How long a click waits for the core before acknowledging instead: far inside Discord's 3 s,
@@ -194,51 +192,50 @@ class Delivery:
     # --- delivering the core's replies where it routes them (bot/conversation/routes.py) ---------
 
     async def deliver(self, replies: list[Reply], ask: Ask) -> None:
-        for reply in replies:
-            way = route(reply)
-            rendered = await drawn(reply, in_dm=not self.in_guild)
-            landed: Place | None = None
-            if way.to is To.MESSAGE and (at := Place.parse(way.at)) is not None:
-                landed = await self.update(at, reply, rendered)
-                if landed != at and isinstance(reply, (Question, ResultCard)):  # it continues in a fresh message
-                    way = replace(way, report=f"{SESSION}:{reply.session_id}")
-            elif way.to is To.HERE and isinstance(reply, (Question, ResultCard)):
-                clicked = self.interaction.message if self.interaction is not None else None
-                if clicked is not None and await self.edit_here(rendered):
-                    landed = place_of(clicked)
-                else:  # typed in the DM, or the click can no longer edit: a new message
-                    landed = await self.post_new(rendered)
-            elif way.to is To.HERE:
-                if not await self.edit_here(rendered):
-                    await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=rendered.file())
-            elif way.to is To.NEW and self.clicked_private and await self.edit_here(rendered):
-                pass  # a check with no message of its own (DMs closed) lives in the private reply clicked
-            elif way.to is To.NEW:
-                landed = await self.post_new(rendered)
-            elif way.to is To.CHANNEL and (channel := Place.channel_of(way.at)) is not None:
-                landed = await self.post_in_channel(channel, reply, rendered)
-            elif way.to is To.THREAD and (thread := Place.parse(way.at)) is not None:
-                await self.post_in_thread(thread, reply, rendered)
-            else:
-                await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=rendered.file())
-            if way.report:
-                await self.deliver(await ask(Delivered(way.report, landed.surface if landed else "")), ask)
-            if way.to is To.NEW and landed is not None and (self.in_guild or self.thinking):
-                link = f"https://discord.com/channels/@me/{landed.channel}/{landed.message}"
-                await self.say(words.SENT_TO_DM_AT.format(link=link) if self.in_guild else words.CHECK_BELOW)
+        await deliver(self, replies, ask)
 
-    async def update(self, at: Place, reply: Reply, rendered: Rendered) -> Place | None:
+    async def drawn(self, reply: Reply) -> Rendered:
+        return await drawn(reply, in_dm=not self.in_guild)
+
+    async def here(self, reply: Reply) -> Place | None:
+        rendered = await self.drawn(reply)
+        if is_check(reply):
+            clicked = self.interaction.message if self.interaction is not None else None
+            if clicked is not None and await self.edit_here(rendered):
+                return place_of(clicked)
+            return await self.post_new(rendered)  # typed in the DM, or the click can no longer edit: a new message
+        if not await self.edit_here(rendered):
+            await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=rendered.file())
+        return None
+
+    async def new(self, reply: Reply) -> Place | None:
+        rendered = await self.drawn(reply)
+        if self.clicked_private and await self.edit_here(rendered):
+            return None  # a check with no message of its own (DMs closed) lives in the private reply clicked
+        return await self.post_new(rendered)
+
+    async def privately(self, reply: Reply) -> None:
+        rendered = await self.drawn(reply)
+        await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=rendered.file())
+
+    async def landed(self, reply: Reply, way: Route, at: Place | None) -> None:
+        if way.to is To.NEW and at is not None and (self.in_guild or self.thinking):
+            link = f"https://discord.com/channels/@me/{at.channel}/{at.message}"
+            await self.say(words.SENT_TO_DM_AT.format(link=link) if self.in_guild else words.CHECK_BELOW)
+
+    async def update(self, reply: Reply, at: Place) -> Place | None:
         """Edit the message in place (the one clicked, through the interaction); a check whose message
         is gone, or a click too late to answer, continues in a fresh DM message at the bottom."""
         if isinstance(reply, Retired):
             await self.retire(at, reply.text)
             return at
+        rendered = await self.drawn(reply)
         here = self.interaction is not None and self.interaction.message is not None and str(self.interaction.message.id) == at.message
         if here and await self.edit_here(rendered):
             return at
         if isinstance(reply, TeamSummary):  # the comparison lives in the round's channel; `at` names its thread
             at = Place(Place.channel_of(reply.surface).channel if Place.channel_of(reply.surface) else at.channel, at.message)
-        check = isinstance(reply, (Question, ResultCard))
+        check = is_check(reply)
         if not (check and self.late):
             try:
                 try:
@@ -263,8 +260,9 @@ class Delivery:
             return None
         return place_of(message)
 
-    async def post_in_channel(self, channel: Place, reply: Reply, rendered: Rendered) -> Place | None:
+    async def in_channel(self, reply: Reply, channel: Place) -> Place | None:
         """The round's card, or its comparison with a thread opened on it (the surface names the thread)."""
+        rendered = await self.drawn(reply)
         target = self.client.get_channel(int(channel.channel)) or self.client.get_partial_messageable(int(channel.channel))
         try:
             message = await target.send(**rendered.send_kwargs())  # type: ignore[union-attr]
@@ -286,8 +284,9 @@ class Delivery:
             return place_of(message)
         return Place(str(data["id"]), str(message.id))
 
-    async def post_in_thread(self, thread: Place, reply: Reply, rendered: Rendered) -> None:
+    async def in_thread(self, reply: Reply, thread: Place) -> None:
         """A discussion prompt (it may ping only the members it asks) or the decision record."""
+        rendered = await self.drawn(reply)
         named = [discord.Object(i) for i in mentioned(layout.card_of(reply))] if isinstance(reply, Prompt) else []
         allowed = discord.AllowedMentions(everyone=False, roles=False, users=named) if named else discord.AllowedMentions.none()
         kwargs = rendered.send_kwargs()

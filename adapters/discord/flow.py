@@ -11,7 +11,6 @@ Discord refuses a call; the core has saved (or left untouched) the session by th
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +18,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import discord
 
+from adapters.common.turns import Turns
 from adapters.discord import components, sharing
 from adapters.discord.delivery import ANSWER_WITHIN, Ask, Delivery
 from adapters.logs import new_turn
@@ -69,13 +69,11 @@ class Flow:
         self.service = service
         self.client = client
         self.answer_within = ANSWER_WITHIN  # seconds a click waits for the core before deferring
-        self.in_flight: set[asyncio.Task] = set()  # turns still running: shutdown waits for them
-        self.late: set[asyncio.Task] = set()  # turns begun once shutdown had started: refused
-        self.closing = False
+        self.turns = Turns(log)  # a shutdown waits for these, and refuses turns that begin meanwhile
 
     def asker(self, user: discord.abc.User) -> Ask:
         async def ask(action: object) -> list[Reply]:
-            if asyncio.current_task() in self.late:  # begun during shutdown: say so rather than start what may not finish
+            if self.turns.is_late():  # begun during shutdown: say so rather than start what may not finish
                 return [Notice(NoticeKind.UNAVAILABLE, words.RESTARTING)]
             return await self.service.handle(Event(user_key(user), action))  # type: ignore[arg-type]
 
@@ -84,47 +82,20 @@ class Flow:
     async def ask(self, user: discord.abc.User, action: Action | RoundAction) -> list[Reply]:
         return await self.asker(user)(action)
 
-    async def finish_turns(self, *, timeout: float) -> None:
-        """Refuse new turns, then wait (at most `timeout` seconds) for the ones in flight."""
-        self.closing = True
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        announced = False
-        while True:  # turns that began just before `closing` was set are waited for too
-            pending = [t for t in self.in_flight if t is not asyncio.current_task() and not t.done()]
-            if not pending:
-                return
-            if not announced:
-                log.info("finishing %d turn(s) in flight", len(pending))
-                announced = True
-            left = deadline - loop.time()
-            if left <= 0:
-                log.warning("%d turn(s) still running after %ss; closing anyway", len(pending), timeout)
-                return
-            await asyncio.wait(pending, timeout=left)
-
     @asynccontextmanager
     async def turn(self, delivery: Delivery) -> AsyncIterator[None]:
         """One user's turn: a correlation id for the logs, tracked for a graceful shutdown, and an
         apology instead of silence."""
-        new_turn()
-        task = asyncio.current_task()
-        if task is not None:
-            self.in_flight.add(task)
-            if self.closing:
-                self.late.add(task)
-        try:
-            yield
-        except (discord.HTTPException, aiohttp.ClientError) as exc:
-            status = getattr(exc, "status", type(exc).__name__)
-            log.warning("Discord refused a call for user %s: %s %s", delivery.user.id, status, getattr(exc, "code", ""))
+        async with self.turns.turn():
             try:
-                await delivery.say(words.APOLOGY)
-            except (discord.HTTPException, aiohttp.ClientError) as again:
-                log.warning("could not deliver the apology to %s either: %s", delivery.user.id, getattr(again, "status", again))
-        finally:
-            self.in_flight.discard(task)  # type: ignore[arg-type]
-            self.late.discard(task)  # type: ignore[arg-type]
+                yield
+            except (discord.HTTPException, aiohttp.ClientError) as exc:
+                status = getattr(exc, "status", type(exc).__name__)
+                log.warning("Discord refused a call for user %s: %s %s", delivery.user.id, status, getattr(exc, "code", ""))
+                try:
+                    await delivery.say(words.APOLOGY)
+                except (discord.HTTPException, aiohttp.ClientError) as again:
+                    log.warning("could not deliver the apology to %s either: %s", delivery.user.id, getattr(again, "status", again))
 
     async def command(self, interaction: discord.Interaction, action: Action | RoundAction) -> None:
         """A slash command: "thinking…" at once (only for the user), then the core's replies."""

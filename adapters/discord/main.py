@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 
 import aiohttp
 import discord
 import yarl
 
+from adapters.common.http import stop_on_signals
 from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_client, shard_plan
 from adapters.discord.followups import PLATFORM, follow_up_delivery
 from adapters.discord.settings import DiscordSettings, SettingsError, read_settings
@@ -112,15 +112,6 @@ def _shard_words(shards: int | None, shard_ids: list[int] | None) -> str:
     if shards is None:
         return ""
     return f", running shard(s) {','.join(map(str, shard_ids))} of {shards}" if shard_ids is not None else f", running all {shards} shards"
-
-
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGTERM (what container runtimes send) or SIGINT (Ctrl-C)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    return stop
 
 
 async def serve_until_stopped(client: OutsourceBot | ShardedOutsourceBot, stop: asyncio.Event) -> None:

@@ -8,7 +8,6 @@ clicks.py); this adds what only Slack knows: channel membership, admins, the for
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -133,15 +132,8 @@ class Listeners:
 
     def asker(self, user: str) -> Ask:
         async def ask(action: object) -> list[Reply]:
-            task = asyncio.current_task()
-            tracked = task is not None and task not in TURNS
-            if tracked:
-                TURNS.add(task)  # type: ignore[arg-type]  # a shutdown lets the core's step finish too
-            try:
+            async with TURNS.turn(fresh=False):  # a shutdown lets the core's step finish too
                 return await self.service.handle(Event(user, action))  # type: ignore[arg-type]
-            finally:
-                if tracked:
-                    TURNS.discard(task)  # type: ignore[arg-type]
 
         return ask
 

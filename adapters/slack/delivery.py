@@ -8,10 +8,9 @@ untouched) by the core, so an error here never corrupts it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -21,23 +20,23 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.common.delivery import Ask, deliver, is_check
 from adapters.common.pictures import picture_of
 from adapters.common.places import Place
 from adapters.common.text import clip
+from adapters.common.turns import Turns
 from adapters.slack.blocks import blocks_of, escape, render
 from bot import words
 from bot.conversation import layout
-from bot.conversation.events import Delivered
-from bot.conversation.replies import DecisionRecord, Question, Reply, ResultCard, TeamSummary, To
-from bot.conversation.routes import route
+from bot.conversation.replies import DecisionRecord, Reply, ResultCard, TeamSummary, To
+from bot.conversation.routes import Route
 
 if TYPE_CHECKING:
     from bot.conversation.picture import Picture
 
 log = logging.getLogger("outsource_check.slack")
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
-TURNS: set[asyncio.Task] = set()  # turns delivering right now (bolt runs each listener in a task of its own)
-Ask = Callable[[object], Awaitable[list[Reply]]]  # the core's port, bound to this turn's user
+TURNS = Turns(log)  # turns running right now (bolt runs each listener in a task of its own): a shutdown waits for them
 NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "no_permission"}
 
 
@@ -90,60 +89,60 @@ class Delivery:
     @asynccontextmanager
     async def apologising(self, quiet: bool = False) -> AsyncIterator[None]:
         """A turn's Web API work: tracked (a shutdown lets it finish), and an apology instead of silence."""
-        task = asyncio.current_task()
-        if task is not None:
-            TURNS.add(task)
-        try:
-            yield
-        except (SlackApiError, ClientError) as exc:
-            reason = _error_of(exc)
-            log.warning("Slack Web API call failed for %s: %s", self.user_id, reason)
-            if not quiet:
-                try:
-                    await self.ephemeral(words.SLACK_APOLOGY)
-                except (SlackApiError, ClientError):
-                    log.warning("could not deliver the apology to %s either", self.user_id)
-        finally:
-            TURNS.discard(task)  # type: ignore[arg-type]
+        async with TURNS.turn(fresh=False):
+            try:
+                yield
+            except (SlackApiError, ClientError) as exc:
+                reason = _error_of(exc)
+                log.warning("Slack Web API call failed for %s: %s", self.user_id, reason)
+                if not quiet:
+                    try:
+                        await self.ephemeral(words.SLACK_APOLOGY)
+                    except (SlackApiError, ClientError):
+                        log.warning("could not deliver the apology to %s either", self.user_id)
 
     async def deliver(self, replies: list[Reply], ask: Ask) -> None:
-        """Each reply where the core routes it (bot/conversation/routes.py), then what the core says
-        once it knows where a new message landed; pictures last, once every word is out."""
-        pictures: list[tuple[Reply, To, Place | None]] = []
-        await self._deliver(replies, ask, pictures)
-        for reply, to, at in pictures:
+        """Each reply where the core routes it (adapters/common/delivery.py); pictures last, once every word is out."""
+        self.pictures: list[tuple[Reply, To, Place | None]] = []
+        await deliver(self, replies, ask)
+        for reply, to, at in self.pictures:
             await self.show_picture(reply, to, at)
 
-    async def _deliver(self, replies: list[Reply], ask: Ask, pictures: list[tuple[Reply, To, Place | None]]) -> None:
-        for reply in replies:
-            way = route(reply)
-            text, blocks = render(reply)
-            landed: Place | None = None
-            if way.to is To.MESSAGE and (at := Place.parse(way.at)) is not None:
-                await self.update(at, text, blocks)
-                landed = at
-            elif way.to is To.HERE and self.origin is not None and self.origin.message:
-                await self.update(self.origin, text, blocks)
-                landed = self.origin
-            elif way.to is To.HERE and isinstance(reply, (Question, ResultCard)):  # typed, not clicked: a new message
-                landed = await self.new_dm_message(text, blocks)
-            elif way.to is To.NEW:
-                landed = await self.new_dm_message(text, blocks)
-            elif way.to is To.CHANNEL and (channel := Place.channel_of(way.at)) is not None:
-                posted = await self.client.chat_postMessage(channel=channel.channel, text=text, blocks=blocks)
-                landed = Place(channel.channel, posted["ts"])
-            elif way.to is To.THREAD and (thread := Place.parse(way.at)) is not None:
-                broadcast = isinstance(reply, DecisionRecord)  # the decision is news for the whole channel
-                await self.client.chat_postMessage(
-                    channel=thread.channel, thread_ts=thread.message, reply_broadcast=broadcast, text=text, blocks=blocks
-                )
-            else:  # To.USER, or nowhere better known
-                await self.ephemeral(text, blocks)
-            if way.report:
-                await self._deliver(await ask(Delivered(way.report, landed.surface if landed else "")), ask, pictures)
-            pictures.append((reply, way.to, landed or self.origin))
-            if way.to is To.NEW and landed is not None and self.channel and self.channel != landed.channel:
-                await self.ephemeral(words.SENT_TO_DM)  # asked elsewhere: say where it went
+    # --- the routes, the Slack way (adapters/common/delivery.py `Surface`) -------------------------
+
+    async def update(self, reply: Reply, at: Place) -> Place | None:
+        await self.redraw(at, *render(reply))
+        return at
+
+    async def here(self, reply: Reply) -> Place | None:
+        if self.origin is not None and self.origin.message:
+            await self.redraw(self.origin, *render(reply))
+            return self.origin
+        if is_check(reply):  # typed, not clicked: a new message
+            return await self.new(reply)
+        await self.privately(reply)
+        return None
+
+    async def new(self, reply: Reply) -> Place | None:
+        return await self.new_dm_message(*render(reply))
+
+    async def in_channel(self, reply: Reply, channel: Place) -> Place | None:
+        text, blocks = render(reply)
+        posted = await self.client.chat_postMessage(channel=channel.channel, text=text, blocks=blocks)
+        return Place(channel.channel, posted["ts"])
+
+    async def in_thread(self, reply: Reply, thread: Place) -> None:
+        text, blocks = render(reply)
+        broadcast = isinstance(reply, DecisionRecord)  # the decision is news for the whole channel
+        await self.client.chat_postMessage(channel=thread.channel, thread_ts=thread.message, reply_broadcast=broadcast, text=text, blocks=blocks)
+
+    async def privately(self, reply: Reply) -> None:
+        await self.ephemeral(*render(reply))
+
+    async def landed(self, reply: Reply, way: Route, at: Place | None) -> None:
+        self.pictures.append((reply, way.to, at or self.origin))
+        if way.to is To.NEW and at is not None and self.channel and self.channel != at.channel:
+            await self.ephemeral(words.SENT_TO_DM)  # asked elsewhere: say where it went
 
     async def show_picture(self, reply: Reply, to: To, at: Place | None) -> None:
         """The picture of a result or of the team, uploaded the way Slack expects (a file, with its alt
@@ -167,7 +166,7 @@ class Delivery:
         posted = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         return Place(channel, posted["ts"])
 
-    async def update(self, place: Place, text: str, blocks: list[dict]) -> None:
+    async def redraw(self, place: Place, text: str, blocks: list[dict] | None) -> None:
         if self.response_url and place == self.origin:
             status = await self.respond(text=text, blocks=blocks, replace_original=True)
             if 200 <= status < 300:

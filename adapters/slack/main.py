@@ -10,6 +10,7 @@ import sys
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from adapters.common.replay import SeenRequests
 from adapters.logs import configure_logging
 from adapters.ops import ops_port, start_ops_server
 from adapters.runtime import (
@@ -23,7 +24,6 @@ from adapters.runtime import (
 )
 from adapters.slack.app import build_app, make_client
 from adapters.slack.followups import PLATFORM, follow_up_delivery
-from adapters.slack.replay import SeenRequests
 from adapters.slack.server import run_http, run_socket_mode
 from adapters.slack.settings import SettingsError, read_settings
 from bot.conversation.service import ConversationService

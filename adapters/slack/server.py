@@ -11,11 +11,8 @@ anything to this URL. (bolt checks the signature once more itself, which costs o
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import signal
-import sys
 import time
 from collections.abc import Callable
 
@@ -26,9 +23,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import Clock, SignatureVerifier
 
+from adapters.common.http import listen, one_line, stop_on_signals
+from adapters.common.replay import SeenRequests
 from adapters.logs import new_turn
 from adapters.slack.delivery import TURNS
-from adapters.slack.replay import SeenRequests
 from bot.ops.metrics import ACK_SECONDS
 
 log = logging.getLogger("outsource_check.slack")
@@ -42,7 +40,7 @@ SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")  # v0 is the only version Slack signs
 class Refused(Exception):
     """A request that is not Slack's: its status, and the reason for the one log line.
 
-    `logged`: aiohttp itself logs this one (through HttpLog) once the handler has answered.
+    `logged`: aiohttp itself logs this one (through adapters/common/http.py's HttpLog) once the handler has answered.
     """
 
     def __init__(self, status: int, reason: str, *, logged: bool = False) -> None:
@@ -50,28 +48,6 @@ class Refused(Exception):
         self.status = status
         self.reason = reason
         self.logged = logged
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one short log line: aiohttp's messages span lines and quote what was sent."""
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:200]
-
-
-class HttpLog(logging.LoggerAdapter):
-    """aiohttp's own log (`aiohttp.server`), for the HTTP it rejects before or after our handler.
-
-    A malformed HTTP message (a header line over 8 KB, broken chunks, a body that is not the gzip
-    it claims) is the sender's doing: one WARNING line, no traceback. Anything else, such as an
-    exception escaping a handler, stays an ERROR with its traceback.
-    """
-
-    def exception(self, msg, *args, exc_info=True, **kwargs) -> None:  # type: ignore[override]
-        exc = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
-        if isinstance(exc, HttpProcessingError | web.RequestPayloadError):
-            sender = f" from {args[0]}" if args and "from %s" in str(msg) else ""
-            self.warning("refused malformed HTTP%s: %s", sender, one_line(exc))
-        else:
-            self.error(msg, *args, exc_info=exc_info, **kwargs)
 
 
 class _Clock(Clock):
@@ -160,12 +136,8 @@ def web_app(
         ACK_SECONDS.labels("slack").observe(time.perf_counter() - started)
         return await to_aiohttp_response(response)
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.Response(text="ok")
-
     application = web.Application()
     application.router.add_post(path, dispatch)
-    application.router.add_get("/healthz", healthz)
     return application
 
 
@@ -173,19 +145,14 @@ async def serve(
     app: AsyncApp, *, host: str, port: int, signing_secret: str, seen: SeenRequests | None = None, path: str = EVENTS_PATH
 ) -> web.AppRunner:
     """Start listening and return the runner (its `addresses` tell the real port when port is 0)."""
-    application = web_app(app, signing_secret=signing_secret, seen=seen, path=path)
-    # per-turn logs come from the app, with ids; malformed HTTP gets one line (HttpLog)
-    runner = web.AppRunner(application, access_log=None, logger=HttpLog(logging.getLogger("aiohttp.server")))
-    await runner.setup()
-    await web.TCPSite(runner, host, port).start()
-    return runner
+    return await listen(web_app(app, signing_secret=signing_secret, seen=seen, path=path), host, port)
 
 
 async def run_http(app: AsyncApp, *, host: str, port: int, signing_secret: str, seen: SeenRequests | None = None) -> None:
     runner = await serve(app, host=host, port=port, signing_secret=signing_secret, seen=seen)
     log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
     try:
-        await _until_stopped()
+        await stop_on_signals().wait()
     finally:
         await runner.cleanup()  # stop taking new requests
         await finish_turns_in_flight()
@@ -198,7 +165,7 @@ async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
     await handler.connect_async()
     log.info("connected in Socket Mode")
     try:
-        await _until_stopped()
+        await stop_on_signals().wait()
     finally:
         await handler.close_async()
         await finish_turns_in_flight()
@@ -206,15 +173,4 @@ async def run_socket_mode(app: AsyncApp, app_token: str) -> None:
 
 async def finish_turns_in_flight(timeout: float = 20.0) -> None:
     """Listeners keep working after their ack; let the ones still delivering finish first."""
-    pending = [t for t in TURNS if t is not asyncio.current_task() and not t.done()]
-    if pending:
-        log.info("finishing %d turn(s) in flight", len(pending))
-        await asyncio.wait(pending, timeout=timeout)
-
-
-async def _until_stopped() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await TURNS.finish(timeout=timeout)

@@ -138,7 +138,7 @@ async def test_close_waits_for_turns_in_flight_and_closes_rest_last(bot: Harness
 async def test_a_turn_that_starts_while_closing_is_told_the_bot_is_restarting(bot: Harness) -> None:
     client = await bot.boot()
     bob = bot.user("3001", "bob")
-    await client.flow.finish_turns(timeout=1)  # nothing in flight: returns at once, and refuses what comes next
+    await client.flow.turns.finish(timeout=1)  # nothing in flight: returns at once, and refuses what comes next
     await bob.say("hi")
     assert "restarting" in json.dumps([c.body for c in bot.fake.named("POST", rf"/channels/{bob.dm}/messages")])
 

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.common.replay import SeenRequests
 from adapters.slack.app import build_app, make_client
-from adapters.slack.replay import SeenRequests
 from adapters.slack.server import EVENTS_PATH, finish_turns_in_flight, serve
 from adapters.slack.settings import SlackSettings
 from bot.conversation.service import ConversationService

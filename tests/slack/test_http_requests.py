@@ -13,8 +13,8 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
+from adapters.common.replay import SeenRequests
 from adapters.slack.app import build_app, make_client
-from adapters.slack.replay import SeenRequests
 from adapters.slack.server import EVENTS_PATH, serve
 from adapters.slack.settings import SlackSettings
 from bot.conversation.service import ConversationService

@@ -1,13 +1,13 @@
-"""Which signed Slack requests were already seen, so that a replayed one does nothing.
+"""Which signed webhook requests were already seen, so that a replayed one does nothing.
 
-A Slack signature covers the request's timestamp and body, and stays acceptable for five minutes
-either side of now: whoever captures one request can send it again, byte for byte, inside that
-window. The HTTP server records each accepted request's (timestamp, signature) until its
-timestamp leaves the window, and drops any second arrival.
+A platform's signature (Slack's, say) covers a request's timestamp and body and stays acceptable
+for minutes: whoever captures one request can send it again, byte for byte, inside that window.
+The HTTP server records each accepted request's key (Slack: timestamp and signature) until it
+leaves the window, and drops any second arrival.
 
 Where the record lives:
 - with a Redis store, in Redis (`SET NX` with an expiry, through the store's own `first_time`,
-  under its key prefix: `<prefix>seen:slack:request:<timestamp>:<signature>`), so every process
+  under its key prefix: `<prefix>seen:<platform>:request:<key>`), so every process
   behind one load balancer sees the requests the others took;
 - otherwise (SQLite, memory), in this process: a map bounded in size, each entry kept only as
   long as its request could still pass the signature check.
@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from bot.stores.base import SessionStore, StoreUnavailable
 
-log = logging.getLogger("outsource_check.slack")
+log = logging.getLogger("outsource_check.http")
 
 MAX_ENTRIES = 100_000  # some 30 MB at most: ~170 requests a second for the whole ten minutes
 SHARED_TIMEOUT = 1.0  # Slack waits 3 s for the ack: Redis gets one of them
@@ -39,11 +39,13 @@ class SeenRequests:
         self,
         shared: SessionStore | None = None,
         *,
+        platform: str = "slack",
         max_entries: int = MAX_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
         timeout: float = SHARED_TIMEOUT,
     ) -> None:
         self._shared = shared
+        self._platform = platform
         self._max = max_entries
         self._clock = clock
         self._timeout = timeout
@@ -70,11 +72,11 @@ class SeenRequests:
         if here or self._shared is None:
             return here
         try:
-            first = await asyncio.wait_for(self._shared.first_time(f"slack:request:{key}", math.ceil(ttl)), self._timeout)
+            first = await asyncio.wait_for(self._shared.first_time(f"{self._platform}:request:{key}", math.ceil(ttl)), self._timeout)
         except (StoreUnavailable, TimeoutError):
             return here
         except Exception as exc:  # any other answer from Redis: this process's word, and one line
-            log.warning("could not check the shared record of Slack requests: %s: %s", type(exc).__name__, exc)
+            log.warning("could not check the shared record of %s requests: %s: %s", self._platform, type(exc).__name__, exc)
             return here
         return not first
 
