@@ -168,14 +168,32 @@ async def test_sqlite_waits_for_another_process_holding_the_lock(tmp_path: Path)
     await store.close()
 
 
-async def test_sqlite_leaves_its_log_to_sqlite_itself(tmp_path: Path) -> None:
-    """No checkpoint machinery of ours: SQLite's own automatic checkpoint and size limit, said out loud."""
+async def test_sqlite_checkpoints_only_off_the_loop(tmp_path: Path) -> None:
+    """The worker connection keeps SQLite's own automatic checkpoint and size limit, said out loud; the
+    quick connection (run on the event loop) never checkpoints and never waits for a lock."""
     from bot.stores.sqlite import JOURNAL_SIZE_LIMIT, WAL_AUTOCHECKPOINT_PAGES
 
     store = SqliteStore(tmp_path / "pragmas.sqlite3", clock=Clock())
-    pragmas = await store._run(lambda db: [db.execute(f"PRAGMA {name}").fetchone()[0] for name in (
-        "journal_mode", "wal_autocheckpoint", "journal_size_limit", "secure_delete", "synchronous")])
-    assert pragmas == ["wal", WAL_AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT, 1, 1]  # synchronous 1: NORMAL
+    names = ("journal_mode", "wal_autocheckpoint", "journal_size_limit", "secure_delete", "synchronous", "busy_timeout")
+    worker = await store._run(lambda db: [db.execute(f"PRAGMA {name}").fetchone()[0] for name in names], quick=False)
+    quick = await store._run(lambda db: [db.execute(f"PRAGMA {name}").fetchone()[0] for name in names])
+    assert worker == ["wal", WAL_AUTOCHECKPOINT_PAGES, JOURNAL_SIZE_LIMIT, 1, 1, 10_000]  # synchronous 1: NORMAL
+    assert quick == ["wal", 0, JOURNAL_SIZE_LIMIT, 1, 1, 0]
+    await store.close()
+
+
+async def test_the_log_stays_bounded_when_every_call_is_quick(tmp_path: Path) -> None:
+    """The quick connection never checkpoints; the worker does, every so many quick calls, so the log
+    stays within a few checkpoints' worth however long the process runs."""
+    from bot.stores.sqlite import CHECKPOINT_EVERY, JOURNAL_SIZE_LIMIT
+
+    path = tmp_path / "bounded.sqlite3"
+    store = SqliteStore(path, clock=Clock())
+    for number in range(4 * CHECKPOINT_EVERY):
+        assert await store.save(big_session(number), expected_version=0)
+        await asyncio.sleep(0)
+    await store._run(lambda db: None, quick=False)  # the checkpoints queued before it have run
+    assert Path(f"{path}-wal").stat().st_size <= 2 * JOURNAL_SIZE_LIMIT
     await store.close()
 
 
@@ -227,22 +245,32 @@ async def test_closing_the_store_writes_the_log_back_and_removes_it(tmp_path: Pa
         assert db.execute("SELECT count(*) FROM sessions").fetchone() == (saves,)
 
 
-async def test_every_sqlite_statement_runs_in_the_stores_thread_never_on_the_event_loop(tmp_path: Path) -> None:
-    """SQLite checkpoints inside the commit that fills the log, so where the statements run is where it runs."""
+async def test_no_checkpoint_and_no_wait_for_a_lock_ever_runs_on_the_event_loop(tmp_path: Path) -> None:
+    """Quick calls run on the loop; every checkpoint (with its fsync), and forget's emptying of the
+    log, run on the store's one worker thread."""
     import threading
 
     from bot.stores.sqlite import JOURNAL_SIZE_LIMIT
 
     store = SqliteStore(tmp_path / "threads.sqlite3", clock=Clock())
-    threads: set[int] = set()
-    await store._run(lambda db: db.set_trace_callback(lambda _: threads.add(threading.get_ident())))
-    for number in range(2 * JOURNAL_SIZE_LIMIT // 2000):  # past SQLite's automatic checkpoint at least once
+    statements: list[tuple[int, str]] = []
+
+    def trace(db) -> None:
+        db.set_trace_callback(lambda sql: statements.append((threading.get_ident(), sql)))
+
+    await store._run(trace)
+    await store._run(trace, quick=False)
+    for number in range(2 * JOURNAL_SIZE_LIMIT // 2000):  # past a checkpoint at least once
         assert await store.save(big_session(number), expected_version=0)
         assert (await store.load(f"s{number:05d}")).version == 1
     await store.forget("slack:T1:U1")
     await store.purge_expired()
-    assert threads and threading.get_ident() not in threads
-    assert len(threads) == 1, "one thread: calls run in order"
+    await store._run(lambda db: None, quick=False)
+    loop_thread = threading.get_ident()
+    checkpoints = [thread for thread, sql in statements if "wal_checkpoint" in sql]
+    assert checkpoints and loop_thread not in checkpoints
+    assert len({thread for thread, _ in statements if thread != loop_thread}) == 1, "one worker thread"
+    assert any(thread == loop_thread for thread, _ in statements), "quick calls run on the loop"
     await store.close()
 
 

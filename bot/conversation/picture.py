@@ -142,7 +142,7 @@ def result_picture(card: ResultCard) -> Picture:
         words.PICTURE_YOUR_LINE.format(label=_plain(line.label), score=line.score, low=line.low, high=line.high)
         for line in card.scores
     ]
-    png = _draw(title, outcome, rows, [_LegendItem("point", words.PICTURE_YOU)])
+    png = _draw(title, outcome, rows, [_LegendItem("point", words.PICTURE_YOU)], indexed=True)
     return Picture(png, "\n".join(lines), "your-result.png")
 
 
@@ -222,29 +222,52 @@ def _ticks(low: int, high: int) -> list[int]:
     return [low, *(t for t in inner if t - low >= near and high - t >= near), *([high] if high != low else [])]
 
 
-def _draw(title: str, subtitle: str, rows: Sequence[_Row], legend: Sequence[_LegendItem]) -> bytes:
-    title_font, text_font, small_font = _font(18), _font(14), _font(11)
-    axis_left = MARGIN + LABEL_WIDTH + RADIUS
-    axis_right = WIDTH - MARGIN - RADIUS - 8
+AXIS_LEFT = MARGIN + LABEL_WIDTH + RADIUS
+AXIS_RIGHT = WIDTH - MARGIN - RADIUS - 8
 
-    def at(value: float, row: _Row) -> float:
-        span = row.range_high - row.range_low
-        where = 0.5 if span <= 0 else min(1.0, max(0.0, (value - row.range_low) / span))
-        return axis_left + where * (axis_right - axis_left)
 
-    # measure first: the legend's lines and each row's stack decide the height
-    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    legend_lines = _legend_lines(measure, legend, text_font)
+def _at(value: float, low: int, high: int) -> float:
+    span = high - low
+    where = 0.5 if span <= 0 else min(1.0, max(0.0, (value - low) / span))
+    return AXIS_LEFT + where * (AXIS_RIGHT - AXIS_LEFT)
+
+
+def _draw(title: str, subtitle: str, rows: Sequence[_Row], legend: Sequence[_LegendItem], *, indexed: bool = False) -> bytes:
+    """The picture: a base (titles, legend, labels, axes, the team's spans: all the text, which is the
+    slow part) drawn once per layout and kept, then the points and medians drawn over a copy.
+    `indexed`: a palette PNG (the picture's own few colours), a fifth of the bytes and of the encoding."""
     placed = []
     for row in rows:
-        xs = [at(score, row) for _, score in row.points]
+        xs = [_at(score, row.range_low, row.range_high) for _, score in row.points]
         levels = _stack(xs)
-        placed.append((row, xs, levels, max(levels, default=0) + 1))
-    header = MARGIN + 26 + 22 + len(legend_lines) * 24 + 8
-    heights = [12 + stacks * STEP + 6 + 22 for _, _, _, stacks in placed]
-    height = header + sum(heights) + MARGIN
+        placed.append((xs, levels, max(levels, default=0) + 1))
+    layout = tuple((row.label, row.range_low, row.range_high, row.span, row.median, stacks) for row, (_, _, stacks) in zip(rows, placed, strict=True))
+    base, axes = _base(title, subtitle, layout, tuple(legend), indexed)
+    image = base.copy()
+    draw = ImageDraw.Draw(image)
+    for row, (xs, levels, _), axis_y in zip(rows, placed, axes, strict=True):
+        for index, ((mark, _), x, level) in enumerate(zip(row.points, xs, levels, strict=True)):
+            _point(image, x, axis_y - 4 - RADIUS - level * STEP, _colour(index), mark)
+        if row.median is not None:  # in front of the points (its line is in the base, behind them)
+            _diamond(draw, _at(row.median, row.range_low, row.range_high), axis_y, fill=_ink(image, MEDIAN))
+    out = BytesIO()
+    image.save(out, format="PNG", optimize=False, compress_level=COMPRESS_LEVEL)
+    return out.getvalue()
 
-    image = Image.new("RGB", (WIDTH, height), WHITE)
+
+Layout = tuple[tuple[str, int, int, "tuple[int, int] | None", "float | None", int], ...]
+
+
+@lru_cache(maxsize=64)
+def _base(title: str, subtitle: str, layout: Layout, legend: tuple[_LegendItem, ...], indexed: bool) -> tuple[Image.Image, tuple[int, ...]]:
+    """Everything but the points: the same for every result of one outcome in one dialog, so drawn
+    once. Returns the image (copy it before drawing on it) and each row's axis height."""
+    title_font, text_font, small_font = _font(18), _font(14), _font(11)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    legend_lines = _legend_lines(measure, legend, text_font)
+    header = MARGIN + 26 + 22 + len(legend_lines) * 24 + 8
+    heights = [12 + stacks * STEP + 6 + 22 for *_, stacks in layout]
+    image = Image.new("RGB", (WIDTH, header + sum(heights) + MARGIN), WHITE)
     draw = ImageDraw.Draw(image)
     usable = WIDTH - 2 * MARGIN
     draw.text((MARGIN, MARGIN), _clip(draw, title, title_font, usable), fill=TEXT, font=title_font)
@@ -255,30 +278,46 @@ def _draw(title: str, subtitle: str, rows: Sequence[_Row], legend: Sequence[_Leg
             _legend_symbol(image, draw, item, left + RADIUS, y + 10)
             draw.text((left + 2 * RADIUS + 6, y + 10), text, fill=TEXT, font=text_font, anchor="lm")
         y += 24
-    top = header
-    for (row, xs, levels, stacks), row_height in zip(placed, heights, strict=True):
+    top, axes = header, []
+    for (label, low, high, span, median, stacks), row_height in zip(layout, heights, strict=True):
         draw.line((MARGIN, top, WIDTH - MARGIN, top), fill=RULE, width=1)
         axis_y = top + 12 + stacks * STEP + 6
-        label = _clip(draw, row.label, text_font, LABEL_WIDTH - 12)
-        draw.text((MARGIN, axis_y - RADIUS), label, fill=TEXT, font=text_font, anchor="lm")
-        if row.span is not None:
-            draw.rectangle((at(row.span[0], row) - 2, axis_y - 3, at(row.span[1], row) + 2, axis_y + 3), fill=BAND)
-        draw.line((axis_left, axis_y, axis_right, axis_y), fill=AXIS, width=1)
-        for tick in _ticks(row.range_low, row.range_high):
-            x = at(tick, row)
+        axes.append(axis_y)
+        draw.text((MARGIN, axis_y - RADIUS), _clip(draw, label, text_font, LABEL_WIDTH - 12), fill=TEXT, font=text_font, anchor="lm")
+        if span is not None:
+            draw.rectangle((_at(span[0], low, high) - 2, axis_y - 3, _at(span[1], low, high) + 2, axis_y + 3), fill=BAND)
+        draw.line((AXIS_LEFT, axis_y, AXIS_RIGHT, axis_y), fill=AXIS, width=1)
+        for tick in _ticks(low, high):
+            x = _at(tick, low, high)
             draw.line((x, axis_y, x, axis_y + 4), fill=AXIS, width=1)
             draw.text((x, axis_y + 6), f"{tick:g}", fill=MUTED, font=small_font, anchor="mt")
-        if row.median is not None:  # the line behind the points, the diamond in front of them
-            draw.line((at(row.median, row), top + 8, at(row.median, row), axis_y), fill=MEDIAN, width=2)
-        for index, ((mark, _), x, level) in enumerate(zip(row.points, xs, levels, strict=True)):
-            _point(image, x, axis_y - 4 - RADIUS - level * STEP, _colour(index), mark)
-        if row.median is not None:
-            _diamond(draw, at(row.median, row), axis_y)
+        if median is not None:
+            draw.line((_at(median, low, high), top + 8, _at(median, low, high), axis_y), fill=MEDIAN, width=2)
         top += row_height
+    if indexed:
+        image = image.quantize(palette=_palette(), dither=Image.Dither.NONE)
+    return image, tuple(axes)
 
-    out = BytesIO()
-    image.save(out, format="PNG", optimize=False, compress_level=COMPRESS_LEVEL)
-    return out.getvalue()
+
+@lru_cache(maxsize=1)
+def _palette() -> Image.Image:
+    """The picture's own colours exactly, and a ramp of greys for the edges of its (anti-aliased) text."""
+    colours = [WHITE, TEXT, MUTED, AXIS, BAND, RULE, OUTLINE, MEDIAN, *MEMBER_COLOURS]
+    named = [red for red, green, blue in colours if red == green == blue]
+    # Pillow matches a colour to the palette at reduced precision: a ramp grey within 8 of a named
+    # one would take its place, so the ramp leaves room around each
+    colours += [(g, g, g) for g in range(0, 256, 8) if all(abs(g - n) >= 8 for n in named)]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([c for colour in colours for c in colour] + [255, 255, 255] * (256 - len(colours)))
+    return palette
+
+
+def _ink(image: Image.Image, colour: Colour) -> Colour | int:
+    """A colour as `image` takes it: itself, or its index in an indexed picture's palette."""
+    if image.mode != "P":
+        return colour
+    rgb = image.getpalette() or []
+    return next(i for i in range(len(rgb) // 3) if tuple(rgb[3 * i: 3 * i + 3]) == colour)
 
 
 def _legend_lines(
@@ -311,7 +350,16 @@ def _legend_symbol(image: Image.Image, draw: ImageDraw.ImageDraw, item: _LegendI
 
 def _point(image: Image.Image, x: float, y: float, colour: Colour, mark: str) -> None:
     sprite = _sprite(colour, mark)
-    image.paste(sprite, (round(x) - RADIUS, round(y) - RADIUS), sprite)
+    where = (round(x) - RADIUS, round(y) - RADIUS)
+    if image.mode == "P":  # the sprite in the picture's palette, its alpha as the mask
+        image.paste(_indexed_sprite(colour, mark), where, sprite.getchannel("A"))
+    else:
+        image.paste(sprite, where, sprite)
+
+
+@lru_cache(maxsize=256)
+def _indexed_sprite(colour: Colour, mark: str) -> Image.Image:
+    return _sprite(colour, mark).convert("RGB").quantize(palette=_palette(), dither=Image.Dither.NONE)
 
 
 @lru_cache(maxsize=256)
@@ -325,5 +373,5 @@ def _sprite(colour: Colour, mark: str) -> Image.Image:
     return sprite
 
 
-def _diamond(draw: ImageDraw.ImageDraw, x: float, y: float, size: int = 7) -> None:
-    draw.polygon(((x, y - size), (x + size, y), (x, y + size), (x - size, y)), fill=MEDIAN, outline=MEDIAN)
+def _diamond(draw: ImageDraw.ImageDraw, x: float, y: float, size: int = 7, fill: Colour | int = MEDIAN) -> None:
+    draw.polygon(((x, y - size), (x + size, y), (x, y + size), (x - size, y)), fill=fill, outline=fill)

@@ -1,15 +1,25 @@
 """The embedded default store: one SQLite file, safe for several processes on one machine.
 
 Compare-and-set is a single `UPDATE ... WHERE version = ?`, so SQLite's own locking decides races
-between processes. Each store has one connection, used only by one worker thread of its own:
-every call waits its turn there, so nothing SQLite does (waiting for another process's lock, an
-fsync) ever runs on the adapter's event loop.
+between processes.
 
-The write-ahead log stays bounded by SQLite itself: `wal_autocheckpoint` copies the log back
-into the file once it holds `WAL_AUTOCHECKPOINT_PAGES` pages (inside the commit that crossed it,
-so on the worker thread), the next write then starts the log over from its beginning, and
-`journal_size_limit` cuts the file back to `JOURNAL_SIZE_LIMIT` bytes when a burst (or another
-process's long read) made it larger. `python -m bench --only sqlite_log` measures the bound.
+Two connections, so that nothing slow runs on the adapter's event loop and nothing fast pays for
+a thread. A call first runs at once, on the loop, on the *quick* connection: in WAL mode with
+`synchronous=NORMAL` a read or a commit is a few system calls on pages the OS already holds, and
+no fsync (handing each one to a thread cost more CPU than the SQL: 0.9 ms of a 2.5 ms Slack turn,
+measured in docs/performance.md). The quick connection never waits: its busy timeout is 0 and it
+never checkpoints. When another connection holds the write lock (another process, or this
+store's own checkpoint), the call is rolled back and runs again on the *worker* connection, in a
+worker thread of its own, which waits for the lock up to `BUSY_TIMEOUT_MS` without holding up
+the loop. Whatever can take long (the checkpoint `forget` needs, start-up's whole-file check,
+closing) runs only on the worker.
+
+The write-ahead log stays bounded: every `CHECKPOINT_EVERY` quick calls, the worker copies the
+log back into the file (with its fsync, off the loop) so the next write starts it over, and its own
+`wal_autocheckpoint` does the same for what it writes. The next write then starts the log over
+from its beginning, and `journal_size_limit` cuts the file back to `JOURNAL_SIZE_LIMIT` bytes
+when a burst (or another process's long read) made it larger. `python -m bench --only
+sqlite_log` measures the bound.
 
 Deleted rows are overwritten with zeros (`secure_delete`), and `forget` checkpoints and empties
 the log before it returns, so a forgotten user's answers are in none of the three files.
@@ -82,6 +92,7 @@ CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner);
 
 BUSY_TIMEOUT_MS = 10_000  # how long a call waits for another process's write lock before "try again"
 WAL_AUTOCHECKPOINT_PAGES = 1000  # SQLite's own default, said out loud: about 4 MB of log with 4 KiB pages
+CHECKPOINT_EVERY = 100  # quick calls between two checkpoints on the worker: a few MB of log at most, even for large sessions
 JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes of log kept on disk once it starts over (one checkpoint's worth)
 HINT_WRITABLE = "SQLite must be able to write the file and create its -wal and -shm files beside it"
 HINT_RESTORE = "restore it from a backup, or move it aside to start with an empty store"
@@ -135,6 +146,16 @@ def empty_log(db: sqlite3.Connection, *, budget: float = 1.0, pause: float = 0.0
         time.sleep(pause)
 
 
+def _checkpoint(db: sqlite3.Connection) -> None:
+    """Copy the log into the file and have the next write start it over (RESTART: writers wait for it,
+    on the worker, since a quick call that finds the lock held goes there; a passive checkpoint
+    would never catch up with a steady stream of writes, and the log would only grow)."""
+    try:
+        db.execute("PRAGMA wal_checkpoint(RESTART)")
+    except sqlite3.Error as exc:  # a full disk, say: the calls themselves report it
+        log.info("a checkpoint of the SQLite log did not run: %s", exc)
+
+
 def connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
@@ -161,15 +182,32 @@ class SqliteStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = connect(self.path)
+            self._quick = connect(self.path)
+            self._quick.execute("PRAGMA busy_timeout=0")  # never waits on the loop: a held lock goes to the worker
+            self._quick.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints (and their fsync) run on the worker
         except (sqlite3.Error, OSError) as exc:
             raise StoreUnavailable(describe(self.path, exc)) from exc
-        # one thread, one connection: calls run in order, and SQLite's checkpoints run there too
+        # the worker: one thread, one connection, for whatever may wait (a lock, a checkpoint, close)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outsource-check-sqlite")
         self._closed = False
+        self._quick_calls = 0
 
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` on the store's connection in its worker thread; the event loop only waits."""
+    async def _run(self, work: Callable[[sqlite3.Connection], T], *, quick: bool = True) -> T:
+        """`work` at once on the quick connection where it need not wait, else on the worker (see above)."""
         try:
+            if quick and not self._closed:
+                try:
+                    result = work(self._quick)
+                except sqlite3.OperationalError as exc:
+                    if self._quick.in_transaction:
+                        self._quick.execute("ROLLBACK")
+                    if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                        raise
+                else:
+                    self._quick_calls += 1
+                    if self._quick_calls % CHECKPOINT_EVERY == 0:
+                        self._worker.submit(_checkpoint, self._db)
+                    return result
             return await asyncio.get_running_loop().run_in_executor(self._worker, work, self._db)
         except sqlite3.Error as exc:
             if is_outage(exc):  # locked too long, disk full or gone, file damaged: the user is asked to try again
@@ -262,7 +300,7 @@ class SqliteStore:
                 log.warning("forget: other processes kept the SQLite log busy; it was not emptied this time")
             return count
 
-        return await self._run(work)
+        return await self._run(work, quick=False)  # emptying the log waits for readers: never on the loop
 
     async def checkpoint(self) -> tuple[int, int, int]:
         """Copy the whole log into the file and truncate it (SQLite: busy, log pages, pages copied)."""
@@ -271,7 +309,7 @@ class SqliteStore:
             busy, log_pages, copied = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             return busy, log_pages, copied
 
-        return await self._run(work)
+        return await self._run(work, quick=False)
 
     async def purge_expired(self) -> int:
         cutoff = self._idle_cutoff()
@@ -416,6 +454,7 @@ class SqliteStore:
             return
         self._closed = True
         try:
+            self._quick.close()
             await asyncio.get_running_loop().run_in_executor(self._worker, self._db.close)
         finally:
             self._worker.shutdown(wait=False)
