@@ -8,13 +8,13 @@ untouched) by the core, so an error here never corrupts it.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import aiohttp
+import orjson
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -80,7 +80,7 @@ class Delivery:
         session = self.client.session
         if session is None:  # no shared session (a one-off client): slack_sdk opens its own
             return (await AsyncWebhookClient(url=self.response_url).send_dict(data)).status_code
-        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        body = orjson.dumps(data)
         try:
             return await _post(session, self.response_url, body)
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):

@@ -7,9 +7,10 @@ dialog at hand.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+
+import orjson
 
 from bot.dialogs.model import AnswerRecord, AnswerValue
 
@@ -62,11 +63,11 @@ class Session:
         # every field is a str, number or tuple of them but `answers`: no need for asdict's deep copy
         data = {name: getattr(self, name) for name in _FIELDS}
         data["answers"] = [[a.node, list(a.value) if isinstance(a.value, tuple) else a.value] for a in self.answers]
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return orjson.dumps(data).decode()
 
     @classmethod
     def from_json(cls, text: str) -> Session:
-        data = json.loads(text)
+        data = orjson.loads(text)
         data["answers"] = tuple(
             AnswerRecord(node, tuple(value) if isinstance(value, list) else value) for node, value in data["answers"]
         )

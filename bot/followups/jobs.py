@@ -10,9 +10,10 @@ holds (a job re-scheduled meanwhile has lost it, and stays).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Protocol
+
+import orjson
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,11 @@ class Job:
     def to_json(self) -> str:
         """The job as scheduled (without `claim`)."""
         data = {"key": self.key, "kind": self.kind, "due": self.due, "payload": [list(p) for p in self.payload], "owner": self.owner}
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return orjson.dumps(data).decode()
 
     @classmethod
     def from_json(cls, text: str, *, claim: str = "") -> Job:
-        data = json.loads(text)
+        data = orjson.loads(text)
         return cls(
             key=str(data["key"]),
             kind=str(data["kind"]),

@@ -7,9 +7,10 @@ Answers stay hidden until the reveal, so the first loud voice cannot anchor the 
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Final, TypedDict, Unpack
+
+import orjson
 
 from bot import words
 from bot.conversation.answers import clean_text
@@ -119,11 +120,11 @@ class Round:
         for member in data["members"]:
             for key in ("answers", "first_answers"):
                 member[key] = [[a["node"], list(a["value"]) if isinstance(a["value"], tuple) else a["value"]] for a in member[key]]
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return orjson.dumps(data).decode()
 
     @classmethod
     def from_json(cls, text: str) -> Round:
-        data = json.loads(text)
+        data = orjson.loads(text)
         for m in data["members"]:
             m.pop("vote", None)  # rounds stored before positions replaced votes
         data["members"] = tuple(
