@@ -7,6 +7,7 @@ adapters) can rely on every reference in them resolving, so none of it re-checks
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 QuestionKind = Literal["choice", "multi", "scale", "text"]
@@ -138,7 +139,12 @@ class Node:
         return self.kind in QUESTION_KINDS
 
     def choice(self, choice_id: str) -> Choice | None:
-        return next((c for c in self.choices if c.id == choice_id), None)
+        return self._choices.get(choice_id)
+
+    @cached_property
+    def _choices(self) -> dict[str, Choice]:
+        """By id, looked up on every answer (a frozen dataclass may still cache in its __dict__)."""
+        return {c.id: c for c in reversed(self.choices)}  # reversed: the first of two equal ids wins, as before
 
     def targets(self) -> tuple[str, ...]:
         """Every node or outcome this node can lead to, in a stable order."""
@@ -209,7 +215,11 @@ class Dialog:
         return next((a.title for a in self.articles if a.file == file and a.title), "the article")
 
     def outcome(self, outcome_id: str) -> Outcome | None:
-        return next((o for o in self.outcomes if o.id == outcome_id), None)
+        return self._outcomes.get(outcome_id)
+
+    @cached_property
+    def _outcomes(self) -> dict[str, Outcome]:
+        return {o.id: o for o in reversed(self.outcomes)}
 
     @property
     def fallback(self) -> Outcome:
@@ -219,4 +229,4 @@ class Dialog:
         return next((d for d in self.dimensions if d.id == dimension_id), None)
 
     def is_outcome(self, target: str) -> bool:
-        return any(o.id == target for o in self.outcomes)
+        return target in self._outcomes
