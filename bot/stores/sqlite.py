@@ -35,7 +35,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -190,12 +190,13 @@ class SqliteStore:
         # the worker: one thread, one connection, for whatever may wait (a lock, a checkpoint, close)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outsource-check-sqlite")
         self._closed = False
-        self._quick_calls = 0
+        self._quick_calls = 0  # since the last checkpoint was queued
+        self._checkpointing: Future[None] = self._worker.submit(lambda: None)
 
     async def _run(self, work: Callable[[sqlite3.Connection], T], *, quick: bool = True) -> T:
         """`work` at once on the quick connection where it need not wait, else on the worker (see above)."""
         try:
-            if quick and not self._closed:
+            if quick and not self._closed and not self._checkpoint_behind():
                 try:
                     result = work(self._quick)
                 except sqlite3.OperationalError as exc:
@@ -205,14 +206,20 @@ class SqliteStore:
                         raise
                 else:
                     self._quick_calls += 1
-                    if self._quick_calls % CHECKPOINT_EVERY == 0:
-                        self._worker.submit(_checkpoint, self._db)
+                    if self._quick_calls >= CHECKPOINT_EVERY and self._checkpointing.done():
+                        self._quick_calls = 0
+                        self._checkpointing = self._worker.submit(_checkpoint, self._db)
                     return result
             return await asyncio.get_running_loop().run_in_executor(self._worker, work, self._db)
         except sqlite3.Error as exc:
             if is_outage(exc):  # locked too long, disk full or gone, file damaged: the user is asked to try again
                 raise StoreUnavailable(str(exc)) from exc
             raise
+
+    def _checkpoint_behind(self) -> bool:
+        """A checkpoint is queued and another checkpoint's worth of calls came meanwhile (a busy loop
+        starves the worker thread): calls queue behind it on the worker, so the log has a hard bound."""
+        return self._quick_calls >= CHECKPOINT_EVERY and not self._checkpointing.done()
 
     async def check(self) -> None:
         """At start-up: the whole file reads back intact and can be written, or one clear line says why not."""
