@@ -230,3 +230,23 @@ async def test_a_click_racing_the_report_of_where_the_check_landed_still_counts(
         service.store.save = real_save
     assert q2.node == "name" and q2.surface == "D1:100.1"
     assert (await service.store.load(q.session_id)).answers[0].value == "two"
+
+
+async def test_sharing_is_one_event_for_the_owners_finished_result(service) -> None:
+    """Share is the core's flow: a finished result of one's own goes to the channel named, with the
+    sharer on it; anything else is refused and nothing is posted."""
+    from bot.conversation.events import Share
+    from bot.conversation.layout import card_of
+    from bot.conversation.replies import SharedResult, To
+    from bot.conversation.routes import route
+
+    (unfinished,) = await ask(service, BOB, Start("small"))
+    (refused,) = await ask(service, BOB, Share(unfinished.session_id, "C0TEAM:"))
+    assert isinstance(refused, Notice) and refused.kind == "stale" and route(refused).to is To.USER
+    card = await finish(service)
+    (not_yours,) = await ask(service, BOB, Share(card.session_id, "C0TEAM:"))
+    assert isinstance(not_yours, Notice) and not_yours.kind == "not_owner"
+    (shared,) = await ask(service, ANN, Share(card.session_id, "C0TEAM:"))
+    assert isinstance(shared, SharedResult) and shared.sharer == ANN and shared.card.outcome == card.outcome
+    assert route(shared).to is To.CHANNEL and route(shared).at == "C0TEAM:"
+    assert not card_of(shared).rows, "no live buttons in a channel"

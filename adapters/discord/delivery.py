@@ -22,10 +22,11 @@ import discord
 from adapters.common.delivery import Ask, deliver, is_check
 from adapters.common.places import Place
 from adapters.discord.render import Rendered, drawn, mentioned, thread_name, without_picture
+from adapters.discord.render import rendered as message_of
 from adapters.discord.text import safe
 from bot import words
 from bot.conversation import layout
-from bot.conversation.replies import Prompt, Reply, Retired, TeamSummary, To
+from bot.conversation.replies import Prompt, Reply, Retired, SharedResult, TeamSummary, To
 from bot.conversation.routes import Route
 
 log = logging.getLogger("outsource_check.discord")
@@ -219,6 +220,8 @@ class Delivery:
         await self.say(rendered.content, embed=rendered.embed, view=rendered.view, file=rendered.file())
 
     async def landed(self, reply: Reply, way: Route, at: Place | None) -> None:
+        if isinstance(reply, SharedResult) and at is not None:  # the picker's message says where it went
+            await self.edit_here(message_of(layout.shared_in(reply.channel)))
         if way.to is To.NEW and at is not None and (self.in_guild or self.thinking):
             link = f"https://discord.com/channels/@me/{at.channel}/{at.message}"
             await self.say(words.SENT_TO_DM_AT.format(link=link) if self.in_guild else words.CHECK_BELOW)
@@ -267,6 +270,9 @@ class Delivery:
         try:
             message = await target.send(**rendered.send_kwargs())  # type: ignore[union-attr]
         except discord.Forbidden:
+            if isinstance(reply, SharedResult):
+                await self.edit_here(Rendered(words.CANNOT_POST, None, None))
+                return None
             if rendered.picture is None:
                 await self.say(words.CANNOT_POST_ROUND)
                 return None

@@ -20,7 +20,21 @@ from adapters.discord import components as c
 from adapters.discord.text import clip, inert, safe
 from bot import words
 from bot.conversation import layout
-from bot.conversation.cards import Ask, Button, Card, Cite, Code, Line, Person, Strong, Text, When, plain_text, spans
+from bot.conversation.cards import (
+    Ask,
+    Button,
+    Card,
+    Cite,
+    Code,
+    Line,
+    Person,
+    Strong,
+    Text,
+    When,
+    Where,
+    plain_text,
+    spans,
+)
 from bot.conversation.replies import Reply, ResultCard, TeamSummary
 
 if TYPE_CHECKING:
@@ -134,6 +148,8 @@ def styled(text: Text, limit: int) -> str:
             out.append(f"`{inert(span.text)}`")
         elif isinstance(span, Cite):
             out.append(f"*{safe(span.title, limit)}*")
+        elif isinstance(span, Where):
+            out.append(f"<#{span.channel.partition(':')[0]}>")
         elif isinstance(span, When):
             out.append(f"after <t:{int(span.at)}:f> (<t:{int(span.at)}:R>)")
     return clip("".join(out), limit)

@@ -17,7 +17,7 @@ from adapters.discord import components, render
 from adapters.discord.delivery import Delivery
 from adapters.discord.text import clip, safe
 from bot import words
-from bot.conversation.events import Show
+from bot.conversation.events import Share, Show
 from bot.conversation.replies import Notice, ResultCard
 
 if TYPE_CHECKING:
@@ -94,12 +94,5 @@ async def post(flow: Flow, interaction: discord.Interaction, session: str, value
             log.warning("refused a share by %s to channel %s", interaction.user.id, values[0])
             await delivery.edit_here(render.Rendered(words.CANNOT_POST, None, None))
             return
-        card = await _result(flow, delivery, session)
-        if card is None:
-            return
-        try:
-            await channel.send(embed=render.shared(card, interaction.user.id))
-        except discord.Forbidden:
-            await delivery.edit_here(render.Rendered(words.CANNOT_POST, None, None))
-            return
-        await delivery.edit_here(render.Rendered(words.SHARED_IN.format(channel=channel.mention), None, None))
+        ask = flow.asker(interaction.user)
+        await delivery.deliver(await ask(Share(session, f"{channel.id}:")), ask)

@@ -31,7 +31,17 @@ from bot import words
 from bot.conversation.buttons import Forged, decode
 from bot.conversation.clicks import FORMS, Facts, event_of, needs, round_of
 from bot.conversation.commands import command_of
-from bot.conversation.events import Answer, Arrived, CloseRound, Event, LatestResult, Show, TakePosition, TypedReply
+from bot.conversation.events import (
+    Answer,
+    Arrived,
+    CloseRound,
+    Event,
+    LatestResult,
+    Share,
+    Show,
+    TakePosition,
+    TypedReply,
+)
 from bot.conversation.replies import Notice, NoticeKind, Question, Reply, ResultCard
 from bot.conversation.service import ConversationService
 
@@ -284,11 +294,7 @@ class Listeners:
                 log.warning("refused a share to %r from %s", channel[:40], user_id)
                 await delivery.dm(words.NOT_A_CHANNEL)
                 return
-            (reply, *_) = await self.asker(_user_of(body))(Show(at.session, share=True))
-            if isinstance(reply, ResultCard):
-                await delivery.share(reply, channel, _user_of(body))
-            else:
-                await delivery.dm(escape(reply.text) if isinstance(reply, Notice) else words.NOTHING_TO_SHARE)
+            await self.turn(delivery, _user_of(body), Share(at.session, f"{channel}:"))
 
     # --- events ---------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from bot.conversation.cards import (
     Strong,
     Text,
     When,
+    Where,
     plain_text,
     spans,
 )
@@ -64,6 +65,8 @@ def marked(text: Text) -> str:
             out.append(f"`{escape(span.text)}`")
         elif isinstance(span, Cite):
             out.append(f"_{escape(span.title)}_")
+        elif isinstance(span, Where):
+            out.append(f"<#{span.channel.partition(':')[0]}>")
         elif isinstance(span, When):
             out.append(f"<!date^{int(span.at)}^{{date_short_pretty}} at {{time}}|{escape(span.fallback)}>")
     return "".join(out)
@@ -111,8 +114,11 @@ def blocks_of(card: Card) -> list[dict]:
 
 
 def render(reply: Reply) -> Rendered:
+    return render_card(card_of(reply))
+
+
+def render_card(card: Card) -> Rendered:
     """(fallback text, blocks); the text is mrkdwn (Slack parses a message's fallback text), so escaped."""
-    card = card_of(reply)
     if card.plain and not card.rows and not card.code:
         return "\n".join(marked(t) for t in card.intro), None
     return escape(card.code or clip(plain_text(card.fallback), 3000)), blocks_of(card)

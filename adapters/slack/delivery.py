@@ -25,10 +25,10 @@ from adapters.common.pictures import picture_of
 from adapters.common.places import Place
 from adapters.common.text import clip
 from adapters.common.turns import Turns
-from adapters.slack.blocks import blocks_of, escape, render
+from adapters.slack.blocks import render, render_card
 from bot import words
 from bot.conversation import layout
-from bot.conversation.replies import DecisionRecord, Reply, ResultCard, TeamSummary, To
+from bot.conversation.replies import DecisionRecord, Reply, ResultCard, SharedResult, TeamSummary, To
 from bot.conversation.routes import Route
 
 if TYPE_CHECKING:
@@ -128,7 +128,13 @@ class Delivery:
 
     async def in_channel(self, reply: Reply, channel: Place) -> Place | None:
         text, blocks = render(reply)
-        posted = await self.client.chat_postMessage(channel=channel.channel, text=text, blocks=blocks)
+        try:
+            posted = await self.client.chat_postMessage(channel=channel.channel, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            if not isinstance(reply, SharedResult) or _error_of(exc) not in NOT_IN_CHANNEL:
+                raise
+            await self.dm(words.CANNOT_POST_IN.format(channel=f"<#{channel.channel}>"))  # a share to a channel we are not in
+            return None
         return Place(channel.channel, posted["ts"])
 
     async def in_thread(self, reply: Reply, thread: Place) -> None:
@@ -140,6 +146,8 @@ class Delivery:
         await self.ephemeral(*render(reply))
 
     async def landed(self, reply: Reply, way: Route, at: Place | None) -> None:
+        if isinstance(reply, SharedResult) and at is not None:
+            await self.dm(*render_card(layout.shared_in(reply.channel)))
         self.pictures.append((reply, way.to, at or self.origin))
         if way.to is To.NEW and at is not None and self.channel and self.channel != at.channel:
             await self.ephemeral(words.SENT_TO_DM)  # asked elsewhere: say where it went
@@ -187,17 +195,6 @@ class Delivery:
     async def dm(self, text: str, blocks: list[dict] | None = None) -> None:
         """`text` is mrkdwn: callers escape anything that came from the core or a user."""
         await self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
-
-    async def share(self, card: ResultCard, channel: str, sharer: str) -> None:
-        shared = layout.shared(card, sharer)
-        try:
-            await self.client.chat_postMessage(channel=channel, text=escape(shared.fallback), blocks=blocks_of(shared))
-        except SlackApiError as exc:
-            if _error_of(exc) not in NOT_IN_CHANNEL:
-                raise
-            await self.dm(words.CANNOT_POST_IN.format(channel=f"<#{channel}>"))
-            return
-        await self.dm(words.SHARED_IN.format(channel=f"<#{channel}>"))
 
 
 async def _post(session: aiohttp.ClientSession, url: str, body: bytes) -> int:

@@ -8,7 +8,7 @@ import re
 import textwrap
 
 from bot import words
-from bot.conversation.cards import Ask, Card, Cite, Code, Line, Person, Strong, Text, When, spans
+from bot.conversation.cards import Ask, Card, Cite, Code, Line, Person, Strong, Text, When, Where, spans
 from bot.conversation.layout import card_of
 from bot.conversation.replies import Reply
 
@@ -31,7 +31,7 @@ def text_of(text: Text) -> str:
             out.append(span.text)
         elif isinstance(span, Cite):
             out.append(f'"{span.title}"')
-        elif isinstance(span, (Person, When)):
+        elif isinstance(span, (Person, When, Where)):
             out.append(span.fallback)
     return "".join(out)
 

@@ -55,7 +55,15 @@ class Cite:
     title: str
 
 
-Span = str | Strong | Person | When | Code | Cite
+@dataclass(frozen=True)
+class Where:
+    """A channel, by its surface prefix ("C123:"): the platform's link to it, else `fallback`."""
+
+    channel: str
+    fallback: str = "the channel"
+
+
+Span = str | Strong | Person | When | Code | Cite | Where
 Text = str | tuple[Span, ...]
 
 
@@ -162,7 +170,7 @@ def plain_text(text: Text) -> str:
             out.append(span.text)
         elif isinstance(span, (Code, Cite)):
             out.append(span.text if isinstance(span, Code) else span.title)
-        else:
+        else:  # Person, When, Where
             out.append(span.fallback)
     return "".join(out)
 

@@ -74,6 +74,15 @@ class Show:
 
 
 @dataclass(frozen=True)
+class Share:
+    """Post a finished check's summary in a channel, with the sharer's name on it. `channel` is the
+    channel's surface prefix ("C123:"); the adapter has checked the user may post there."""
+
+    session: str
+    channel: str
+
+
+@dataclass(frozen=True)
 class ShowHistory:
     limit: int = 5
 
@@ -128,7 +137,7 @@ class ChangeSetting:
 
 
 Action = (
-    Start | Answer | Back | Restart | Resume | Show | ShowHistory | LatestResult | Forget | MoveTo | TypedReply | Delivered | RunFollowUp
+    Start | Answer | Back | Restart | Resume | Show | Share | ShowHistory | LatestResult | Forget | MoveTo | TypedReply | Delivered | RunFollowUp
     | Arrived | ChangeSetting
 )
 

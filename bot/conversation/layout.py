@@ -29,6 +29,7 @@ from bot.conversation.cards import (
     Style,
     Text,
     When,
+    Where,
     coded,
 )
 from bot.conversation.replies import (
@@ -46,6 +47,7 @@ from bot.conversation.replies import (
     Retired,
     Review,
     RoundCard,
+    SharedResult,
     TeamSummary,
 )
 from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
@@ -77,6 +79,8 @@ def card_of(reply: Reply) -> Card:
         return review(reply)
     if isinstance(reply, DecisionRecord):
         return decision(reply)
+    if isinstance(reply, SharedResult):
+        return shared(reply.card, reply.sharer)
     assert isinstance(reply, FollowUp)
     return Card(plain=True)
 
@@ -167,6 +171,12 @@ def based_on(sources: tuple[str, ...]) -> Text:
     for i, title in enumerate(sources):
         spans += ["; "] * bool(i) + [Cite(title)]
     return tuple(spans)
+
+
+def shared_in(channel: str) -> Card:
+    """The sharer's confirmation, once the summary is posted in `channel` (a surface prefix)."""
+    before, _, after = words.SHARED_IN.partition("{channel}")
+    return Card(intro=((before, Where(channel), after),), plain=True, fallback=words.SHARED_IN.format(channel="the channel"))
 
 
 def _scores(card: ResultCard) -> tuple[Line, ...]:

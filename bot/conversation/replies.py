@@ -336,6 +336,16 @@ class Review:
     surface: str = ""  # the round card, where it goes when there is no thread
 
 
+@dataclass(frozen=True)
+class SharedResult:
+    """A result shared to a channel (`channel`, a surface prefix) by `sharer` (their user key): a
+    compact summary with their name on it, no buttons; the sharer is told where it went."""
+
+    card: ResultCard
+    sharer: str
+    channel: str
+
+
 FollowUpKind = Literal["remind", "nudge", "review"]
 
 
@@ -349,4 +359,7 @@ class FollowUp:
     replies: tuple[Reply, ...]
 
 
-Reply = Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord | Prompt | Retired | Review | FollowUp
+Reply = (
+    Question | ResultCard | Notice | History | RoundCard | TeamSummary | DecisionRecord | Prompt | Retired | Review | FollowUp
+    | SharedResult
+)

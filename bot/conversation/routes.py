@@ -33,6 +33,7 @@ from bot.conversation.replies import (
     Retired,
     Review,
     RoundCard,
+    SharedResult,
     TeamSummary,
     To,
 )
@@ -91,6 +92,8 @@ def route(reply: Reply) -> Route:
         return Route(To.RECIPIENT, reply.user)
     if isinstance(reply, Review):
         return Route(To.THREAD, reply.thread or reply.surface)
+    if isinstance(reply, SharedResult):
+        return Route(To.CHANNEL, reply.channel)
     assert isinstance(reply, DecisionRecord)
     if reply.exported:
         return Route(To.USER)

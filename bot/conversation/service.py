@@ -30,6 +30,7 @@ from bot.conversation.events import (
     Resume,
     RoundAction,
     RunFollowUp,
+    Share,
     Show,
     ShowHistory,
     Start,
@@ -48,6 +49,7 @@ from bot.conversation.replies import (
     Retired,
     Review,
     RoundCard,
+    SharedResult,
     To,
 )
 from bot.conversation.routes import SESSION
@@ -274,7 +276,7 @@ class ConversationService:
             return [Notice(NoticeKind.CONFIRM_FORGET, words.TRY_AGAIN, to=To.HERE)]
         return [Notice(NoticeKind.FORGOTTEN, words.FORGOTTEN.format(count=count), to=To.HERE)]
 
-    async def _step(self, user: str, action: Answer | Back | Restart | Show | MoveTo, retried: bool = False) -> list[Reply]:
+    async def _step(self, user: str, action: Answer | Back | Restart | Show | Share | MoveTo, retried: bool = False) -> list[Reply]:
         session = await self.store.load(action.session)
         if session is None:
             return [Notice(NoticeKind.STALE, words.EXPIRED)]
@@ -284,14 +286,17 @@ class ConversationService:
         if dialog is None:
             return [Notice(NoticeKind.CHANGED, words.NO_LONGER_OFFERED, to=To.HERE)]
         second_look = is_second_look(session)
-        if isinstance(action, Show):
-            if not session.shows(action.version):
+        if isinstance(action, (Show, Share)):
+            if isinstance(action, Show) and not session.shows(action.version):
                 return [Notice(NoticeKind.STALE, words.ALREADY_DONE, session.id)]
             shown = self._show(dialog, session)
-            if action.share and isinstance(shown[0], ResultCard) and not shown[0].can_share:
+            sharing = isinstance(action, Share) or action.share
+            if sharing and isinstance(shown[0], ResultCard) and not shown[0].can_share:
                 return [Notice(NoticeKind.REFUSED, words.HELD_FOR_THE_REVEAL, session.id)]
-            if action.share and not isinstance(shown[0], ResultCard):
+            if sharing and not isinstance(shown[0], ResultCard):
                 return [Notice(NoticeKind.STALE, words.NOTHING_TO_SHARE, session.id)]
+            if isinstance(action, Share) and isinstance(shown[0], ResultCard):
+                return [SharedResult(shown[0], user, action.channel)]
             return list(shown)
         now = self.clock()
         if second_look and not isinstance(action, MoveTo):
