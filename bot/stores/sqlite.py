@@ -15,7 +15,8 @@ the loop. Whatever can take long (the checkpoint `forget` needs, start-up's whol
 closing) runs only on the worker.
 
 The write-ahead log stays bounded: every `CHECKPOINT_EVERY` quick calls, the worker copies the
-log back into the file (with its fsync, off the loop) so the next write starts it over, and its own
+log back into the file (with its fsync, off the loop), holding no writer up unless the log has
+outgrown `JOURNAL_SIZE_LIMIT` (then the next write starts it over), and its own
 `wal_autocheckpoint` does the same for what it writes. The next write then starts the log over
 from its beginning, and `journal_size_limit` cuts the file back to `JOURNAL_SIZE_LIMIT` bytes
 when a burst (or another process's long read) made it larger. `python -m bench --only
@@ -146,13 +147,16 @@ def empty_log(db: sqlite3.Connection, *, budget: float = 1.0, pause: float = 0.0
         time.sleep(pause)
 
 
-def _checkpoint(db: sqlite3.Connection) -> None:
-    """Copy the log into the file and have the next write start it over (RESTART: writers wait for it,
-    on the worker, since a quick call that finds the lock held goes there; a passive checkpoint
-    would never catch up with a steady stream of writes, and the log would only grow)."""
+def _checkpoint(db: sqlite3.Connection, wal: Path) -> None:
+    """Copy the log into the file without holding anyone up (PASSIVE); only once the log has grown
+    past `JOURNAL_SIZE_LIMIT` (a passive checkpoint never catches up with a steady stream of
+    writes, so the log is never started over) a RESTART, which makes writers wait, on the worker
+    (a quick call that finds the lock held goes there), until the next write starts the log over."""
     try:
-        db.execute("PRAGMA wal_checkpoint(RESTART)")
-    except sqlite3.Error as exc:  # a full disk, say: the calls themselves report it
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if wal.exists() and wal.stat().st_size > JOURNAL_SIZE_LIMIT:
+            db.execute("PRAGMA wal_checkpoint(RESTART)")
+    except (sqlite3.Error, OSError) as exc:  # a full disk, say: the calls themselves report it
         log.info("a checkpoint of the SQLite log did not run: %s", exc)
 
 
@@ -208,7 +212,7 @@ class SqliteStore:
                     self._quick_calls += 1
                     if self._quick_calls >= CHECKPOINT_EVERY and self._checkpointing.done():
                         self._quick_calls = 0
-                        self._checkpointing = self._worker.submit(_checkpoint, self._db)
+                        self._checkpointing = self._worker.submit(_checkpoint, self._db, Path(f"{self.path}-wal"))
                     return result
             return await asyncio.get_running_loop().run_in_executor(self._worker, work, self._db)
         except sqlite3.Error as exc:
