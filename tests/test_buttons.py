@@ -1,4 +1,4 @@
-"""The one button grammar both platforms use (adapters/common/buttons.py): what we write reads back
+"""The one button grammar both platforms use (bot/conversation/buttons.py): what we write reads back
 exactly, and nothing else reads at all."""
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ async def test_forged_and_malformed_values_are_refused_and_logged(slack, caplog)
     before = await stored(slack, ann)
     message = ann.living()
     block = next(b for b in message.blocks if b.get("block_id") == "answer")
-    forgeries = [  # the button grammar is adapters/common/buttons.py's: "session:version:node:choice"
+    forgeries = [  # the button grammar is bot/conversation/buttons.py's: "session:version:node:choice"
         "not a payload",
         f"{before.id}:{before.version}:know_how:yes:extra",
         "../../etc:1:goal:a",
