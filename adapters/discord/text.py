@@ -15,7 +15,6 @@ from functools import lru_cache
 import discord
 
 from adapters.common.text import clip  # noqa: F401  (re-exported: this platform's text helpers in one place)
-from bot import words
 
 MENTION = re.compile(r"<(@[!&]?|#)(\d+)>|@(everyone|here)")
 
@@ -34,8 +33,3 @@ def escape(text: str) -> str:
 def safe(text: str, limit: int) -> str:
     """Clipped, then escaped, then clipped again: an escape may lengthen the text."""
     return clip(escape(clip(text, limit)), limit)
-
-
-def is_greeting(text: str) -> bool:
-    """"hi", "Hello!", "start": words that mean "show me the check", never an answer."""
-    return " ".join(re.findall(r"[a-z]+", text.lower())) in words.GREETINGS

@@ -219,11 +219,3 @@ def leaves(condition: Condition, negated: bool = False) -> Iterator[tuple[ScoreT
         yield from leaves(condition.item, not negated)
     else:
         yield condition, negated
-
-
-def wants_higher(test: ScoreTest, negated: bool) -> bool:
-    """True when raising the score helps the test hold (used to explain an outcome)."""
-    upward = test.op in {"at_least", "above"}
-    if test.op == "equals":
-        return not negated
-    return upward != negated

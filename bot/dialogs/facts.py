@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.dialogs.graph import topological_order
@@ -114,7 +113,3 @@ def node_signature(node: Node) -> str:
         "max_length": node.max_length,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
-
-
-def question_nodes(dialog: Dialog) -> Iterable[Node]:
-    return (n for n in dialog.nodes.values() if n.is_question)

@@ -12,24 +12,14 @@ from pathlib import Path
 
 from bot.dialogs.advice_check import check_endings, repeated_sentences
 from bot.dialogs.graph import can_finish, reachable
-from bot.dialogs.loader import load_dialog
 from bot.dialogs.model import Dialog, Node
-from bot.dialogs.problems import DialogError, Problem
+from bot.dialogs.problems import Problem
 from bot.dialogs.walk import walk
 
 SLACK_BUTTON_TEXT = 75
 DISCORD_BUTTON_LABEL = 80
 MAX_CHOICES = 25
 SCALE_LABEL_PREFIX = len("5 - ")
-
-
-def validate_file(path: str | Path, *, seeds_dir: Path | None = None) -> tuple[Dialog | None, list[Problem]]:
-    """Load and check one file; returns the dialog (if it loaded) and every problem found."""
-    try:
-        dialog = load_dialog(path)
-    except DialogError as exc:
-        return None, list(exc.problems)
-    return dialog, check(dialog, seeds_dir=seeds_dir)
 
 
 def check(dialog: Dialog, *, seeds_dir: Path | None = None) -> list[Problem]:
