@@ -14,6 +14,7 @@ import aiohttp
 import discord
 import pytest
 
+from adapters import runtime
 from adapters.discord import main as discord_main
 from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_client, parse_shard_ids, shard_plan
 from adapters.discord.settings import read_settings
@@ -119,7 +120,8 @@ async def test_close_waits_for_turns_in_flight_and_closes_rest_last(bot: Harness
     heard = Heard("finishing 1 turn(s) in flight")
     logger = logging.getLogger("outsource_check.discord")
     logger.addHandler(heard)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not `.level =`: only it clears the logger's cached "INFO is off" from earlier tests
     try:
         closing = asyncio.create_task(client.close())
         await asyncio.wait_for(heard.event.wait(), timeout=60)  # a guard against a hung run, not a limit tested
@@ -187,7 +189,7 @@ async def test_sigterm_stops_events_finishes_the_turn_then_closes_the_store(
     order: list[str] = []
     gateway.on_close.append(lambda: order.append("gateway closed"))
     store = OrderedStore(order)
-    monkeypatch.setattr(discord_main, "open_store", lambda spec: store)
+    monkeypatch.setattr(runtime, "open_store", lambda spec: store)  # the bots' store is opened in adapters/runtime.py
     port = free_port()
     monkeypatch.setenv("METRICS_PORT", str(port))
     settings = read_settings({"DISCORD_TOKEN": "t", "DISCORD_API_URL": discord_env.base, "DISCORD_GATEWAY_URL": gateway.url})
