@@ -1,5 +1,6 @@
-"""What the long-running bots do besides serving: process settings applied once start-up is over,
-and the expiry task that deletes abandoned checks (`expiring`, at the end).
+"""What the long-running bots do besides serving: the core they serve from (`open_core`), what runs
+beside them while they serve (`serving`: the ops port, expiry, follow-ups), and process settings
+applied once start-up is over.
 
 Everything a bot builds while starting (imported modules, the loaded dialogs, the platform
 client) lives until the process ends, yet Python's cyclic garbage collector would keep walking
@@ -19,13 +20,17 @@ import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
+from adapters.ops import ops_port, start_ops_server
 from bot.conversation.events import SYSTEM, Event, RunFollowUp
 from bot.conversation.replies import FollowUp, Notice, NoticeKind, Reply
 from bot.conversation.service import ConversationService
+from bot.dialogs.catalog import Catalog
 from bot.followups import plan
 from bot.followups.jobs import Job
 from bot.followups.runner import Elsewhere, FollowUpRunner, Handler
+from bot.stores import checked, open_store
 from bot.stores.base import SessionStore, StoreUnavailable, seconds_setting, ttl_seconds
 
 
@@ -151,3 +156,40 @@ async def following_up(store: SessionStore, handler: Handler, every: float) -> A
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+# --- a chat process, start to end ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Core:
+    """What a chat process serves from: its store, the service on it, and how often its background
+    tasks look (read at start-up, so a bad setting stops it there)."""
+
+    store: SessionStore
+    service: ConversationService
+    purge_every: float
+    follow_ups_every: float
+
+
+async def open_core(catalog: Catalog, store_spec: str | None) -> Core:
+    """The settings read and the store opened and checked; ValueError or StoreUnavailable says in one
+    line what is wrong (the caller prints it and exits 2). The caller closes `store`."""
+    every, nudges, follow_every = purge_every(), nudge_after(), follow_ups_every()
+    store = await checked(open_store(store_spec))
+    return Core(store, ConversationService(catalog=catalog, store=store, nudge_after=nudges), every, follow_every)
+
+
+@contextlib.asynccontextmanager
+async def serving(core: Core, platform: str, deliver_to: DeliverTo, host: str) -> AsyncIterator[None]:
+    """While the block serves: the ops port (metrics, health), expiry and follow-ups beside it, with
+    the start-up objects frozen out of GC passes first. All of it stops on the way out."""
+    ops = await start_ops_server(core.store, host=host, port=ops_port())
+    settle_after_start_up()
+    handler = follow_up_handler(core.service, platform, deliver_to)
+    try:
+        async with expiring(core.store, core.purge_every), following_up(core.store, handler, core.follow_ups_every):
+            yield
+    finally:
+        if ops is not None:
+            await ops.cleanup()

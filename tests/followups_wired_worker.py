@@ -19,8 +19,8 @@ from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import Catalog
 from bot.followups.runner import FollowUpRunner
 from bot.stores.sqlite import SqliteStore
+from tests.followups_worker import ready_then_wait
 
-HANG = 60.0  # a hang guard, not a speed limit
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,12 +39,8 @@ async def main(where: str, out: str, go: str) -> int:
                 await asyncio.sleep(0)
 
             runner = FollowUpRunner(store, follow_up_handler(service, "slack", deliver_to), limit=3)
-            Path(out + ".ready").touch()
-            deadline = time.monotonic() + HANG
-            while not Path(go).exists():
-                if time.monotonic() > deadline:
-                    return 3
-                await asyncio.sleep(0.001)
+            if not await ready_then_wait(out, go):
+                return 3
             for _ in range(500):  # until nothing is due (a posted nudge re-arms itself, quietly: bounded, not endless)
                 if await runner.run_once(now=time.time() + 3600) == 0:
                     break

@@ -21,6 +21,17 @@ from bot.stores.sqlite import SqliteStore
 HANG = 60.0  # a hang guard, not a speed limit
 
 
+async def ready_then_wait(out: str, go: str) -> bool:
+    """Say this process is ready (OUT.ready), then wait for GO; False if it never came (a hang guard)."""
+    Path(out + ".ready").touch()
+    deadline = time.monotonic() + HANG
+    while not Path(go).exists():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.001)
+    return True
+
+
 async def main(kind: str, where: str, prefix: str, out: str, go: str) -> int:
     store = RedisStore(where, prefix=prefix) if kind == "redis" else SqliteStore(where)
     try:
@@ -32,12 +43,8 @@ async def main(kind: str, where: str, prefix: str, out: str, go: str) -> int:
                 await asyncio.sleep(0)
 
             runner = FollowUpRunner(store, handler, limit=5)
-            Path(out + ".ready").touch()
-            deadline = time.monotonic() + HANG
-            while not Path(go).exists():
-                if time.monotonic() > deadline:
-                    return 3
-                await asyncio.sleep(0.001)
+            if not await ready_then_wait(out, go):
+                return 3
             while await runner.run_once() > 0:  # 0: nothing due is left that the other process does not hold
                 pass
     finally:

@@ -162,9 +162,8 @@ def bot_start_up(monkeypatch: pytest.MonkeyPatch) -> PurgeWatchingStore:
     """The bots' start-up with a store that notes its purges; no ops port, no GC freeze inside the test process."""
     store = PurgeWatchingStore()
     monkeypatch.setenv("METRICS_PORT", "0")
-    for module in (slack_main, discord_main):
-        monkeypatch.setattr(module, "open_store", lambda spec: store)
-        monkeypatch.setattr(module, "settle_after_start_up", lambda: None)
+    monkeypatch.setattr(runtime, "open_store", lambda spec: store)  # adapters/runtime.py opens both bots' store
+    monkeypatch.setattr(runtime, "settle_after_start_up", lambda: None)
     return store
 
 

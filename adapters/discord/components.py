@@ -90,7 +90,7 @@ def menu(act: str, payload: str, options: tuple[tuple[str, str, str], ...], *, l
     count = len(shown)
     high = min(high or count, count)
     if act == "pick_many":
-        low, placeholder = low, words.PICK_ALL_MENU if low == 0 else words.PICK_AT_LEAST_MENU.format(count=low)
+        placeholder = words.PICK_ALL_MENU if low == 0 else words.PICK_AT_LEAST_MENU.format(count=low)
         bounds = {"min_values": max(1, min(low, high)) if count else 0, "max_values": max(high, 1) if count else 1}
     else:
         placeholder, bounds = placeholder or words.CHOOSE_ONE, {}

@@ -23,19 +23,9 @@ from adapters.discord.client import OutsourceBot, ShardedOutsourceBot, build_cli
 from adapters.discord.followups import PLATFORM, follow_up_delivery
 from adapters.discord.settings import DiscordSettings, SettingsError, read_settings
 from adapters.logs import configure_logging
-from adapters.ops import ops_port, start_ops_server
-from adapters.runtime import (
-    expiring,
-    follow_up_handler,
-    follow_ups_every,
-    following_up,
-    nudge_after,
-    purge_every,
-    settle_after_start_up,
-)
-from bot.conversation.service import ConversationService
+from adapters.runtime import open_core, serving
 from bot.dialogs.catalog import Catalog
-from bot.stores import StoreUnavailable, checked, open_store
+from bot.stores import StoreUnavailable
 
 PREFIX = "outsource-check discord"
 log = logging.getLogger("outsource_check.discord")
@@ -69,16 +59,11 @@ async def serve(
     """Run until the gateway gives up or `stop` is set (by default: on SIGTERM or SIGINT)."""
     point_at(settings)
     try:
-        every = purge_every()
-        nudges, follow_every = nudge_after(), follow_ups_every()
-        store = await checked(open_store(store_spec))
+        core = await open_core(catalog, store_spec)
     except (ValueError, StoreUnavailable) as exc:
         print(f"{PREFIX}: {exc}", file=sys.stderr)
         return 2
-    service = ConversationService(catalog=catalog, store=store, nudge_after=nudges)
-    client = build_client(service=service, guild_id=settings.guild_id, shards=shards, shard_ids=shard_ids)
-    follow_ups = follow_up_handler(service, PLATFORM, follow_up_delivery(client))
-    ops = None
+    client = build_client(service=core.service, guild_id=settings.guild_id, shards=shards, shard_ids=shard_ids)
     try:
         try:
             await client.login(settings.token)
@@ -93,18 +78,14 @@ async def serve(
             return 2
         configure_logging()  # only now: until the token is accepted, a failure is one line on stderr
         log.info("signed in as %s%s", client.user, _shard_words(shards, shard_ids))
-        ops = await start_ops_server(store, host="0.0.0.0", port=ops_port())
-        settle_after_start_up()
-        async with expiring(store, every), following_up(store, follow_ups, follow_every):
+        async with serving(core, PLATFORM, follow_up_delivery(client), "0.0.0.0"):
             await serve_until_stopped(client, stop if stop is not None else stop_on_signals())
     except discord.PrivilegedIntentsRequired:
         print(f"{PREFIX}: Discord refused the gateway intents (this bot needs no privileged ones)", file=sys.stderr)
         return 2
     finally:
         await client.close()  # the turns in flight, then gateway and REST (a no-op when already closed)
-        if ops is not None:
-            await ops.cleanup()
-        await store.close()
+        await core.store.close()
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from adapters.common.pictures import draw, picture_of
+from adapters.common.pictures import picture_of
 from adapters.discord import components as c
 from adapters.discord.text import clip, inert, safe
 from bot import words
@@ -190,20 +190,18 @@ def fit(embed: discord.Embed) -> discord.Embed:
 
 
 def _view(card: Card) -> discord.ui.View | None:
+    """A question's answer widgets first, its own buttons on the last row; any other card's rows in order."""
     view = discord.ui.View(timeout=None)
-    row = 0
     if card.ask is not None:
-        row = _ask(view, card.ask)
-    for line in card.rows:
-        nav = card.ask is not None  # a question's own buttons go on the last row
+        _ask(view, card.ask)
+    for row, line in enumerate(card.rows):
         for button in line.buttons:
-            view.add_item(c.act_button(button, row=4 if nav else min(row, 4)))
-        row += 1
+            view.add_item(c.act_button(button, row=4 if card.ask is not None else min(row, 4)))
     return view if view.children else None
 
 
-def _ask(view: discord.ui.View, ask: Ask) -> int:
-    """The answer widgets; returns the next free row."""
+def _ask(view: discord.ui.View, ask: Ask) -> None:
+    """The answer widgets: a button per choice (a row each, a scale's all in one), else a menu."""
     if ask.kind == "text":
         view.add_item(c.act_button(Button(words.TYPE_YOUR_ANSWER, "text", ask.payload, style="primary"), row=0))
     elif ask.kind == "multi":
@@ -215,26 +213,11 @@ def _ask(view: discord.ui.View, ask: Ask) -> int:
             view.add_item(c.act_button(Button(label, "answer", f"{ask.payload}:{option}"), row=0 if ask.kind == "scale" else i))
     else:
         view.add_item(c.menu("pick_one", ask.payload, ask.options))
-    return len(view.children)
 
 
 def question(reply: Reply, in_dm: bool = True) -> Rendered:
+    """Any reply's message without its picture (a question has none): what tests and benchmarks check."""
     return rendered(layout.card_of(reply), in_dm=in_dm)
-
-
-def result(card: ResultCard, shown: Picture | None = None) -> Rendered:
-    return rendered(layout.result(card), shown=shown or draw(card))
-
-
-def shared(card: ResultCard, user_id: int) -> discord.Embed:
-    """What a channel sees when someone shares a result: attributed, compact, no buttons."""
-    embed = rendered(layout.shared(card, f"discord:{user_id}")).embed
-    assert embed is not None
-    return embed
-
-
-def team(summary: TeamSummary, shown: Picture | None = None) -> Rendered:
-    return rendered(layout.team_summary(summary), shown=shown or draw(summary))
 
 
 def thread_name(summary: TeamSummary) -> str:

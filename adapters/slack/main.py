@@ -12,23 +12,13 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.common.replay import SeenRequests
 from adapters.logs import configure_logging
-from adapters.ops import ops_port, start_ops_server
-from adapters.runtime import (
-    expiring,
-    follow_up_handler,
-    follow_ups_every,
-    following_up,
-    nudge_after,
-    purge_every,
-    settle_after_start_up,
-)
+from adapters.runtime import open_core, serving
 from adapters.slack.app import build_app, make_client
 from adapters.slack.followups import PLATFORM, follow_up_delivery
 from adapters.slack.server import run_http, run_socket_mode
 from adapters.slack.settings import SettingsError, read_settings
-from bot.conversation.service import ConversationService
 from bot.dialogs.catalog import Catalog
-from bot.stores import StoreUnavailable, checked, open_store
+from bot.stores import StoreUnavailable
 
 
 def run(args: argparse.Namespace, catalog: Catalog) -> int:
@@ -56,27 +46,19 @@ async def _serve_with(settings, catalog: Catalog, store_spec: str | None, client
         print(f"outsource-check slack: cannot reach the Slack Web API at {settings.api_url} ({exc})", file=sys.stderr)
         return 2
     try:
-        every = purge_every()
-        nudges, follow_every = nudge_after(), follow_ups_every()
-        store = await checked(open_store(store_spec))
+        core = await open_core(catalog, store_spec)
     except (ValueError, StoreUnavailable) as exc:
         print(f"outsource-check slack: {exc}", file=sys.stderr)
         return 2
-    service = ConversationService(catalog=catalog, store=store, nudge_after=nudges)
-    follow_ups = follow_up_handler(service, PLATFORM, follow_up_delivery(service, client))
-    app = build_app(service=service, settings=settings, client=client)
+    app = build_app(service=core.service, settings=settings, client=client)
     logging.getLogger("outsource_check.slack").info("signed in as %s in %s", identity.get("user"), identity.get("team"))
-    ops = await start_ops_server(store, host=settings.host, port=ops_port())
-    settle_after_start_up()
     try:
-        async with expiring(store, every), following_up(store, follow_ups, follow_every):
+        async with serving(core, PLATFORM, follow_up_delivery(core.service, client), settings.host):
             if settings.socket_mode:
                 await run_socket_mode(app, settings.app_token)
             else:
-                seen = SeenRequests.for_store(store)  # in Redis when the store is: every process sees every request
+                seen = SeenRequests.for_store(core.store)  # in Redis when the store is: every process sees every request
                 await run_http(app, host=settings.host, port=settings.port, signing_secret=settings.signing_secret, seen=seen)
     finally:
-        if ops is not None:
-            await ops.cleanup()
-        await store.close()
+        await core.store.close()
     return 0

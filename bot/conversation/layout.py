@@ -8,8 +8,6 @@ same step, which is what lets an adapter cache its markup.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
-from functools import lru_cache
 
 from bot import words
 from bot.conversation.bars import score_bar, spread_bar
@@ -88,13 +86,7 @@ def card_of(reply: Reply) -> Card:
 # --- a check ------------------------------------------------------------------------------------
 
 
-def question(q: Question) -> Card:
-    return _question(replace(q, surface="", here=False) if q.surface or q.here else q)
-
-
-@lru_cache(maxsize=2048)
-def _question(step: Question) -> Card:
-    """Cached: the same step (where it is drawn aside) draws the same card, whoever asks again."""
+def question(step: Question) -> Card:
     at = Payload(step.session_id, step.version, step.node).encode()
     nav = Payload(step.session_id, step.version).encode()
     spoken = {0: step.scale_low, len(step.options) - 1: step.scale_high} if step.kind == "scale" else {}

@@ -6,7 +6,9 @@ from __future__ import annotations
 import discord
 import pytest
 
+from adapters.common.pictures import draw
 from adapters.discord import components, render
+from bot.conversation import layout
 from bot.conversation.replies import Advice, Option, Progress, Question, ResultCard, ScoreLine
 from bot.dialogs.catalog import Catalog
 from bot.dialogs.model import SCALE_VALUES, Node
@@ -87,6 +89,6 @@ def test_a_huge_result_card_stays_inside_the_embed_limits() -> None:
         next_steps=tuple("N" * 300 for _ in range(20)), still_to_settle=tuple("U" * 300 for _ in range(10)),
         sources=tuple("s" * 100 for _ in range(10)), preface=("P" * 2000,) * 3, subject="B" * 200,
     )
-    check_limits(render.result(card))
-    shared = render.shared(card, 3000)
+    check_limits(render.rendered(layout.result(card), shown=draw(card)))
+    shared = render.rendered(layout.shared(card, "discord:3000")).embed
     assert len(shared) <= 6000 and all(len(f.value) <= 1024 for f in shared.fields)

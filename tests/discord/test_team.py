@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from adapters.common.pictures import draw
 from adapters.discord import render
 from bot import words
 from bot.conversation import layout
@@ -351,7 +352,7 @@ def test_huge_rounds_stay_inside_discords_limits() -> None:
         tuple(Disagreement(long * 3, tuple((long, 5) for _ in range(10)), long * 4, long) for _ in range(3)),
         "o", long, (30, 60), "weak", long, positions=(("agree", 999), ("abstain", 999), ("object", 999)), quorum=999,
     )
-    rendered = render.team(summary)
+    rendered = render.rendered(layout.team_summary(summary), shown=draw(summary))
     check_limits(rendered)
     assert all(i.item.label.endswith("(999)") for i in rendered.view.children[:3])
     assert all(len(render.rendered(layout.prompt(Prompt(rid, n, d, 'T1'))).content) <= 2000 for n, d in enumerate(summary.disagreements, 1))
