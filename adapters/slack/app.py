@@ -71,9 +71,9 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
     app = AsyncApp(client=client or make_client(settings), signing_secret=settings.signing_secret or None, process_before_response=False)
     listeners = Listeners(service)
 
-    @app.middleware
     async def skip_redeliveries(body: dict, next) -> BoltResponse | None:  # noqa: A002 - bolt's own name
-        """Slack re-sends an event it thinks was lost; whichever process sees it first handles it."""
+        """Slack re-sends an event it thinks was lost; whichever process sees it first handles it.
+        (On the event listeners only: a middleware of the whole app would cost every click its call.)"""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and await service.handle(Event("slack", Arrived(f"slack:{event_id}"))):
             return BoltResponse(status=200, body="")
@@ -87,8 +87,8 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
     app.view("oc.share")(listeners.share_submitted)
     app.view("oc.round.position")(listeners.position_submitted)
     app.view("oc.round.close")(listeners.close_submitted)
-    app.event("app_home_opened")(listeners.home_opened)
-    app.event("message")(listeners.message)
+    app.event("app_home_opened", middleware=[skip_redeliveries])(listeners.home_opened)
+    app.event("message", middleware=[skip_redeliveries])(listeners.message)
     return app
 
 
