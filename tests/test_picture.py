@@ -7,6 +7,8 @@ from io import BytesIO
 
 from PIL import Image
 
+from bot.conversation import picture as picture_module
+from bot.conversation import png
 from bot.conversation.events import Answer, Event, OpenRound, RevealRound, Start, TakeRoundCheck
 from bot.conversation.picture import MARGIN, MEDIAN, MEMBER_COLOURS, WIDTH, Picture, result_picture, team_picture
 from bot.conversation.replies import Question, ResultCard, Spread, TeamSummary
@@ -184,3 +186,49 @@ async def test_one_result_is_a_row_per_score_with_one_point() -> None:
         assert f"{line.label}: you at {line.score} (range {line.low} to {line.high})" in lines
     more = replace(card, scores=card.scores * 4)
     assert decoded(result_picture(more)).height > image.height
+
+
+def test_a_picture_recompressed_band_by_band_decodes_to_exactly_what_was_drawn() -> None:
+    """png.encode reuses the base's compressed bands for rows left alone: any decoder must read back
+    every pixel, in changed bands, untouched ones, a band cut short at the bottom, and the edges."""
+    width, height = 37, 8 * png.BAND + 3  # a last band of three lines
+    base = Image.new("P", (width, height))
+    base.putpalette([(i * 7) % 256 for i in range(768)])
+    base.putdata([(x * 3 + y * 5) % 40 for y in range(height) for x in range(width)])
+    bands = png.bands_of(base)
+    drawn = base.copy()
+    drawn.paste(200, (0, 0, width, 1))  # the first line
+    drawn.paste(201, (5, 17, 9, 30))  # across a band boundary
+    drawn.paste(202, (30, height - 2, width, height))  # inside the short last band
+    encoded = png.encode(drawn, bands, [(0, 0), (17, 29), (height - 2, height - 1)])
+    decoded = Image.open(BytesIO(encoded))
+    assert decoded.mode == "P" and decoded.size == (width, height)
+    assert decoded.tobytes() == drawn.tobytes()
+    assert decoded.getpalette() == drawn.getpalette()
+    assert png.encode(base, bands, []) != encoded and Image.open(BytesIO(png.encode(base, bands, []))).tobytes() == base.tobytes()
+
+
+async def test_a_result_picture_declares_every_row_its_points_changed(monkeypatch) -> None:
+    """A point whose rows were not declared would be missing from the PNG (its band reused from the
+    base): what decodes must be exactly the image drawn, for results with points all along the axes."""
+    drawn: list[Image.Image] = []
+    encode = png.encode
+    monkeypatch.setattr(png, "encode", lambda image, bands, changed: drawn.append(image.copy()) or encode(image, bands, changed))
+    card = await result_card()
+    for shift in range(0, 12):
+        moved = replace(card, scores=tuple(replace(s, score=s.low + (shift * (s.high - s.low)) // 11) for s in card.scores))
+        decoded = Image.open(BytesIO(result_picture(moved).png))
+        assert decoded.tobytes() == drawn[-1].tobytes() and decoded.getpalette() == drawn[-1].getpalette()
+        assert count(decoded, MEMBER_COLOURS[0]) > 0
+    assert len(drawn) == 12
+
+
+async def test_a_result_is_quick_to_draw_once_its_base_is_drawn_and_a_new_agency_name_is_not() -> None:
+    """Only a quick picture is drawn on the event loop (adapters/common/pictures.py): a base not drawn
+    yet costs 10-20 ms, and an agency's name is part of its base."""
+    card = replace(await result_card(), subject="Never vetted before, Ltd.")
+    assert not picture_module.is_quick(card)
+    result_picture(card)
+    assert picture_module.is_quick(card)
+    assert picture_module.is_quick(replace(card, scores=tuple(replace(s, score=s.high) for s in card.scores)))
+    assert not picture_module.is_quick(replace(card, subject="Another agency"))

@@ -24,6 +24,7 @@ Choices, and why:
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from math import floor
 from PIL import Image, ImageDraw, ImageFont
 
 from bot import words
+from bot.conversation import png
 from bot.conversation.replies import ResultCard, TeamSummary
 
 WIDTH = 800
@@ -41,6 +43,7 @@ MARGIN = 20
 LABEL_WIDTH = 190  # the dimension labels' column; the axis takes the rest
 RADIUS = 9  # a member's point
 STEP = 2 * RADIUS + 2  # how far apart stacked points sit
+DIAMOND = 7  # the team median's half-width
 COMPRESS_LEVEL = 1  # flat colours compress well even at the fastest level; size hardly changes
 
 WHITE = (255, 255, 255)
@@ -135,15 +138,26 @@ def team_picture(summary: TeamSummary) -> Picture:
 
 def result_picture(card: ResultCard) -> Picture:
     """One person's result: per dimension, where their score sits in the dimension's reachable range."""
-    rows = tuple(_Row(line.label, line.low, line.high, (("", line.score),)) for line in card.scores)
-    title = f"{card.dialog_title}: {card.subject}" if card.subject else card.dialog_title
-    outcome = words.PICTURE_YOUR_OUTCOME.format(title=card.title)
+    title, outcome, rows, legend = _result_parts(card)
     lines = [_plain(title), _plain(outcome)] + [
         words.PICTURE_YOUR_LINE.format(label=_plain(line.label), score=line.score, low=line.low, high=line.high)
         for line in card.scores
     ]
-    png = _draw(title, outcome, rows, [_LegendItem("point", words.PICTURE_YOU)], indexed=True)
+    png = _draw(title, outcome, rows, legend, indexed=True)
     return Picture(png, "\n".join(lines), "your-result.png")
+
+
+def is_quick(card: ResultCard) -> bool:
+    """Whether the result's base is drawn already, so its picture costs under a millisecond (else
+    10-20 ms: a base's text, drawn once per outcome, and for every agency vetted by name)."""
+    title, outcome, rows, legend = _result_parts(card)
+    return _key(title, outcome, rows, legend, True)[0] in _BASES
+
+
+def _result_parts(card: ResultCard) -> tuple[str, str, tuple[_Row, ...], tuple[_LegendItem, ...]]:
+    rows = tuple(_Row(line.label, line.low, line.high, (("", line.score),)) for line in card.scores)
+    title = f"{card.dialog_title}: {card.subject}" if card.subject else card.dialog_title
+    return title, words.PICTURE_YOUR_OUTCOME.format(title=card.title), rows, (_LegendItem("point", words.PICTURE_YOU),)
 
 
 def _mark(index: int) -> str:
@@ -168,6 +182,8 @@ def _ink_on(colour: Colour) -> Colour:
 
 def _plain(text: str) -> str:
     """One line of text: control and format characters (newlines, direction marks) become spaces or go."""
+    if text.isprintable():  # nearly always: no character of those categories (the check runs in C)
+        return text.strip()
     out = []
     for char in text:
         category = unicodedata.category(char)
@@ -177,8 +193,14 @@ def _plain(text: str) -> str:
     return "".join(out).strip()
 
 
-@lru_cache(maxsize=8)
 def _font(size: int) -> Font:
+    """Pillow's bundled font: one face per size and thread, as FreeType faces are not safe to share
+    between threads (results are drawn on the event loop, a team's picture in a worker)."""
+    return _face(size, threading.get_ident())
+
+
+@lru_cache(maxsize=16)
+def _face(size: int, thread: int) -> Font:
     return ImageFont.load_default(size=size)
 
 
@@ -235,21 +257,21 @@ def _at(value: float, low: int, high: int) -> float:
 def _draw(title: str, subtitle: str, rows: Sequence[_Row], legend: Sequence[_LegendItem], *, indexed: bool = False) -> bytes:
     """The picture: a base (titles, legend, labels, axes, the team's spans: all the text, which is the
     slow part) drawn once per layout and kept, then the points and medians drawn over a copy.
-    `indexed`: a palette PNG (the picture's own few colours), a fifth of the bytes and of the encoding."""
-    placed = []
-    for row in rows:
-        xs = [_at(score, row.range_low, row.range_high) for _, score in row.points]
-        levels = _stack(xs)
-        placed.append((xs, levels, max(levels, default=0) + 1))
-    layout = tuple((row.label, row.range_low, row.range_high, row.span, row.median, stacks) for row, (_, _, stacks) in zip(rows, placed, strict=True))
-    base, axes = _base(title, subtitle, layout, tuple(legend), indexed)
+    `indexed`: a palette PNG (the picture's own few colours), a fifth of the bytes and of the encoding,
+    in which only the bands of scanlines the points touched are compressed again (png.py)."""
+    key, placed = _key(title, subtitle, rows, legend, indexed)
+    base, axes, bands = _base(key)
     image = base.copy()
     draw = ImageDraw.Draw(image)
+    changed: list[tuple[int, int]] = []
     for row, (xs, levels, _), axis_y in zip(rows, placed, axes, strict=True):
         for index, ((mark, _), x, level) in enumerate(zip(row.points, xs, levels, strict=True)):
-            _point(image, x, axis_y - 4 - RADIUS - level * STEP, _colour(index), mark)
+            changed.append(_point(image, x, axis_y - 4 - RADIUS - level * STEP, _colour(index), mark))
         if row.median is not None:  # in front of the points (its line is in the base, behind them)
             _diamond(draw, _at(row.median, row.range_low, row.range_high), axis_y, fill=_ink(image, MEDIAN))
+            changed.append((axis_y - DIAMOND, axis_y + DIAMOND))
+    if bands is not None:
+        return png.encode(image, bands, changed)
     out = BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=COMPRESS_LEVEL)
     return out.getvalue()
@@ -258,10 +280,42 @@ def _draw(title: str, subtitle: str, rows: Sequence[_Row], legend: Sequence[_Leg
 Layout = tuple[tuple[str, int, int, "tuple[int, int] | None", "float | None", int], ...]
 
 
-@lru_cache(maxsize=64)
-def _base(title: str, subtitle: str, layout: Layout, legend: tuple[_LegendItem, ...], indexed: bool) -> tuple[Image.Image, tuple[int, ...]]:
+BaseKey = tuple[str, str, Layout, tuple[_LegendItem, ...], bool]
+Placed = list[tuple[list[float], list[int], int]]
+MAX_BASES = 64
+_BASES: dict[BaseKey, tuple[Image.Image, tuple[int, ...], png.Bands | None]] = {}
+_BASES_LOCK = threading.Lock()
+
+
+def _key(title: str, subtitle: str, rows: Sequence[_Row], legend: Sequence[_LegendItem], indexed: bool) -> tuple[BaseKey, Placed]:
+    """What the base depends on (everything but the points' places), and where each point goes."""
+    placed = []
+    for row in rows:
+        xs = [_at(score, row.range_low, row.range_high) for _, score in row.points]
+        levels = _stack(xs)
+        placed.append((xs, levels, max(levels, default=0) + 1))
+    layout = tuple((row.label, row.range_low, row.range_high, row.span, row.median, stacks) for row, (_, _, stacks) in zip(rows, placed, strict=True))
+    return (title, subtitle, layout, tuple(legend), indexed), placed
+
+
+def _base(key: BaseKey) -> tuple[Image.Image, tuple[int, ...], png.Bands | None]:
     """Everything but the points: the same for every result of one outcome in one dialog, so drawn
-    once. Returns the image (copy it before drawing on it) and each row's axis height."""
+    once and kept (the oldest forgotten past `MAX_BASES`). Returns the image (copy it before
+    drawing on it), each row's axis height, and for an indexed picture its scanlines compressed
+    band by band."""
+    found = _BASES.get(key)
+    if found is None:
+        drawn = _drawn_base(*key)
+        with _BASES_LOCK:  # results are drawn on the event loop, a team's picture in a worker thread
+            found = _BASES.setdefault(key, drawn)
+            while len(_BASES) > MAX_BASES:
+                del _BASES[next(iter(_BASES))]
+    return found
+
+
+def _drawn_base(
+    title: str, subtitle: str, layout: Layout, legend: tuple[_LegendItem, ...], indexed: bool
+) -> tuple[Image.Image, tuple[int, ...], png.Bands | None]:
     title_font, text_font, small_font = _font(18), _font(14), _font(11)
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     legend_lines = _legend_lines(measure, legend, text_font)
@@ -296,7 +350,8 @@ def _base(title: str, subtitle: str, layout: Layout, legend: tuple[_LegendItem, 
         top += row_height
     if indexed:
         image = image.quantize(palette=_palette(), dither=Image.Dither.NONE)
-    return image, tuple(axes)
+        return image, tuple(axes), png.bands_of(image)
+    return image, tuple(axes), None
 
 
 @lru_cache(maxsize=1)
@@ -348,13 +403,15 @@ def _legend_symbol(image: Image.Image, draw: ImageDraw.ImageDraw, item: _LegendI
         draw.line((x - RADIUS, y, x + RADIUS, y), fill=AXIS, width=1)
 
 
-def _point(image: Image.Image, x: float, y: float, colour: Colour, mark: str) -> None:
+def _point(image: Image.Image, x: float, y: float, colour: Colour, mark: str) -> tuple[int, int]:
+    """Paste the point; returns the rows it covers (top, bottom)."""
     sprite = _sprite(colour, mark)
     where = (round(x) - RADIUS, round(y) - RADIUS)
     if image.mode == "P":  # the sprite in the picture's palette, its alpha as the mask
         image.paste(_indexed_sprite(colour, mark), where, sprite.getchannel("A"))
     else:
         image.paste(sprite, where, sprite)
+    return where[1], where[1] + 2 * RADIUS
 
 
 @lru_cache(maxsize=256)
@@ -373,5 +430,5 @@ def _sprite(colour: Colour, mark: str) -> Image.Image:
     return sprite
 
 
-def _diamond(draw: ImageDraw.ImageDraw, x: float, y: float, size: int = 7, fill: Colour | int = MEDIAN) -> None:
+def _diamond(draw: ImageDraw.ImageDraw, x: float, y: float, size: int = DIAMOND, fill: Colour | int = MEDIAN) -> None:
     draw.polygon(((x, y - size), (x + size, y), (x, y + size), (x - size, y)), fill=fill, outline=fill)
