@@ -92,10 +92,12 @@ async def cas_vs_plain(kind: str, workdir: Path, ops: int) -> tuple[float, float
         assert await store.save(nxt, expected_version=current[0].version)
         current[0] = nxt
 
-    plain_session = session.bump(id="plain")
+    plain_current = [session.bump(id="plain")]
 
-    async def write(_: int) -> None:
-        await plain(plain_session)
+    async def write(_: int) -> None:  # the next version too, as `cas` makes it: only the check differs
+        nxt = plain_current[0].bump()
+        await plain(nxt)
+        plain_current[0] = nxt
 
     cas_rates, plain_rates = [], []
     try:

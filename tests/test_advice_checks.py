@@ -6,8 +6,10 @@ from the sound one in a single place, and the error must name that place (file a
 
 from __future__ import annotations
 
+import re
 import textwrap
 
+from bench.dialog_gen import dialog_yaml
 from bot.dialogs.advice_figures import figures
 from bot.dialogs.loader import load_dialog_text
 from bot.dialogs.validator import check
@@ -169,3 +171,21 @@ def test_the_shipped_figures_are_current_and_on_target() -> None:
     page = (ROOT / "docs" / "advice.md").read_text(encoding="utf-8")
     assert text in page, "docs/advice.md is stale: run outsource-check advice dialogs/*.yaml --write docs/advice.md"
     assert text.count("| paths that end with no reason that holds | 0 | 0 |") == 2
+
+
+def test_a_sentence_said_by_many_questions_is_one_line_per_question() -> None:
+    """Not one per pair: a sentence in the 24 questions of a generated dialog's four sections would
+    otherwise be 276 lines to read (and millions in a dialog of thousands of nodes)."""
+    text = re.sub(r"why: Generated for the benchmarks, and \S+ own reason to be asked\.", "why: Time is what most owners say they lack.", dialog_yaml(40))
+    found = [p.message for p in check(load_dialog_text(text, "many.yaml")) if "later on the same path" in p.message]
+    assert len(found) == 23
+    assert found[0] == "says 'time is what most owners say they lack', and so does 's0_q1' (and 22 more) later on the same path: say it once"
+    assert found[-1] == "says 'time is what most owners say they lack', and so does 's3_q5' later on the same path: say it once"
+
+
+def test_the_benchmarks_generated_dialog_is_clean() -> None:
+    """Benchmark 3 times validating big generated dialogs: the validator must have nothing against
+    them but, past a few sections, that their paths are too many to prove every one."""
+    assert check(load_dialog_text(dialog_yaml(20), "generated.yaml")) == []
+    big = check(load_dialog_text(dialog_yaml(60), "generated.yaml"))
+    assert [(p.severity, p.message.split(",")[0]) for p in big] == [("warning", "the advice checks need every path walked")]

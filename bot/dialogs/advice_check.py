@@ -161,8 +161,11 @@ def repeated_sentences(dialog: Dialog) -> list[Problem]:
             if first in [other for other, _ in places[:index]]:
                 later = []  # said twice by the same node: text and why
                 problems.append(Problem(dialog.path, line, 1, f"says '{_short(sentence)}' in both its text and its why", first))
-            for other in later:
-                problems.append(Problem(dialog.path, line, 1, f"says '{_short(sentence)}', and so does '{other}' later on the same path: say it once", first))
+            if later:  # one line per node, not per pair: a sentence in k questions is k lines, not k squared
+                more = f" (and {len(later) - 1} more)" if len(later) > 1 else ""
+                problems.append(
+                    Problem(dialog.path, line, 1, f"says '{_short(sentence)}', and so does '{later[0]}'{more} later on the same path: say it once", first)
+                )
     outcome_sentences = {
         s: o for o in dialog.outcomes for p in (*o.reasons, *o.tensions, *o.next_steps) for s in sentences(p.text)
     }
