@@ -91,8 +91,8 @@ def without_picture(rendered: Rendered) -> Rendered:
 
 
 async def drawn(reply: Reply, in_dm: bool = True) -> Rendered:
-    """The reply's message, with a result's or a team's picture drawn off the event loop (some 10-20 ms
-    of CPU that would otherwise hold up every other click waiting for its acknowledgement)."""
+    """The reply's message, with a result's or a team's picture (adapters/common/pictures.py says
+    which are drawn on the event loop and which, 10-20 ms of CPU, off it)."""
     shown = await picture_of(reply) if isinstance(reply, (ResultCard, TeamSummary)) else None
     return rendered(layout.card_of(reply), in_dm=in_dm, shown=shown)
 
