@@ -5,8 +5,8 @@ A result's picture is drawn over a cached base and only its changed scanlines ar
 busy (every GIL hand-over between the two is a forced switch; measured under benchmark 1's load,
 the thread cost 0.12 ms more CPU per turn than drawing in place). A base not drawn yet (the first
 result of each outcome, an agency's by its name) and a team's picture take 10-20 ms, which on the
-loop would hold up every other click waiting for its acknowledgement: one worker thread draws those. (Each thread draws with fonts of its own:
-FreeType faces are not safe to use from two threads at once.)
+loop would hold up every other click waiting for its acknowledgement: one worker thread draws
+those. (Each thread draws with fonts of its own: FreeType faces are not safe to share.)
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ its 800 x 500 pixels was two thirds of drawing it, about 1.4 ms of the 2.5 ms, o
 each band its own deflate segment ending on a full flush (which empties the compressor's window,
 so the next segment never refers back into it). A picture drawn over the base reuses the base's
 segment for every band it left alone and compresses only the bands it touched: the result is
-one valid zlib stream, byte for byte a PNG any decoder reads (tests/test_picture.py decodes it
-with Pillow and compares every pixel with Pillow's own encoding).
+one valid zlib stream in an ordinary PNG (tests/test_picture.py decodes each with Pillow and
+compares every pixel with the image drawn).
 """
 
 from __future__ import annotations
