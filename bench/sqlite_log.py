@@ -115,6 +115,7 @@ async def drive(save, saves: int, tag: str, path: Path, rate: float | None = Non
                 await asyncio.sleep(max(0.0, start + (turn * USERS + number) / rate - loop.time()))
             assert await save(session, expected), "a user's own check is never raced"
             peak = max(peak, wal_size(path))
+            await asyncio.sleep(0)  # a turn does more than save (it answers over HTTP): let the other users run, as they would
 
     if ready is not None:
         ready()
@@ -151,7 +152,6 @@ async def inline_defaults(path: Path, saves: int) -> dict[str, float]:
         else:
             sql = "UPDATE sessions SET owner = ?, version = ?, finished = ?, updated_at = ?, data = ? WHERE id = ? AND version = ?"
             cursor = db.execute(sql, (*values, expected))
-        await asyncio.sleep(0)  # a turn awaits its save: let the other users run, as they would
         return cursor.rowcount == 1
 
     try:
