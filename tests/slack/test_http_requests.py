@@ -211,6 +211,20 @@ def dm_posts(fake: FakeSlack, user: str) -> list[dict]:
     return [c for c in fake.named("chat.postMessage") if c["body"].get("channel") == fake.dm_channel(user)]
 
 
+async def test_slacks_own_set_up_requests_are_answered(slack) -> None:
+    """When an admin sets the Request URL, Slack sends a signed url_verification challenge, and from
+    time to time an ssl_check form: both must pass the gate and its parser and reach bolt, which
+    answers them itself."""
+    challenge = b'{"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"}'
+    async with aiohttp.ClientSession(skip_auto_headers=["Content-Type"]) as session:
+        async with session.post(slack.url, data=challenge, headers=signed(challenge, JSON)) as response:
+            assert response.status == 200
+            assert (await response.json(content_type=None))["challenge"] == "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+        check = b"ssl_check=1&token=legacy"
+        async with session.post(slack.url, data=check, headers=signed(check)) as response:
+            assert response.status == 200
+
+
 async def test_a_replayed_slash_command_starts_nothing_new(slack, caplog) -> None:
     ann = slack.user("U0ANN")
     body = ann.command_body()
