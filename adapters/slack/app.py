@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.common.places import Place
 from adapters.slack import forms
-from adapters.slack.blocks import act_of, escape
+from adapters.slack.blocks import PICK, act_of, escape
 from adapters.slack.delivery import TURNS, Ask, Delivery
 from adapters.slack.settings import SlackSettings
 from bot import words
@@ -80,9 +80,10 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
         await next()
         return None
 
-    app.command(words.COMMAND)(listeners.command)
-    app.action("oc.pick")(listeners.ack_only)  # ticking a box changes nothing until Next
+    # bolt asks each listener in turn whether a request is its own, building the listener's
+    # arguments to ask it (some 12 us each): clicks, nine requests in ten, are asked first
     app.action(re.compile(r"^oc\."))(listeners.action)
+    app.command(words.COMMAND)(listeners.command)
     app.view("oc.text")(listeners.text_submitted)
     app.view("oc.share")(listeners.share_submitted)
     app.view("oc.round.position")(listeners.position_submitted)
@@ -152,9 +153,6 @@ class Listeners:
         ask = self.asker(user)
         await delivery.deliver(await ask(action), ask)
 
-    async def ack_only(self, ack) -> None:
-        await ack()
-
     async def command(self, ack, command: dict, client: AsyncWebClient) -> None:
         await ack()
         user_id, channel = command["user_id"], command["channel_id"]
@@ -180,6 +178,8 @@ class Listeners:
         """A button: what it asks for is the core's (clicks.py); a form opens first where one is needed."""
         await ack()
         clicked = body["actions"][0]
+        if clicked.get("action_id") == PICK:
+            return  # ticking a box changes nothing until Next
         act, payload = act_of(clicked.get("action_id", "")), str(clicked.get("value") or "")
         user_id, user = body["user"]["id"], _user_of(body)
         container = body.get("container") or {}
@@ -322,5 +322,5 @@ class Listeners:
 def _ticked(body: dict) -> tuple[str, ...]:
     """The ticked options of a multi-choice question, read from the message's state."""
     state = (body.get("state") or {}).get("values") or {}
-    element = (state.get("picks") or {}).get("oc.pick") or {}
+    element = (state.get("picks") or {}).get(PICK) or {}
     return tuple(str(o.get("value", "")) for o in element.get("selected_options") or [])

@@ -34,6 +34,7 @@ from bot.conversation.replies import Reply
 
 MAX_CHECKBOXES = 10  # Slack's limit for a checkboxes element; more options use a multi-select
 SLACK_USER = re.compile(r"^slack:[A-Z0-9]+:([A-Z0-9]+)$")
+PICK = "oc.pick"  # a multi-choice question's boxes: ticking one changes nothing; Next reads them from the message's state
 Rendered = tuple[str, list[dict] | None]
 
 
@@ -133,9 +134,9 @@ def ask_blocks(ask: Ask) -> list[dict]:
     if ask.kind == "multi":
         options = [{"text": plain(label, 75), "value": option} for option, label, _ in ask.options]
         if len(options) <= MAX_CHECKBOXES:
-            picker: dict = {"type": "checkboxes", "action_id": "oc.pick", "options": options}
+            picker: dict = {"type": "checkboxes", "action_id": PICK, "options": options}
         else:
-            picker = {"type": "multi_static_select", "action_id": "oc.pick", "placeholder": plain(words.PICK, 150), "options": options}
+            picker = {"type": "multi_static_select", "action_id": PICK, "placeholder": plain(words.PICK, 150), "options": options}
         hint = words.TICK_ALL if ask.min_picks == 0 else words.TICK_AT_LEAST.format(count=ask.min_picks)
         return [
             {"type": "actions", "block_id": "picks", "elements": [picker]},

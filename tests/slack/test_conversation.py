@@ -102,6 +102,22 @@ async def test_answered_questions_leave_no_clickable_buttons(slack) -> None:
     assert old_values.isdisjoint({e.get("value") for b in after.blocks for e in b.get("elements", []) if "value" in e})
 
 
+async def test_ticking_a_box_is_acknowledged_and_changes_nothing_until_next(slack) -> None:
+    """A tick is a click bolt hands the same listener as every button: acknowledged, and nothing else."""
+    ann = slack.user("U0ANN")
+    await ann.command()
+    await slack.fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in slack.fake.ephemerals))  # the check is on screen
+    message = ann.living()
+    calls = len(slack.fake.calls)
+    box = {"action_id": "oc.pick", "value": "", "text": {"type": "plain_text", "text": ""}}
+    status, body = await ann.h.interaction(ann.block_actions(message, {"block_id": "picks"}, box))
+    assert (status, body) == (200, "")
+    await answer_current(ann)  # the next click's turn ends after the tick's would have
+    assert "question 2 of about" in json.dumps(ann.living().blocks)
+    after = slack.fake.calls[calls:]
+    assert [c["method"] for c in after] == ["response_url"], after  # the answer's update only: the tick said nothing
+
+
 async def test_back_and_start_over(slack) -> None:
     ann = slack.user("U0ANN")
     await ann.command()
