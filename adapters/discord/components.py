@@ -1,10 +1,14 @@
-"""A card's buttons and menus as `discord.ui.DynamicItem`s: their state lives in the custom_id.
+"""A card's buttons and menus, and the `discord.ui.DynamicItem`s that read them back: their state lives in the custom_id.
 
 Every component's custom_id is "oc:<act code>:<payload>" (the act and payload of the card's button,
 bot/conversation/clicks.py), so two DynamicItem classes cover them all: discord.py matches an
 incoming custom_id against their templates and rebuilds the item from it, and every button keeps
 working after a restart with no view kept in memory. What a click means is the core's: the items
 only hand the act and payload to the flow (flow.py, reached through the client, which owns it).
+
+What is sent is plain `discord.ui.Button`s and `Select`s in a stopped view (render.py): wrapping
+each in its DynamicItem as well cost a turn about a fifth more to build, and a live view is
+registered with the client's view store on every send, only to be found to hold nothing to keep.
 """
 
 from __future__ import annotations
@@ -76,16 +80,16 @@ class Menu(discord.ui.DynamicItem[discord.ui.Select], template=MENU_TEMPLATE):
         await flow_of(interaction).clicked(interaction, self.act, self.payload, tuple(self.item.values))
 
 
-def act_button(button: Button, row: int | None = None) -> Act:
-    item: discord.ui.Button = discord.ui.Button(
+def act_button(button: Button, row: int | None = None) -> discord.ui.Button:
+    """A card's button as sent; a click on it comes back as an `Act`."""
+    return discord.ui.Button(
         label=clip(button.label, 80), style=STYLES.get(button.style, discord.ButtonStyle.secondary),
         custom_id=custom_id(button.act, button.payload), row=row,
     )
-    return Act(item, button.act, button.payload)
 
 
-def menu(act: str, payload: str, options: tuple[tuple[str, str, str], ...], *, low: int = 1, high: int = 1, placeholder: str = "") -> Menu:
-    """`options`: (value, label, _) as a card's `Ask` has them; at most 25 (Discord's limit)."""
+def menu(act: str, payload: str, options: tuple[tuple[str, str, str], ...], *, low: int = 1, high: int = 1, placeholder: str = "") -> discord.ui.Select:
+    """`options`: (value, label, _) as a card's `Ask` has them; at most 25 (Discord's limit). A pick comes back as a `Menu`."""
     shown = [discord.SelectOption(label=clip(label, 100), value=value) for value, label, _ in options[:25]]
     count = len(shown)
     high = min(high or count, count)
@@ -94,8 +98,7 @@ def menu(act: str, payload: str, options: tuple[tuple[str, str, str], ...], *, l
         bounds = {"min_values": max(1, min(low, high)) if count else 0, "max_values": max(high, 1) if count else 1}
     else:
         placeholder, bounds = placeholder or words.CHOOSE_ONE, {}
-    item: discord.ui.Select = discord.ui.Select(custom_id=custom_id(act, payload), placeholder=placeholder, options=shown, row=0, **bounds)
-    return Menu(item, act, payload)
+    return discord.ui.Select(custom_id=custom_id(act, payload), placeholder=placeholder, options=shown, row=0, **bounds)
 
 
 def _modal(title: str, custom: str, label: str, *, required: bool, max_length: int, placeholder: str = "") -> discord.ui.Modal:
@@ -124,3 +127,10 @@ def close_modal(payload: str, refusal: str) -> discord.ui.Modal:
 
 
 ALL = (Act, Menu)
+
+
+def sent(view: discord.ui.View) -> discord.ui.View:
+    """A view to send, stopped: discord.py keeps a live view in its view store, and ours has nothing to
+    keep (its clicks come back through `Act` and `Menu`, matched on their custom_ids)."""
+    view.stop()
+    return view

@@ -197,7 +197,7 @@ def _view(card: Card) -> discord.ui.View | None:
     for row, line in enumerate(card.rows):
         for button in line.buttons:
             view.add_item(c.act_button(button, row=4 if card.ask is not None else min(row, 4)))
-    return view if view.children else None
+    return c.sent(view) if view.children else None
 
 
 def _ask(view: discord.ui.View, ask: Ask) -> None:
