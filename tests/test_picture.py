@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import replace
 from io import BytesIO
 
@@ -201,11 +203,24 @@ def test_a_picture_recompressed_band_by_band_decodes_to_exactly_what_was_drawn()
     drawn.paste(201, (5, 17, 9, 30))  # across a band boundary
     drawn.paste(202, (30, height - 2, width, height))  # inside the short last band
     encoded = png.encode(drawn, bands, [(0, 0), (17, 29), (height - 2, height - 1)])
+    # zlib checks the stream's Adler-32, combined from the bands' own (a decoder may stop before it)
+    assert zlib.decompress(idat(encoded)) == png._scanlines(drawn)
     decoded = Image.open(BytesIO(encoded))
     assert decoded.mode == "P" and decoded.size == (width, height)
     assert decoded.tobytes() == drawn.tobytes()
     assert decoded.getpalette() == drawn.getpalette()
     assert png.encode(base, bands, []) != encoded and Image.open(BytesIO(png.encode(base, bands, []))).tobytes() == base.tobytes()
+
+
+def idat(encoded: bytes) -> bytes:
+    """The zlib stream of a PNG (its IDAT chunks, joined)."""
+    at, stream = 8, b""
+    while at < len(encoded):
+        (length,) = struct.unpack(">I", encoded[at:at + 4])
+        if encoded[at + 4:at + 8] == b"IDAT":
+            stream += encoded[at + 8:at + 8 + length]
+        at += 12 + length
+    return stream
 
 
 async def test_a_result_picture_declares_every_row_its_points_changed(monkeypatch) -> None:
@@ -217,7 +232,9 @@ async def test_a_result_picture_declares_every_row_its_points_changed(monkeypatc
     card = await result_card()
     for shift in range(0, 12):
         moved = replace(card, scores=tuple(replace(s, score=s.low + (shift * (s.high - s.low)) // 11) for s in card.scores))
-        decoded = Image.open(BytesIO(result_picture(moved).png))
+        encoded = result_picture(moved).png
+        assert zlib.decompress(idat(encoded)) == png._scanlines(drawn[-1])
+        decoded = Image.open(BytesIO(encoded))
         assert decoded.tobytes() == drawn[-1].tobytes() and decoded.getpalette() == drawn[-1].getpalette()
         assert count(decoded, MEMBER_COLOURS[0]) > 0
     assert len(drawn) == 12
