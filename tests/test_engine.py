@@ -225,3 +225,31 @@ def test_show_renders_the_current_state_without_changing_it() -> None:
     step = walk("two")
     (question,) = engine.show(DIALOG, step.session)
     assert question == dataclasses.replace(step.replies[0])
+
+
+def test_a_session_moved_on_elsewhere_is_replayed_not_taken_from_this_process_memory() -> None:
+    """The engine keeps where each session's last turn left it (a memo of the replay). Another
+    process may have answered differently since: the same session id, the same version, other
+    answers. The answer must then follow those answers, exactly as a fresh replay would."""
+    elsewhere = engine.start(DIALOG, session_id="s1", owner="terminal:ann", now=100.0)
+    elsewhere = engine.answer(DIALOG, elsewhere.session, node="hours", value="none", version=1, now=101.0)
+    here = walk("two")  # this process's last turn for s1: hours=two, now asking the name
+    assert engine._LAST_POSITIONS["s1"][1] == here.session.answers
+    moved = dataclasses.replace(elsewhere.session, version=here.session.version)  # the store's copy, as the other process left it
+    assert moved.answers != here.session.answers and moved.node == here.session.node == "name"
+    remembered = engine.answer(DIALOG, moved, node="name", value="Corner Cafe", version=moved.version, now=102.0)
+    engine._LAST_POSITIONS.clear()
+    replayed = engine.answer(DIALOG, moved, node="name", value="Corner Cafe", version=moved.version, now=102.0)
+    assert remembered.replies == replayed.replies and remembered.session == replayed.session
+    assert dict(remembered.session.scores) == dict(replayed.session.scores)
+    assert [a.value for a in remembered.session.answers] == ["none", "Corner Cafe"]
+
+
+def test_every_answer_reaches_what_a_full_replay_reaches(monkeypatch) -> None:
+    """Walking on from the remembered position gives, turn by turn, the replies a replay of every
+    answer gives (the memo changes the cost of a turn, never its outcome)."""
+    values = ("two", "Corner Cafe", ("twitter", "facebook"), 5)
+    fast = walk(*values)
+    monkeypatch.setattr(engine, "_where", lambda dialog, session: engine.replay(dialog, session.answers))
+    slow = walk(*values)
+    assert fast.replies == slow.replies and fast.session == slow.session
