@@ -212,7 +212,12 @@ class Dialog:
 
     def article_title(self, file: str) -> str:
         """The title users see for a seed file; never the file name itself."""
-        return next((a.title for a in self.articles if a.file == file and a.title), "the article")
+        return self._titles.get(file, "the article")
+
+    @cached_property
+    def _titles(self) -> dict[str, str]:
+        """Looked up for every question shown: the first titled entry of each file, as a scan would find."""
+        return {a.file: a.title for a in reversed(self.articles) if a.title}
 
     def outcome(self, outcome_id: str) -> Outcome | None:
         return self._outcomes.get(outcome_id)
