@@ -94,6 +94,10 @@ class Scale:
     capacity_ramp: float = 15.0
     capacity_window: float = 30.0
     capacity_think: tuple[float, float] = (3.0, 15.0)
+    # benchmark 10 (bench/instructions.py): measured clicks per run under callgrind (the second run
+    # has twice as many), after this many warm-up clicks
+    instruction_clicks: int = 300
+    instruction_warm: int = 100
 
     @classmethod
     def named(cls, name: str) -> Scale:
@@ -102,9 +106,10 @@ class Scale:
 
 FULL = Scale("full", 3000, 3, 32, 8.0, (10, 1000, 10000), 40.0, 4000, 3000, (1_000, 1_000_000), 500, 10_000, 3000, 3, 32)
 QUICK = Scale("quick", 500, 2, 32, 2.0, (10, 1000), 3.0, 600, 500, (1_000, 20_000), 60, 2_000, 500, 2, 32,
-              capacity_steps=(200, 1000), capacity_ramp=4.0, capacity_window=8.0)
+              capacity_steps=(200, 1000), capacity_ramp=4.0, capacity_window=8.0, instruction_clicks=100, instruction_warm=40)
 SMOKE = Scale("smoke", 60, 1, 4, 0.5, (10, 100), 2.0, 60, 50, (100, 500), 6, 200, 60, 1, 4,
-              capacity_steps=(6, 12), capacity_ramp=0.5, capacity_window=1.5, capacity_think=(0.05, 0.2))
+              capacity_steps=(6, 12), capacity_ramp=0.5, capacity_window=1.5, capacity_think=(0.05, 0.2),
+              instruction_clicks=4, instruction_warm=4)
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

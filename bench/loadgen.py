@@ -62,7 +62,8 @@ async def post(http: aiohttp.ClientSession, url: str, body: bytes, content_type:
         return response.status
 
 
-async def _one_turn(http, url: str, body: bytes, started: float, measure: Measure, fake: LeanFakeSlack | None, check: PlannedCheck, done_before: int) -> bool:
+async def _one_turn(http, url: str, body: bytes, started: float, measure: Measure, fake: LeanFakeSlack | None, check: PlannedCheck, done_before: int,
+                    timeout: float = TURN_TIMEOUT) -> bool:
     sent = time.perf_counter()
     try:
         status = await post(http, url, body)
@@ -78,7 +79,7 @@ async def _one_turn(http, url: str, body: bytes, started: float, measure: Measur
         measure.turns.append(acked - started)
         return True
     message = fake.message(check.channel, check.ts)
-    deadline = sent + TURN_TIMEOUT
+    deadline = sent + timeout
     while message.updates <= done_before:
         left = deadline - time.perf_counter()
         if left <= 0:
@@ -94,8 +95,10 @@ async def _one_turn(http, url: str, body: bytes, started: float, measure: Measur
 
 
 @measured_quietly
-async def closed_loop(url: str, checks: list[PlannedCheck], *, clicks: int, concurrency: int, fake: LeanFakeSlack | None) -> Measure:
-    """`concurrency` users click as fast as their turns end, until `clicks` clicks were sent."""
+async def closed_loop(url: str, checks: list[PlannedCheck], *, clicks: int, concurrency: int, fake: LeanFakeSlack | None,
+                      turn_timeout: float = TURN_TIMEOUT) -> Measure:
+    """`concurrency` users click as fast as their turns end, until `clicks` clicks were sent
+    (`turn_timeout`: longer for a server under valgrind, some 50 times slower)."""
     measure = Measure()
     queue = deque(checks)
     sent = 0
@@ -109,7 +112,7 @@ async def closed_loop(url: str, checks: list[PlannedCheck], *, clicks: int, conc
                 if sent >= clicks:
                     return
                 sent += 1
-                if not await _one_turn(http, url, click.body, time.perf_counter(), measure, fake, check, base + index):
+                if not await _one_turn(http, url, click.body, time.perf_counter(), measure, fake, check, base + index, turn_timeout):
                     break
 
     async with client(concurrency) as http:

@@ -26,12 +26,13 @@ def free_port() -> int:
 class Server:
     """One server process: `python -m MODULE ...` with its own environment and log file."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path, port: int) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path, port: int, *, under: tuple[str, ...] = ()) -> None:
+        """`under`: a command the interpreter runs inside (valgrind, for benchmark 10)."""
         self.port = port
         self.log = log
         self._log_file = log.open("w")
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), **env, "PORT": str(port), "HOST": "127.0.0.1"}
-        self.process = subprocess.Popen([sys.executable, *args], env=full_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self._log_file)
+        self.process = subprocess.Popen([*under, sys.executable, *args], env=full_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self._log_file)
 
     @property
     def url(self) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench.common import ROOT, Row, Scale, Section, fmt, machine
 
-ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd", "sqlite_log", "startup", "capacity")
+ORDER = ("engine", "stores", "memory", "slack", "discord", "crowd", "sqlite_log", "startup", "capacity", "instructions")
 BEGIN, END = "<!-- bench:begin (written by python -m bench; edit below the end marker) -->", "<!-- bench:end -->"
 
 
@@ -64,6 +64,12 @@ async def run_section(name: str, scale: Scale, workdir: Path, done: dict[str, Se
         from bench import capacity
 
         return await capacity.run(scale, workdir)
+    if name == "instructions":
+        from bench import instructions
+
+        slack = done.get("slack")
+        floor_cpu = next((r.baseline for r in slack.rows if r.measure == "second baseline: server CPU per full-load turn"), None) if slack else None
+        return await instructions.run(scale, workdir, slack_cpu_floor_ms=floor_cpu)
     raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(ORDER)}")
 
 
@@ -124,7 +130,7 @@ alongside it, and targets are judged on ratios, medians and percentiles, never o
 time. Re-measure with:
 
 ```bash
-python -m bench            # everything, about 25 minutes on two cores; rewrites the figures below
+python -m bench            # everything, about 35 minutes on two cores; rewrites the figures below
 python -m bench --quick    # a short look (written to bench/results/quick.md)
 python -m bench --only slack,crowd   # re-measure some; the rest keep their last figures
 ```
@@ -132,6 +138,10 @@ python -m bench --only slack,crowd   # re-measure some; the rest keep their last
 Benchmark 9 (capacity) also draws its knee plot, [capacity.png](capacity.png), with matplotlib
 (`pip install -e .[bench]`; without it the table is still written). On its own, with other
 settings: `python -m bench.capacity --think 3:15 --steps 250,500,1000` (`--help` for the rest).
+
+Benchmark 10 counts instructions with valgrind's callgrind (Debian's package valgrind, which
+`scripts/test` installs where it is missing): exact figures that the machine's noise cannot move,
+for comparing two builds or ours with the floor; about 10 minutes of the run.
 
 Redis must be running on 127.0.0.1:6379; the benchmarks use databases 13 and 12
 (`OUTSOURCE_CHECK_BENCH_REDIS`, `OUTSOURCE_CHECK_BENCH_REDIS_SMALL`), each run under key prefixes

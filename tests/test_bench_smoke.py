@@ -14,7 +14,19 @@ import pytest
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis as AsyncRedis
 
-from bench import capacity, crowd, discord_turn, engine_dialogs, keyspace, memory, run, slack_turn, startup, stores
+from bench import (
+    capacity,
+    crowd,
+    discord_turn,
+    engine_dialogs,
+    instructions,
+    keyspace,
+    memory,
+    run,
+    slack_turn,
+    startup,
+    stores,
+)
 from bench.common import SMOKE, Row, Section
 from tests.conftest import REDIS_URL
 
@@ -106,6 +118,22 @@ async def test_discord_turn_against_bare_discord_py(tmp_path) -> None:
     assert all(r.baseline is not None for r in section.rows), "every row has the bare figure beside ours"
     lost = next(r for r in section.rows if r.measure.startswith("turns lost"))
     assert lost.ours == 0 and lost.baseline == 0, "every click gets its callback (and ours its edit): correctness, not speed"
+
+
+async def test_instructions_per_turn_under_callgrind(tmp_path) -> None:
+    """Every side runs twice under valgrind, a few clicks each: each must have counted something (how
+    much is the benchmark's business; four clicks are too few to compare the sides)."""
+    section = await instructions.run(SMOKE, tmp_path, slack_cpu_floor_ms=1.0)
+    produced_numbers(section)
+    for row in section.rows[:2]:
+        assert row.ours is not None and row.baseline is not None and row.ours > 0 and row.baseline > 0, row
+
+
+def test_instruction_totals_are_read_from_callgrinds_file(tmp_path) -> None:
+    out = tmp_path / "callgrind.out"
+    out.write_bytes(b"version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 123456789\n\nfl=(1) x.c\n")
+    assert instructions.total_of(out) == 123_456_789
+    assert instructions.per_turn(1_000, 5_000, 4) == 1_000
 
 
 def test_the_page_renders(tmp_path) -> None:
