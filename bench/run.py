@@ -141,7 +141,7 @@ settings: `python -m bench.capacity --think 3:15 --steps 250,500,1000` (`--help`
 
 Benchmark 10 counts instructions with valgrind's callgrind (Debian's package valgrind, which
 `scripts/test` installs where it is missing): exact figures that the machine's noise cannot move,
-for comparing two builds or ours with the floor; about 10 minutes of the run.
+for comparing two builds or ours with the floor; about 7 minutes of the run.
 
 Redis must be running on 127.0.0.1:6379; the benchmarks use databases 13 and 12
 (`OUTSOURCE_CHECK_BENCH_REDIS`, `OUTSOURCE_CHECK_BENCH_REDIS_SMALL`), each run under key prefixes
