@@ -57,11 +57,8 @@ def total_of(out: Path) -> int:
 
 
 def per_turn(short: int, long: int, clicks: int) -> float:
-    """What one more click cost: the run with `2 * clicks` measured clicks minus the one with `clicks`."""
+    """What a click cost: run B (which clicked the block a second time) minus run A, over the block's `clicks`."""
     return (long - short) / clicks
-
-
-# --- Slack: the servers, under callgrind ------------------------------------------------------------
 
 
 async def blocks_for(plan, store, scale: Scale, *, again: bool) -> list[list]:
@@ -74,6 +71,9 @@ async def blocks_for(plan, store, scale: Scale, *, again: bool) -> list[list]:
     if again:
         blocks.append(await _exactly(repeat, scale.instruction_clicks))
     return blocks
+
+
+# --- Slack: the servers, under callgrind ------------------------------------------------------------
 
 
 async def _slack_run(name: str, args: list[str], env: dict[str, str], blocks: list[list], fake, workdir: Path) -> int:
@@ -136,7 +136,7 @@ async def slack(scale: Scale, workdir: Path) -> tuple[float, float]:
 
 
 async def _discord_worker(side: str, plan: Path, fake_url: str, store_path: str) -> None:
-    """Run the planned clicks (warm-up, then measured) through one client, then exit."""
+    """Run the planned clicks (warm-up, then the block, once or twice) through one client, then exit."""
     import discord
 
     from adapters.discord.client import build_client
