@@ -130,7 +130,7 @@ alongside it, and targets are judged on ratios, medians and percentiles, never o
 time. Re-measure with:
 
 ```bash
-python -m bench            # everything, about 35 minutes on two cores; rewrites the figures below
+python -m bench            # everything, about 30 minutes on two cores; rewrites the figures below
 python -m bench --quick    # a short look (written to bench/results/quick.md)
 python -m bench --only slack,crowd   # re-measure some; the rest keep their last figures
 ```

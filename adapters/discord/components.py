@@ -7,8 +7,9 @@ working after a restart with no view kept in memory. What a click means is the c
 only hand the act and payload to the flow (flow.py, reached through the client, which owns it).
 
 What is sent is plain `discord.ui.Button`s and `Select`s in a stopped view (render.py): wrapping
-each in its DynamicItem as well cost a turn about a fifth more to build, and a live view is
-registered with the client's view store on every send, only to be found to hold nothing to keep.
+each in its DynamicItem as well made a question's view about a third dearer to build and send,
+and a live view is registered with the client's view store on every send, only to be found to
+hold nothing to keep.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ so the next segment never refers back into it). A picture drawn over the base re
 segment for every band it left alone and compresses only the bands it touched: the result is
 one valid zlib stream in an ordinary PNG (tests/test_picture.py decodes each with Pillow and
 compares every pixel with the image drawn, and has zlib check the stream's Adler-32). That
-checksum is combined from the bands' own, so a picture reads only its touched bands' bytes: the
-whole picture's Adler-32 and a digest of each touched band had been over half of what was left of
-a picture's cost (2.2 M instructions a picture, now 1.2 M).
+checksum is combined from the bands' own, so only the touched bands' bytes are summed and
+hashed: the whole picture's Adler-32 and a digest of each touched band had been over half of what
+was left of a picture's cost (2.2 M instructions a picture, now 1.2 M).
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def _changed_segment(data: bytes) -> tuple[bytes, int]:
     dimension's axis sits at one of a few dozen places, so the same band comes back for result after
     result. Keyed by Python's own 64-bit hash of the bytes, which is keyed afresh in every process
     (no band can be crafted to collide with another; by chance, about one lookup in 10^15 at a full
-    cache), at a fifth of a digest's cost (2.6 us a band against blake2b's 13 us). Forgotten all at once when `MAX_SEGMENTS` are kept."""
+    cache), at a fifth of a digest's cost (2.6 us a band against blake2b's 13 us). Forgotten all at
+    once when `MAX_SEGMENTS` are kept."""
     key = hash(data)
     found = _SEGMENTS.get(key)
     if found is None:
