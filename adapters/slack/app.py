@@ -2,15 +2,20 @@
 
 Every listener acknowledges first (Slack allows 3 seconds) and does its Web API work after the
 ack; the only work before an ack is a core call that never leaves the process (a modal needs it
-to show an inline error). What a command or a button means is the core's (commands.py,
+to show an inline error). The HTTP response leaves the moment a listener acks (`ack_first`), not
+at bolt's next look: bolt's own runner checks for the ack every 10 ms, which was most of an ack's
+time at human pace (docs/performance.md). What a command or a button means is the core's (commands.py,
 clicks.py); this adds what only Slack knows: channel membership, admins, the forms it opens.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 import aiohttp
@@ -68,7 +73,8 @@ def user_key(team_id: str, user_id: str) -> str:
 
 
 def build_app(*, service: ConversationService, settings: SlackSettings, client: AsyncWebClient | None = None) -> AsyncApp:
-    app = AsyncApp(client=client or make_client(settings), signing_secret=settings.signing_secret or None, process_before_response=False)
+    # bolt awaits each listener and answers Slack when it returns; `ack_first` returns at the ack
+    app = AsyncApp(client=client or make_client(settings), signing_secret=settings.signing_secret or None, process_before_response=True)
     listeners = Listeners(service)
 
     async def skip_redeliveries(body: dict, next) -> BoltResponse | None:  # noqa: A002 - bolt's own name
@@ -82,15 +88,61 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
 
     # bolt asks each listener in turn whether a request is its own, building the listener's
     # arguments to ask it (some 12 us each): clicks, by far the most frequent, are asked first
-    app.action(re.compile(r"^oc\."))(listeners.action)
-    app.command(words.COMMAND)(listeners.command)
-    app.view("oc.text")(listeners.text_submitted)
-    app.view("oc.share")(listeners.share_submitted)
-    app.view("oc.round.position")(listeners.position_submitted)
-    app.view("oc.round.close")(listeners.close_submitted)
-    app.event("app_home_opened", middleware=[skip_redeliveries])(listeners.home_opened)
-    app.event("message", middleware=[skip_redeliveries])(listeners.message)
+    app.action(re.compile(r"^oc\."))(ack_first(listeners.action))
+    app.command(words.COMMAND)(ack_first(listeners.command))
+    app.view("oc.text")(ack_first(listeners.text_submitted))
+    app.view("oc.share")(ack_first(listeners.share_submitted))
+    app.view("oc.round.position")(ack_first(listeners.position_submitted))
+    app.view("oc.round.close")(ack_first(listeners.close_submitted))
+    app.event("app_home_opened", middleware=[skip_redeliveries])(ack_first(listeners.home_opened))
+    app.event("message", middleware=[skip_redeliveries])(ack_first(listeners.message))
     return app
+
+
+LISTENING: set[asyncio.Task[None]] = set()  # listeners running after their ack (the loop keeps only weak references)
+
+
+def ack_first(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[object]]:
+    """`listener` in a task of its own, returning to bolt as soon as it acks, with the ack's response.
+
+    With `process_before_response`, bolt answers Slack when the listener it awaits returns; this
+    returns at the ack, so the rest of the turn runs after the answer, as bolt's default runner
+    would run it, but without that runner's 10 ms polling for the ack. A listener that fails before
+    its ack fails here, for bolt to answer 500 and log it as before; one that fails later is logged.
+    An event listener takes no ack (bolt acknowledges events itself): it returns at once."""
+
+    @functools.wraps(listener)  # bolt reads the arguments to pass from the listener's own signature
+    async def run(**kwargs: object) -> object:
+        ack = kwargs.get("ack")
+        acked: asyncio.Future[object] | None = None
+        if callable(ack):
+            acked = asyncio.get_running_loop().create_future()
+
+            async def ack_then_go_on(*args: object, **options: object) -> object:
+                response = await ack(*args, **options)
+                if not acked.done():
+                    acked.set_result(response)
+                return response
+
+            kwargs["ack"] = ack_then_go_on
+        task = asyncio.ensure_future(listener(**kwargs))
+        LISTENING.add(task)
+        task.add_done_callback(functools.partial(_listener_ended, acked))
+        return await acked if acked is not None else None
+
+    return run
+
+
+def _listener_ended(acked: asyncio.Future[object] | None, task: asyncio.Task[None]) -> None:
+    LISTENING.discard(task)
+    failure = None if task.cancelled() else task.exception()
+    if acked is not None and not acked.done():  # ended without an ack: bolt answers as it would have
+        if failure is not None:
+            acked.set_exception(failure)
+        else:
+            acked.set_result(None)
+    elif failure is not None:
+        log.error("a Slack listener failed after its ack", exc_info=failure)
 
 
 async def is_channel_member(client: AsyncWebClient, channel: str, user_id: str) -> bool:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("outsource_check.slack")
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
-TURNS = Turns(log)  # turns running right now (bolt runs each listener in a task of its own): a shutdown waits for them
+TURNS = Turns(log)  # turns running right now (each listener runs on in a task of its own after its ack): a shutdown waits for them
 NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action", "no_permission"}
 
 

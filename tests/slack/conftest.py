@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -14,7 +15,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.common.replay import SeenRequests
-from adapters.slack.app import build_app, make_client
+from adapters.slack.app import LISTENING, build_app, make_client
 from adapters.slack.server import EVENTS_PATH, finish_turns_in_flight, serve
 from adapters.slack.settings import SlackSettings
 from bot.conversation.service import ConversationService
@@ -42,9 +43,21 @@ class Harness:
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body),
         }
+        before = set(LISTENING)
         async with aiohttp.ClientSession() as session:
             async with session.post(self.url, data=body.encode(), headers=headers) as response:
-                return response.status, await response.text()
+                answered = response.status, await response.text()
+        await self.settled(LISTENING - before)
+        return answered
+
+    async def settled(self, listeners: set[asyncio.Task[None]]) -> None:
+        """Slack has its answer once a listener acks; the listener goes on (the Web API work). Wait for
+        what the request started to end, as a person waits to see the message change, unless a test
+        holds a Web API method: then the request's answer is what the test looks at."""
+        while listeners := {task for task in listeners if not task.done()}:
+            if self.fake.waiting:
+                return
+            await asyncio.wait(listeners, timeout=0.02)
 
     async def interaction(self, payload: dict, **kwargs) -> tuple[int, str]:
         return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kwargs)

@@ -38,6 +38,7 @@ class FakeSlack:
         self.socket_acks: list[dict] = []
         self.scripted: dict[str, list[tuple[int, dict, dict]]] = {}
         self.held: dict[str, asyncio.Event] = {}
+        self.waiting = 0  # calls waiting at a held method right now
         self.arrived = asyncio.Condition()
         self._ts = itertools.count(1)
         self.runner: web.AppRunner | None = None
@@ -101,7 +102,11 @@ class FakeSlack:
     async def _record(self, method: str, body: dict, request: web.Request) -> tuple[int, dict, dict] | None:
         gate = self.held.get(method)
         if gate is not None:
-            await gate.wait()
+            self.waiting += 1
+            try:
+                await gate.wait()
+            finally:
+                self.waiting -= 1
         call = {"method": method, "body": body, "query": dict(request.query)}
         scripted = self.scripted.get(method)
         answer = scripted.pop(0) if scripted else None
