@@ -219,7 +219,7 @@ def fmt(value: float | None, unit: str = "") -> str:
 
 
 @contextmanager
-def quiet_heap() -> Iterator[None]:
+def quiet_heap(*, no_passes: bool = False) -> Iterator[None]:
     """Keep what the harness built so far out of the cyclic GC's sight while a block is measured.
 
     The benchmark process keeps its planned clicks, the fake's messages and earlier blocks'
@@ -227,13 +227,26 @@ def quiet_heap() -> Iterator[None]:
     gc.callbacks) and landed on whichever side happened to be measured. Frozen objects are still
     freed by reference counting; only the rescans stop. Unfrozen afterwards, so a process that
     goes on (the smoke tests run in pytest's) is left as it was.
+
+    `no_passes`: no cyclic GC at all until the block ends, for a load generator that holds what it
+    builds during the block (benchmark 9's thousands of people and their messages): its full passes
+    over that took 70-170 ms (gc.callbacks, 5,000 people), stalling its loop, and every answer that
+    arrived meanwhile was counted as the app's ack latency. Only in a process that does not hold
+    the app being measured; the garbage is collected when the block ends.
     """
     gc.collect()
     gc.freeze()
+    collecting = gc.isenabled()
+    if no_passes:
+        gc.disable()
     try:
         yield
     finally:
+        if collecting:
+            gc.enable()
         gc.unfreeze()
+        if no_passes:
+            gc.collect()
 
 
 def measured_quietly(block: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
