@@ -10,12 +10,9 @@ clicks.py); this adds what only Slack knows: channel membership, admins, the for
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 import aiohttp
@@ -29,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.common.places import Place
 from adapters.slack import forms
+from adapters.slack.acks import ack_first
 from adapters.slack.blocks import PICK, act_of, escape
 from adapters.slack.delivery import TURNS, Ask, Delivery
 from adapters.slack.settings import SlackSettings
@@ -97,52 +95,6 @@ def build_app(*, service: ConversationService, settings: SlackSettings, client: 
     app.event("app_home_opened", middleware=[skip_redeliveries])(ack_first(listeners.home_opened))
     app.event("message", middleware=[skip_redeliveries])(ack_first(listeners.message))
     return app
-
-
-LISTENING: set[asyncio.Task[None]] = set()  # listeners running after their ack (the loop keeps only weak references)
-
-
-def ack_first(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[object]]:
-    """`listener` in a task of its own, returning to bolt as soon as it acks, with the ack's response.
-
-    With `process_before_response`, bolt answers Slack when the listener it awaits returns; this
-    returns at the ack, so the rest of the turn runs after the answer, as bolt's default runner
-    would run it, but without that runner's 10 ms polling for the ack. A listener that fails before
-    its ack fails here, for bolt to answer 500 and log it as before; one that fails later is logged.
-    An event listener takes no ack (bolt acknowledges events itself): it returns at once."""
-
-    @functools.wraps(listener)  # bolt reads the arguments to pass from the listener's own signature
-    async def run(**kwargs: object) -> object:
-        ack = kwargs.get("ack")
-        acked: asyncio.Future[object] | None = None
-        if callable(ack):
-            acked = asyncio.get_running_loop().create_future()
-
-            async def ack_then_go_on(*args: object, **options: object) -> object:
-                response = await ack(*args, **options)
-                if not acked.done():
-                    acked.set_result(response)
-                return response
-
-            kwargs["ack"] = ack_then_go_on
-        task = asyncio.ensure_future(listener(**kwargs))
-        LISTENING.add(task)
-        task.add_done_callback(functools.partial(_listener_ended, acked))
-        return await acked if acked is not None else None
-
-    return run
-
-
-def _listener_ended(acked: asyncio.Future[object] | None, task: asyncio.Task[None]) -> None:
-    LISTENING.discard(task)
-    failure = None if task.cancelled() else task.exception()
-    if acked is not None and not acked.done():  # ended without an ack: bolt answers as it would have
-        if failure is not None:
-            acked.set_exception(failure)
-        else:
-            acked.set_result(None)
-    elif failure is not None:
-        log.error("a Slack listener failed after its ack", exc_info=failure)
 
 
 async def is_channel_member(client: AsyncWebClient, channel: str, user_id: str) -> bool:

@@ -15,7 +15,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.common.replay import SeenRequests
-from adapters.slack.app import LISTENING, build_app, make_client
+from adapters.slack.acks import LISTENING
+from adapters.slack.app import build_app, make_client
 from adapters.slack.server import EVENTS_PATH, finish_turns_in_flight, serve
 from adapters.slack.settings import SlackSettings
 from bot.conversation.service import ConversationService

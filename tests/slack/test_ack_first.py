@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.app import LISTENING, ack_first
+from adapters.slack.acks import LISTENING, ack_first
 from tests.slack.fake_slack import FakeSlack
 
 
@@ -105,3 +105,21 @@ async def test_an_event_listener_is_acknowledged_by_bolt_and_runs_after(bolt) ->
     go_on.set()
     await asyncio.gather(*LISTENING)
     assert seen == ["hi"]
+
+
+async def test_a_listener_that_never_acks_is_answered_without_it_once_slack_stops_waiting(bolt, monkeypatch, caplog) -> None:
+    """Slack waits 3 s; so does bolt's own runner, then answers without the ack (here after 0.05 s)."""
+    monkeypatch.setattr("adapters.slack.acks.ACK_WITHIN", 0.05)
+    stuck = asyncio.Event()
+
+    async def listener(ack, body: dict) -> None:
+        await stuck.wait()  # a core call that hangs before the ack
+
+    bolt.view("oc.form")(ack_first(listener))
+    try:
+        with caplog.at_level(logging.WARNING, logger="outsource_check.slack"):
+            response = await asyncio.wait_for(bolt.async_dispatch(submission()), 5)
+    finally:
+        stuck.set()
+    assert response.status == 404, "bolt's answer for a request no listener acknowledged, as its own runner gives"
+    assert "did not acknowledge within 0.05 s" in caplog.text
