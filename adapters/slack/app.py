@@ -2,10 +2,10 @@
 
 Every listener acknowledges first (Slack allows 3 seconds) and does its Web API work after the
 ack; the only work before an ack is a core call that never leaves the process (a modal needs it
-to show an inline error). The HTTP response leaves the moment a listener acks (`ack_first`), not
-at bolt's next look: bolt's own runner checks for the ack every 10 ms, which was most of an ack's
-time at human pace (docs/performance.md). What a command or a button means is the core's (commands.py,
-clicks.py); this adds what only Slack knows: channel membership, admins, the forms it opens.
+to show an inline error). The HTTP response leaves the moment a listener acks (acks.py), not at
+bolt's next look for it, every 10 ms. What a command or a button means is the core's
+(commands.py, clicks.py); this adds what only Slack knows: channel membership, admins, the forms
+it opens.
 """
 
 from __future__ import annotations
