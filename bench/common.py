@@ -236,16 +236,15 @@ def quiet_heap(*, no_passes: bool = False) -> Iterator[None]:
     """
     gc.collect()
     gc.freeze()
-    collecting = gc.isenabled()
-    if no_passes:
+    paused = no_passes and gc.isenabled()
+    if paused:
         gc.disable()
     try:
         yield
     finally:
-        if collecting:
-            gc.enable()
         gc.unfreeze()
-        if no_passes:
+        if paused:
+            gc.enable()
             gc.collect()
 
 

@@ -34,10 +34,11 @@ def ack_first(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitab
 
     @functools.wraps(listener)  # bolt reads the arguments to pass from the listener's own signature
     async def run(**kwargs: object) -> object:
+        loop = asyncio.get_running_loop()
         ack = kwargs.get("ack")
         acked: asyncio.Future[object] | None = None
         if callable(ack):
-            acked = asyncio.get_running_loop().create_future()
+            acked = loop.create_future()
 
             async def ack_then_go_on(*args: object, **options: object) -> object:
                 response = await ack(*args, **options)
@@ -51,7 +52,7 @@ def ack_first(listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitab
         task.add_done_callback(functools.partial(_listener_ended, acked))
         if acked is None:
             return None
-        late = asyncio.get_running_loop().call_later(ACK_WITHIN, _no_ack_in_time, acked)
+        late = loop.call_later(ACK_WITHIN, _no_ack_in_time, acked)
         try:
             return await acked
         finally:
