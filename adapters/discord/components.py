@@ -6,10 +6,11 @@ incoming custom_id against their templates and rebuilds the item from it, and ev
 working after a restart with no view kept in memory. What a click means is the core's: the items
 only hand the act and payload to the flow (flow.py, reached through the client, which owns it).
 
-What is sent is plain `discord.ui.Button`s and `Select`s in a stopped view (render.py): wrapping
-each in its DynamicItem as well made a question's view about a third dearer to build and send,
-and a live view is registered with the client's view store on every send, only to be found to
-hold nothing to keep.
+What is sent is the components' JSON itself, in a `Sent` view that holds no items: discord.py
+sends a view by asking it for `to_components()`, and building a `discord.ui` item per button (and
+discord.py's regrouping of them into rows) was about a tenth of a Discord turn's CPU
+(docs/performance.md), for JSON that a click never reads back from the view. Holding no items,
+the view is never registered in discord.py's view store.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ BUTTON_TEMPLATE = rf"oc:(?P<code>{'|'.join(sorted((ACTS[a] for a in ACTS if a no
 MENU_TEMPLATE = rf"oc:(?P<code>{'|'.join(ACTS[a] for a in MENUS)}):{PAYLOAD}"
 TEXT_MODAL = re.compile(r"oc:m:(?P<payload>[A-Za-z0-9_:-]{1,96})")
 ROUND_MODAL = re.compile(r"oc:(?P<kind>rpm|rcm):(?P<payload>[A-Za-z0-9_:-]{1,40})")
-STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger, "success": discord.ButtonStyle.success}
 _OURS = (re.compile(BUTTON_TEMPLATE), re.compile(MENU_TEMPLATE))
 
 
@@ -81,25 +81,63 @@ class Menu(discord.ui.DynamicItem[discord.ui.Select], template=MENU_TEMPLATE):
         await flow_of(interaction).clicked(interaction, self.act, self.payload, tuple(self.item.values))
 
 
-def act_button(button: Button, row: int | None = None) -> discord.ui.Button:
+STYLE_CODES = {"primary": 1, "secondary": 2, "success": 3, "danger": 4}  # Discord's button styles
+
+
+class Sent(discord.ui.View):
+    """Rows of components as Discord's JSON, sent as a view (discord.py asks a view for its JSON).
+
+    `to_components` is how discord.py serialises every view it sends; this one returns the rows as
+    built, with no `discord.ui` items to convert (tests/discord/test_limits.py checks that
+    discord.py reads each back into the same JSON). Stopped, and with no items to dispatch, it is
+    never kept in the client's view store.
+    """
+
+    def __init__(self, rows: list[dict]) -> None:
+        super().__init__(timeout=None)
+        self.rows = rows
+        self.stop()
+
+    def to_components(self) -> list[dict]:
+        return self.rows
+
+
+def sent(items: list[tuple[int, dict]]) -> Sent | None:
+    """(row, component) pairs as a view: rows in order, each row's components in the order given; None when empty."""
+    if not items:
+        return None
+    by_row: dict[int, list[dict]] = {}
+    for row, item in items:
+        by_row.setdefault(row, []).append(item)
+    return Sent([{"type": 1, "components": by_row[row]} for row in sorted(by_row)])
+
+
+def act_button(button: Button) -> dict:
     """A card's button as sent; a click on it comes back as an `Act`."""
-    return discord.ui.Button(
-        label=clip(button.label, 80), style=STYLES.get(button.style, discord.ButtonStyle.secondary),
-        custom_id=custom_id(button.act, button.payload), row=row,
-    )
+    return {
+        "type": 2, "style": STYLE_CODES.get(button.style, 2), "disabled": False, "label": clip(button.label, 80),
+        "custom_id": custom_id(button.act, button.payload),
+    }
 
 
-def menu(act: str, payload: str, options: tuple[tuple[str, str, str], ...], *, low: int = 1, high: int = 1, placeholder: str = "") -> discord.ui.Select:
+def menu(act: str, payload: str, options: tuple[tuple[str, str, str], ...], *, low: int = 1, high: int = 1, placeholder: str = "") -> dict:
     """`options`: (value, label, _) as a card's `Ask` has them; at most 25 (Discord's limit). A pick comes back as a `Menu`."""
-    shown = [discord.SelectOption(label=clip(label, 100), value=value) for value, label, _ in options[:25]]
+    shown = [{"label": clip(label, 100), "value": value, "default": False} for value, label, _ in options[:25]]
     count = len(shown)
     high = min(high or count, count)
+    low_values, high_values = 1, 1
     if act == "pick_many":
         placeholder = words.PICK_ALL_MENU if low == 0 else words.PICK_AT_LEAST_MENU.format(count=low)
-        bounds = {"min_values": max(1, min(low, high)) if count else 0, "max_values": max(high, 1) if count else 1}
+        low_values, high_values = (max(1, min(low, high)) if count else 0), (max(high, 1) if count else 1)
     else:
-        placeholder, bounds = placeholder or words.CHOOSE_ONE, {}
-    return discord.ui.Select(custom_id=custom_id(act, payload), placeholder=placeholder, options=shown, row=0, **bounds)
+        placeholder = placeholder or words.CHOOSE_ONE
+    select = {
+        "type": 3, "custom_id": custom_id(act, payload), "min_values": low_values, "max_values": high_values,
+        "disabled": False, "required": True, "placeholder": clip(placeholder, 150),
+    }
+    if shown:  # as discord.py writes a select: no options, no key
+        select["options"] = shown
+    return select
 
 
 def _modal(title: str, custom: str, label: str, *, required: bool, max_length: int, placeholder: str = "") -> discord.ui.Modal:
@@ -129,9 +167,3 @@ def close_modal(payload: str, refusal: str) -> discord.ui.Modal:
 
 ALL = (Act, Menu)
 
-
-def sent(view: discord.ui.View) -> discord.ui.View:
-    """A view to send, stopped: discord.py keeps a live view in its view store, and ours has nothing to
-    keep (its clicks come back through `Act` and `Menu`, matched on their custom_ids)."""
-    view.stop()
-    return view

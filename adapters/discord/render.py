@@ -189,30 +189,25 @@ def fit(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def _view(card: Card) -> discord.ui.View | None:
+def _view(card: Card) -> c.Sent | None:
     """A question's answer widgets first, its own buttons on the last row; any other card's rows in order."""
-    view = discord.ui.View(timeout=None)
-    if card.ask is not None:
-        _ask(view, card.ask)
+    items = _ask(card.ask) if card.ask is not None else []
     for row, line in enumerate(card.rows):
-        for button in line.buttons:
-            view.add_item(c.act_button(button, row=4 if card.ask is not None else min(row, 4)))
-    return c.sent(view) if view.children else None
+        items += [(4 if card.ask is not None else min(row, 4), c.act_button(button)) for button in line.buttons]
+    return c.sent(items)
 
 
-def _ask(view: discord.ui.View, ask: Ask) -> None:
-    """The answer widgets: a button per choice (a row each, a scale's all in one), else a menu."""
+def _ask(ask: Ask) -> list[tuple[int, dict]]:
+    """The answer widgets, each with its row: a button per choice (a row each, a scale's all in one), else a menu."""
     if ask.kind == "text":
-        view.add_item(c.act_button(Button(words.TYPE_YOUR_ANSWER, "text", ask.payload, style="primary"), row=0))
-    elif ask.kind == "multi":
-        view.add_item(c.menu("pick_many", ask.payload, ask.options, low=ask.min_picks, high=ask.max_picks))
-        if ask.min_picks == 0:
-            view.add_item(c.act_button(Button(words.NONE_OF_THESE, "none", ask.payload), row=1))
-    elif ask.kind == "scale" or len(ask.options) <= MAX_BUTTON_ROWS:
-        for i, (option, label, _) in enumerate(ask.options):
-            view.add_item(c.act_button(Button(label, "answer", f"{ask.payload}:{option}"), row=0 if ask.kind == "scale" else i))
-    else:
-        view.add_item(c.menu("pick_one", ask.payload, ask.options))
+        return [(0, c.act_button(Button(words.TYPE_YOUR_ANSWER, "text", ask.payload, style="primary")))]
+    if ask.kind == "multi":
+        menu = [(0, c.menu("pick_many", ask.payload, ask.options, low=ask.min_picks, high=ask.max_picks))]
+        return menu + ([(1, c.act_button(Button(words.NONE_OF_THESE, "none", ask.payload)))] if ask.min_picks == 0 else [])
+    if ask.kind == "scale" or len(ask.options) <= MAX_BUTTON_ROWS:
+        return [(0 if ask.kind == "scale" else i, c.act_button(Button(label, "answer", f"{ask.payload}:{option}")))
+                for i, (option, label, _) in enumerate(ask.options)]
+    return [(0, c.menu("pick_one", ask.payload, ask.options))]
 
 
 def question(reply: Reply, in_dm: bool = True) -> Rendered:

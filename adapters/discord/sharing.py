@@ -76,7 +76,7 @@ async def offer(flow: Flow, interaction: discord.Interaction, session: str, payl
             await delivery.say(words.NO_CHANNELS)
             return
         labelled = tuple((str(ch.id), clip(f"#{ch.name} ({ch.guild.name})", 100), "") for ch in channels)
-        view = components.sent(discord.ui.View(timeout=None).add_item(components.menu("share_to", payload, labelled, placeholder=words.PICK_A_CHANNEL)))
+        view = components.sent([(0, components.menu("share_to", payload, labelled, placeholder=words.PICK_A_CHANNEL))])
         await delivery.say(words.PICK_CHANNEL, view=view)
 
 

@@ -3,6 +3,8 @@ dialog at (or past) the limits renders clipped instead of crashing."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import discord
 import pytest
 
@@ -54,23 +56,35 @@ def check_limits(rendered: render.Rendered) -> None:
         assert len(embed.fields) <= 25 and all(len(f.value) <= 1024 and len(f.name) <= 256 for f in embed.fields)
         assert len(embed.footer.text or "") <= 2048
     assert len(rendered.content or "") <= 2000
+    if rendered.view is not None:
+        assert_discord_reads_it_back(rendered)
 
 
 @pytest.mark.parametrize("question", shipped_questions(), ids=lambda q: q.node)
 def test_every_shipped_question_fits_discord(question: Question) -> None:
     rendered = render.question(question)
     check_limits(rendered)
-    answers = [i for i in rendered.view.children if components.is_ours(getattr(i, "custom_id", None))]
+    answers = [i for row in rendered.view.to_components() for i in row["components"] if components.is_ours(i.get("custom_id"))]
     assert answers, "every question offers a way to answer (a component whose clicks come back to our items)"
+
+
+def assert_discord_reads_it_back(rendered: render.Rendered) -> None:
+    """discord.py reads the components we send (as it reads any message's) and writes them back as
+    the same JSON: what we build is exactly what a view of discord.ui items would have sent."""
+    assert rendered.view is not None
+    sent = rendered.view.to_components()
+    message = SimpleNamespace(components=[discord.ActionRow(row) for row in sent], flags=discord.MessageFlags())
+    assert discord.ui.View.from_message(message, timeout=None).to_components() == sent  # type: ignore[arg-type]
 
 
 async def test_views_are_sent_stopped_so_the_client_keeps_none_of_them() -> None:
     """A live view would be registered in discord.py's view store on every send; ours hold nothing to
-    dispatch (clicks come back through the registered `Act` and `Menu` items), so they go stopped."""
+    dispatch (clicks come back through the registered `Act` and `Menu` items), so they go stopped and empty."""
     question = shipped_questions()[0]
     view = render.question(question).view
-    assert view is not None and view.is_finished()
-    assert all(isinstance(i, discord.ui.Button | discord.ui.Select) and components.is_ours(i.custom_id) for i in view.children)
+    assert view is not None and view.is_finished() and not view.is_dispatchable()
+    sent = [i for row in view.to_components() for i in row["components"]]
+    assert sent and all(i["type"] in (2, 3) and components.is_ours(i["custom_id"]) for i in sent)
 
 
 def test_a_dialog_at_and_past_the_limits_renders_clipped() -> None:

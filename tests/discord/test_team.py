@@ -354,7 +354,7 @@ def test_huge_rounds_stay_inside_discords_limits() -> None:
     )
     rendered = render.rendered(layout.team_summary(summary), shown=draw(summary))
     check_limits(rendered)
-    assert all(i.label.endswith("(999)") for i in rendered.view.children[:3])
+    assert all(i["label"].endswith("(999)") for i in rendered.view.to_components()[0]["components"][:3])
     assert all(len(render.rendered(layout.prompt(Prompt(rid, n, d, 'T1'))).content) <= 2000 for n, d in enumerate(summary.disagreements, 1))
     assert len(render.thread_name(summary)) <= 100
     record = DecisionRecord(rid, "T" * 200, "2024-01-01", names, long, tuple(Position(n, "object", long) for n in names), (long,) * 20,
