@@ -90,7 +90,7 @@ class Scale:
     discord_users: int = 32
     # benchmark 9 (bench/capacity.py): concurrent users per step, seconds of ramp-up and of the
     # measured window per step, and each user's think time between answers (uniform, seconds)
-    capacity_steps: tuple[int, ...] = (250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000, 12000)
+    capacity_steps: tuple[int, ...] = (250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000)
     capacity_ramp: float = 15.0
     capacity_window: float = 30.0
     capacity_think: tuple[float, float] = (3.0, 15.0)
