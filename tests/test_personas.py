@@ -123,6 +123,21 @@ OWNERS = [
         "agency_temporary", "only for a while", tension="not comfortable giving up control",
         step_present="don't hire the first one",
     ),
+    Persona(
+        "owner with the hours and a passionate insider who would still try an agency for a while",
+        dict(goal="temp_help", know_how="some", hours="with_effort", learn_time="a_little", tools_people="unsure",
+             staff="me", outsider_gaps=(), audience_notice=4, personal_touch="partly", trust=5, finances="room",
+             agency_view="temp_retainer", agency_candidate="several", part_time="maybe_pt", business_state="early",
+             control=5),
+        "in_house", "passionate about your products", tension="consider an agency for a while", step_absent="agency",
+    ),
+    Persona(
+        "owner who wanted someone to run it for a while, but trusts no outsider",
+        dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="yes_learn", tools_people="stretched",
+             staff="staff_member", outsider_gaps=("tone", "usps"), audience_notice=4, personal_touch="core", trust=1,
+             finances="short_term", part_time="no_pt", business_state="stretched", control=2),
+        "consultant_week", "gets you there sooner", tension="can't spare the time",
+    ),
 ]
 
 AGENCY_YES = dict(learns_business="yes_all", mission_vision="yes_passionate", tour_meet="all_met",
