@@ -76,7 +76,7 @@ OWNERS = [
         dict(goal="unsure", know_how="nothing", hours="no_time", learn_time="a_little", tools_people="no_have",
              staff="nobody", outsider_gaps=(), audience_notice=3, personal_touch="partly", trust=3, finances="room",
              part_time="maybe_pt", business_state="stretched", control=3),
-        "part_time_manager", "don't fully trust",
+        "part_time_manager", "don't fully trust", tension="Learn the basics alongside your new manager",
     ),
     Persona(
         "owner with a keen insider and the hours, but no know-how",
@@ -137,6 +137,14 @@ OWNERS = [
              staff="staff_member", outsider_gaps=("tone", "usps"), audience_notice=4, personal_touch="core", trust=1,
              finances="short_term", part_time="no_pt", business_state="stretched", control=2),
         "consultant_week", "gets you there sooner", tension="can't spare the time",
+    ),
+    Persona(
+        "owner with keen staff and the hours, but no tools or know-how, who would try an agency for a while",
+        dict(goal="unsure", know_how="popular_only", hours="yes_easily", learn_time="a_little", tools_people="no_have",
+             staff="several", outsider_gaps=("tone", "products"), audience_notice=3, personal_touch="not_really", trust=4,
+             finances="short_term", agency_view="temp_train", agency_candidate="several", part_time="no_pt",
+             business_state="steady", control=3),
+        "agency_temporary", "only for a while", tension="a consultant's week may be all you need",
     ),
 ]
 
