@@ -97,7 +97,7 @@ OWNERS = [
         dict(goal="unsure", know_how="nothing", hours="yes_easily", learn_time="yes_learn", tools_people="unsure",
              staff="me", outsider_gaps=(), audience_notice=3, personal_touch="partly", trust=2, finances="room",
              part_time="no_pt", business_state="early", control=3),
-        "open_question", "not sure yet whether you want help",
+        "open_question", "not sure yet whether you want help", tension="Whatever you settle on, learn the basics",
     ),
     Persona(
         "owner with no money and no skills who will learn, with keen staff",
