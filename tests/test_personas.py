@@ -146,6 +146,14 @@ OWNERS = [
              business_state="steady", control=3),
         "agency_temporary", "only for a while", tension="a consultant's week may be all you need",
     ),
+    Persona(
+        "owner who would let an agency run it for good, sent to a consultant",
+        dict(goal="unsure", know_how="nothing", hours="yes_easily", learn_time="yes_learn", tools_people="yes_have",
+             staff="staff_member", outsider_gaps=(), audience_notice=4, personal_touch="not_really", trust=4,
+             finances="short_term", agency_view="for_good", agency_candidate="several", part_time="yes_pt",
+             business_state="steady", control=4),
+        "consultant_week", "what's missing is know-how", tension="won't take it off your hands",
+    ),
 ]
 
 AGENCY_YES = dict(learns_business="yes_all", mission_vision="yes_passionate", tour_meet="all_met",
