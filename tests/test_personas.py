@@ -154,6 +154,13 @@ OWNERS = [
              business_state="steady", control=4),
         "consultant_week", "what's missing is know-how", tension="won't take it off your hands",
     ),
+    Persona(
+        "confident owner with keen staff and the hours, short only of tools, who wanted a set-up",
+        dict(goal="advice_setup", know_how="confident", hours="with_effort", learn_time="a_little", tools_people="no_have",
+             staff="several", outsider_gaps=(), audience_notice=3, personal_touch="partly", trust=2, finances="room",
+             part_time="maybe_pt", business_state="early", control=2),
+        "part_time_manager", "don't fully trust", tension="without a new hire",
+    ),
 ]
 
 AGENCY_YES = dict(learns_business="yes_all", mission_vision="yes_passionate", tour_meet="all_met",
