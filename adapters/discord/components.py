@@ -8,7 +8,7 @@ only hand the act and payload to the flow (flow.py, reached through the client, 
 
 What is sent is the components' JSON itself, in a `Sent` view that holds no items: discord.py
 sends a view by asking it for `to_components()`, and building a `discord.ui` item per button (and
-discord.py's regrouping of them into rows) was about a tenth of a Discord turn's CPU
+discord.py's regrouping of them into rows) was 8% of a Discord turn's profiled time
 (docs/performance.md), for JSON that a click never reads back from the view. Holding no items,
 the view is never registered in discord.py's view store.
 """
