@@ -182,11 +182,23 @@ TEAM_ROUND_TITLE = "Team round: {topic}"
 TEAM_RESULTS_TITLE = "Team results: {topic}"
 DECISION_TITLE = "Decision: {decision}"
 RULE_LINE = "Rule: {rule}."
-SPLIT_IN_THREAD = "{count} questions the team split on are in the thread below."
 AT_ONE_END = (
     "\nAt one end {one}; at the other {other}. What makes you see it that way? Say why here before anyone changes an answer."
 )
 CLOSED_POSITIONS = "Closed. Positions: {tally}."
+CLOSED_NOT_CARRIED = "Closed. Positions: {tally}. Not carried: as many objected as agreed, or more."
+NOT_CARRIED_TITLE = "Not carried: {decision}"
+NOT_CARRIED = (
+    "The team's recommendation was proposed: {agreed} agreed and {objected} objected. A proposal is carried only when"
+    " more agree than object (or no one objects), so the team has not decided yet."
+)
+WHY_PROPOSED = "Why it was proposed"
+NOT_CARRIED_STEPS = (
+    "Ask each person who objected what would change their mind, and hear them out in this thread.",
+    "Settle what the objections turn on: the state of your business, your budget, and how comfortable you are"
+    " with not having full control of it.",
+    "Then open a new round (/outsource-check team): everyone takes the check again and takes a position.",
+)
 ROUND_STATUS = {"open": "Open", "revealed": "Revealed: see the results below", "closed": "Closed"}
 TAKE_THE_CHECK = "Take the check"
 REVEAL = "Reveal"
@@ -302,8 +314,9 @@ FINISHED_OF_EXPECTED = "Finished: {finished} of {expected} expected."
 REVEALS_ON_ITS_OWN = "Reveals on its own {when}, at the first click or command after it."
 PROPOSED_DECISION_IS = (
     "The proposed decision is the team's recommendation: {title}. Agree, abstain or object, with a reason if you like;"
-    " you may change your position until the round is closed."
+    " it is carried unless as many object as agree. You may change your position until the round is closed."
 )
+NOT_CARRIED_YET = "As positions stand, it is not carried: as many object as agree, or more."
 DISCUSSION = "Discussion {number}: {question}"
 TEAM_ANSWERED = "The team answered: {split}."
 WHY_THE_ARTICLE_ASKS = "Why the article asks:"

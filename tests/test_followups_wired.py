@@ -29,6 +29,7 @@ from bot.conversation.events import (
     RoundThread,
     RunFollowUp,
     Start,
+    TakePosition,
     TakeRoundCheck,
 )
 from bot.conversation.replies import DecisionRecord, FollowUp, Question, ResultCard, Retired, Review, To
@@ -297,6 +298,21 @@ async def test_a_forgotten_rounds_review_never_comes(world) -> None:
     clock.advance(91 * DAY)
     await runner.run_once()
     assert posted.sent == []
+
+
+async def test_a_proposal_not_carried_is_never_reviewed(world) -> None:
+    """Nothing was decided, so "does that decision still hold?" would be asked about nothing."""
+    service, clock, runner, posted = world
+    round_id = await open_round(service)
+    await finish(service, ANN, await join(service, round_id, ANN), "agency")
+    await service.handle(Event(STARTER, RevealRound(round_id)))
+    await service.handle(Event(ANN, TakePosition(round_id, "object", "Not this year")))
+    (record, *_) = await service.handle(Event(STARTER, CloseRound(round_id)))
+    assert isinstance(record, DecisionRecord) and not record.carried and record.review_on == ""
+    assert "review" not in [job.kind for job in await pending(service, clock)]
+    clock.advance(400 * DAY)
+    await runner.run_once()
+    assert not [f for f in posted.sent if f.kind == "review"]
 
 
 def _show_record(round_id: str):

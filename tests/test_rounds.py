@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.terminal.render import render
+from bot import words
 from bot.conversation.events import (
     Answer,
     CloseRound,
@@ -142,7 +144,7 @@ async def test_anonymous_rounds_hide_names_in_the_comparison(service) -> None:
 
 async def test_positions_change_until_close_and_the_record_says_it_all(service) -> None:
     card = await open_round(service, topic="Q3 socials")
-    for i, outcome in enumerate(["agency", "agency", "consultant"], 1):
+    for i, outcome in enumerate(["agency", "agency", "consultant", "agency"], 1):
         await take_and_finish(service, card.round_id, member(i), outcome)
     (refused,) = await service.handle(Event(member(1), TakePosition(card.round_id, "agree")))
     assert refused.kind == "refused" and "once the results are revealed" in refused.text
@@ -154,6 +156,10 @@ async def test_positions_change_until_close_and_the_record_says_it_all(service) 
     assert taken.kind == "done" and "object" in taken.text
     assert isinstance(summary, TeamSummary) and summary.team_outcome == "agency"
     assert summary.positions == (("agree", 1), ("abstain", 1), ("object", 1))
+    assert not summary.carried, "one objection against one agreement: not carried as positions stand"
+    assert words.NOT_CARRIED_YET in render(summary)
+    (summary, _) = await service.handle(Event(member(4), TakePosition(card.round_id, "agree")))
+    assert summary.carried and words.NOT_CARRIED_YET not in render(summary)
     (outsider,) = await service.handle(Event("slack:T1:U0OUT", TakePosition(card.round_id, "agree")))
     assert outsider.kind == "refused" and "took part" in outsider.text
     (odd,) = await service.handle(Event(member(2), TakePosition(card.round_id, "veto")))
@@ -162,13 +168,14 @@ async def test_positions_change_until_close_and_the_record_says_it_all(service) 
     record, comparison, closed = await service.handle(Event(STARTER, CloseRound(card.round_id)))
     assert isinstance(record, DecisionRecord) and closed.status == "closed"
     assert comparison.closed and comparison.thread == "C1:2.0"  # the comparison is redrawn without its buttons
-    # the decision is the proposed one, the team's recommendation; an objection does not change it
-    assert record.decision == "Agency for Shop" and record.participants == ("U001", "U002", "U003")
+    # the decision is the proposed one, the team's recommendation; an objection outweighed by agreement does not change it
+    assert record.carried and record.decision == "Agency for Shop" and record.participants == ("U001", "U002", "U003", "U004")
     objection = "<@U999> we have *no* budget " + "x" * 272
     assert record.positions == (
         Position("U001", "agree", "fine by me"),  # cleaned: one line, its spaces collapsed
         Position("U002", "abstain", ""),
         Position("U003", "object", objection),  # at most 300 characters, kept as typed (adapters escape it)
+        Position("U004", "agree", ""),
     )
     assert record.objections == (Position("U003", "object", objection),) and record.closed_short == ""
     for part in (
@@ -184,6 +191,57 @@ async def test_positions_change_until_close_and_the_record_says_it_all(service) 
     assert late.kind == "refused" and "closed" in late.text
     (export,) = await service.handle(Event(member(2), ShowRound(card.round_id, record=True)))
     assert export.markdown == record.markdown
+
+
+async def test_a_proposal_as_many_object_to_as_agree_with_is_not_carried(service) -> None:
+    """A record that called the proposal "the decision" while most of those taking part objected would be one
+    nobody stands behind: the record says it was not carried, and offers the way forward instead of next steps."""
+    card = await open_round(service, topic="Socials")
+    for i, outcome in enumerate(["agency", "agency", "agency"], 1):
+        await take_and_finish(service, card.round_id, member(i), outcome)
+    await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    await service.handle(Event(member(1), TakePosition(card.round_id, "agree")))
+    await service.handle(Event(member(2), TakePosition(card.round_id, "object", "We can't afford it")))
+    (summary, _) = await service.handle(Event(member(3), TakePosition(card.round_id, "object")))
+    assert summary.team_outcome == "agency" and not summary.carried
+    assert words.NOT_CARRIED_YET in render(summary), "the closer sees it before pressing Close"
+    record, closed = await service.handle(Event(STARTER, CloseRound(card.round_id)))
+    assert isinstance(record, DecisionRecord) and closed.status == "closed"
+    assert not record.carried and record.decision == "Agency for Shop", "the proposal is named, as what was not carried"
+    assert record.next_steps == words.NOT_CARRIED_STEPS, "not the agency's next steps: nothing was decided"
+    assert record.follow_with == "" and record.review_on == "", "no agency to vet and no decision to review"
+    shown = render(record)
+    assert "Not carried: Agency for Shop" in shown.splitlines()[:3]
+    assert "1 agreed and 2 objected" in shown and "Why it was proposed" in shown and "Main reasons" not in shown
+    assert "Decision:" not in shown and "Review on" not in shown and "agency check" not in shown
+    assert record.markdown.startswith("# Not carried: Agency for Shop\n")
+    assert "1 agreed and 2 objected" in record.markdown and "## Why it was proposed" in record.markdown
+    assert "## Objections\n- U002: We can't afford it\n- U003: (no reason given)" in record.markdown
+    (after,) = [r for r in await service.handle(Event(STARTER, ShowRound(card.round_id))) if isinstance(r, TeamSummary)]
+    assert after.closed and "Not carried" in render(after)
+    # the record stays as it was closed, whoever forgets their data afterwards
+    await service.handle(Event(member(2), Forget(confirmed=True)))
+    await service.handle(Event(member(3), Forget(confirmed=True)))
+    (export,) = await service.handle(Event(member(1), ShowRound(card.round_id, record=True)))
+    assert not export.carried and export.markdown.startswith("# Not carried: Agency for Shop")
+
+
+async def test_a_tie_is_not_carried_and_no_objection_is(service) -> None:
+    card = await open_round(service)
+    for i in (1, 2, 3):
+        await take_and_finish(service, card.round_id, member(i), "agency")
+    (summary, _) = await service.handle(Event(STARTER, RevealRound(card.round_id)))
+    assert summary.carried, "no positions yet: nothing stands against the proposal"
+    (summary, _) = await service.handle(Event(member(1), TakePosition(card.round_id, "abstain")))
+    assert summary.carried, "an abstention weighs nothing either way"
+    (summary, _) = await service.handle(Event(member(2), TakePosition(card.round_id, "object")))
+    assert not summary.carried
+    (summary, _) = await service.handle(Event(member(3), TakePosition(card.round_id, "agree")))
+    assert not summary.carried, "a tie does not carry it"
+    (summary, _) = await service.handle(Event(member(1), TakePosition(card.round_id, "agree")))
+    assert summary.carried, "two agree, one objects"
+    record, *_ = await service.handle(Event(STARTER, CloseRound(card.round_id)))
+    assert record.carried and record.markdown.startswith("# Decision: Agency for Shop") and record.review_on
 
 
 async def test_a_quorum_refuses_an_early_close_unless_the_closer_says_why(service) -> None:

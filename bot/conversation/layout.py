@@ -49,7 +49,7 @@ from bot.conversation.replies import (
     TeamSummary,
 )
 from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG
-from bot.team.comparison import moved_lines
+from bot.team.comparison import moved_lines, record_lead, record_title
 
 RESTART_CONFIRM = Confirm(words.START_OVER_TITLE, words.START_OVER_WARNING, words.START_OVER, words.KEEP_MY_ANSWERS)
 FORGET_CONFIRM = Confirm(words.DELETE_YOUR_DATA, words.DELETE_CONFIRM, words.DELETE, words.KEEP_IT, danger=True)
@@ -280,12 +280,14 @@ def team_summary(summary: TeamSummary) -> Card:
     here = _round(summary.round_id)
     export = Button(words.EXPORT_AS_MARKDOWN, "round.export", here)
     if summary.closed:  # the decision is recorded: the positions stay as counts, and only the export is left
-        intro.append(words.CLOSED_POSITIONS.format(tally=tally))
+        intro.append((words.CLOSED_POSITIONS if summary.carried else words.CLOSED_NOT_CARRIED).format(tally=tally))
         rows: tuple[Row, ...] = (Row("close", (export,)),)
     else:
         before, _, after = words.PROPOSED_DECISION_IS.partition("{title}")
         quorum = " " + words.QUORUM.format(quorum=summary.quorum) if summary.quorum else ""
         intro.append((before, Strong(summary.team_outcome_title), after + quorum))
+        if not summary.carried:  # said before anyone presses Close, not only in the record
+            intro.append(words.NOT_CARRIED_YET)
         positions = tuple(
             Button(
                 f"{words.STANCE_LABELS[stance]} ({counts.get(stance, 0)})", "round.position", _round(summary.round_id, stance),
@@ -338,9 +340,9 @@ def _who(members: tuple[str, ...], count: int) -> tuple[Span, ...]:
 
 def decision(record: DecisionRecord) -> Card:
     if record.exported:
-        return Card(code=record.markdown, code_name=f"decision-{record.round_id}.md", plain=True, fallback=words.DECISION_TITLE.format(decision=record.decision))
+        return Card(code=record.markdown, code_name=f"decision-{record.round_id}.md", plain=True, fallback=record_title(record))
     about = f"{record.date} · {_topic(record.topic)} · {', '.join(record.participants)}"
-    intro: list[Text] = [about, words.PROPOSED]
+    intro: list[Text] = [about, record_lead(record)]
     if record.review_on:
         intro.append(words.REVIEW_LINE.format(date=record.review_on))
     sections = []
@@ -353,12 +355,12 @@ def decision(record: DecisionRecord) -> Card:
     sections += [
         Section(words.POSITIONS, positions or (Line(words.NO_POSITIONS, "•"),), name="positions"),
         Section(words.OBJECTIONS, objections or (Line(words.NO_OBJECTIONS, "•"),), name="objections"),
-        Section(words.MAIN_REASONS, tuple(Line(r, "•") for r in record.reasons)),
+        Section(words.MAIN_REASONS if record.carried else words.WHY_PROPOSED, tuple(Line(r, "•") for r in record.reasons)),
         Section(words.NEXT_STEPS, tuple(Line(s, "☐") for s in record.next_steps)),
     ]
     if record.follow_with:
         sections.append(Section(words.BEFORE_ANYONE_SIGNS, (Line(words.VET_BEFORE_SIGNING),)))
-    title = words.DECISION_TITLE.format(decision=record.decision)
+    title = record_title(record)
     export = Row("close", (Button(words.EXPORT_AS_MARKDOWN, "round.export", _round(record.round_id)),))
     return Card(title=title, intro=tuple(intro), sections=tuple(sections), rows=(export,), fallback=title)
 

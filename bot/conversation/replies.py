@@ -255,6 +255,7 @@ class TeamSummary:
     closed: bool = False  # the round is closed: the comparison keeps its figures and takes no more positions
     new_figures: bool = False  # a second look changed the figures: the team's picture is worth showing again
     here: bool = False  # a position taken on the comparison before the adapter reported where it is: draw it in place
+    carried: bool = True  # as positions stand (or stood at the close), the proposal is carried
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,10 @@ class DecisionRecord:
     closed_short: str = ""  # "Closed with 2 of 3 positions: <the closer's reason>", or "" when the quorum was met (or none set)
     exported: bool = False  # asked for as an export: the Markdown, for the asker only (else posted in the thread)
     review_on: str = ""  # the date (YYYY-MM-DD) the team is asked, in the thread, whether the decision still holds
+    carried: bool = True  # the positions carried the proposal (bot/team/rounds.py `carries`); if not, nothing is decided
+
+    def count(self, stance: Stance) -> int:
+        return sum(1 for p in self.positions if p.stance == stance)
 
     @property
     def objections(self) -> tuple[Position, ...]:

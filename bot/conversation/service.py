@@ -454,7 +454,7 @@ class ConversationService:
         agency, has it trained the team to take over?), with a button to run the check again."""
         round_ = await self.store.load_round(plan.about(job))
         dialog = self.catalog.get(round_.dialog_id) if round_ is not None else None
-        if round_ is None or dialog is None or round_.status != team_rounds.CLOSED:
+        if round_ is None or dialog is None or round_.status != team_rounds.CLOSED or not round_.carried:
             return []
         record = team.decision_record(round_, dialog, round_.closed_at or None)
         outcome = dialog.outcome(round_.decision) or dialog.fallback

@@ -36,7 +36,7 @@ from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Node, Outcome
 from bot.dialogs.scoring import fill, score
 from bot.followups import plan
-from bot.team.rounds import CLOSED, REVEALED, STANCES, Member, Round
+from bot.team.rounds import CLOSED, REVEALED, STANCES, Member, Round, carries
 
 MAX_PROMPTS = 3
 DEADLINE = re.compile(r"(?:deadline:)?(\d{1,4})\s*([mhd]?)")
@@ -226,6 +226,7 @@ def summary(round_: Round, dialog: Dialog) -> TeamSummary:
         can_look_again=round_.status == REVEALED and bool(split_nodes(round_, dialog)),
         thread=round_.thread,
         closed=round_.status == CLOSED,
+        carried=carries(round_),
         **_what_moved(round_, dialog),
     )
 
@@ -310,6 +311,7 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
     date = time.strftime("%Y-%m-%d", time.gmtime(now if now is not None else round_.updated_at))
     participants = tuple(round_.display_name(m) for m in round_.members)
     reasons = [outcome.summary, *(_common_reasons(round_, dialog, outcome))]
+    carried = carries(round_)
     record = DecisionRecord(
         round_id=round_.id,
         topic=round_.topic,
@@ -318,13 +320,15 @@ def decision_record(round_: Round, dialog: Dialog, now: float | None = None) -> 
         decision=_title(dialog, outcome.id, round_),
         positions=positions(round_),
         reasons=tuple(reasons),
-        next_steps=_team_steps(round_, dialog, outcome),
-        follow_with=outcome.follow_with,
+        # not carried: nothing was decided, so there is nothing to carry out, to vet or to review
+        next_steps=_team_steps(round_, dialog, outcome) if carried else words.NOT_CARRIED_STEPS,
+        follow_with=outcome.follow_with if carried else "",
         markdown="",
         surface=round_.surface,
         thread=round_.thread,
         closed_short=closed_short(round_),
-        review_on=review_on(round_, outcome),
+        review_on=review_on(round_, outcome) if carried else "",
+        carried=carried,
     )
     return _with_markdown(record, outcome.why)
 
@@ -336,6 +340,18 @@ def review_on(round_: Round, outcome: Outcome) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(plan.review_at(round_.closed_at, outcome.review_after)))
 
 
+
+
+def record_title(record: DecisionRecord) -> str:
+    """"Decision: <outcome>", or "Not carried: <outcome>" when the positions did not carry the proposal."""
+    return (words.DECISION_TITLE if record.carried else words.NOT_CARRIED_TITLE).format(decision=record.decision)
+
+
+def record_lead(record: DecisionRecord) -> str:
+    """What the decision is: the proposal the team took positions on, and, when it was not carried, the count that sank it."""
+    if record.carried:
+        return words.PROPOSED
+    return words.NOT_CARRIED.format(agreed=record.count("agree"), objected=record.count("object"))
 
 
 def position_line(position: Position) -> str:
@@ -386,14 +402,14 @@ def _title(dialog: Dialog, outcome_id: str, round_: Round | None = None, member:
 
 def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
     lines = [
-        f"# Decision: {record.decision}",
+        f"# {record_title(record)}",
         "",
         f"- **Topic:** {record.topic or 'Should we outsource our social media?'}",
         f"- **Date:** {record.date}",
         f"- **Participants:** {', '.join(record.participants) or 'none'}",
         *([f"- **{words.REVIEW_LINE.format(date=record.review_on).replace(': ', ':** ', 1)}"] if record.review_on else []),
         "",
-        words.PROPOSED,
+        record_lead(record),
         *([f"\n{record.closed_short}"] if record.closed_short else []),
         "",
         "## Positions",
@@ -402,7 +418,7 @@ def _with_markdown(record: DecisionRecord, why: str) -> DecisionRecord:
         "## Objections",
         *([f"- {objection_line(p)}" for p in record.objections] or ["- none"]),
         "",
-        "## Main reasons",
+        f"## {words.MAIN_REASONS if record.carried else words.WHY_PROPOSED}",
         *[f"- {reason}" for reason in record.reasons],
         *([f"- From the article: {why}"] if why else []),
         "",

@@ -7,6 +7,7 @@ Answers stay hidden until the reveal, so the first loud voice cannot anchor the 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Final, TypedDict, Unpack
 
@@ -73,6 +74,7 @@ class RoundChanges(TypedDict, total=False):
     close_reason: str
     closed_with: int
     closed_at: float
+    carried: bool
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Round:
     close_reason: str = ""  # why the closer closed before the quorum, in their words
     closed_with: int = 0  # positions in when it closed before the quorum
     closed_at: float = 0.0  # when it was closed (the decision's review date counts from it)
+    carried: bool = True  # at the close: did the positions carry the proposed decision (`carries`)? Kept, so a later `forget` cannot change the record
     version: int = 1
     created_at: float = 0.0
     updated_at: float = 0.0
@@ -257,9 +260,24 @@ def close(round_: Round, *, by: str, is_admin: bool, decision: str, reason: str 
             f"Only {taken} of the {round_.quorum} positions this round asked for are in."
             " To close it now, say why: the decision record keeps your reason."
         )
+    carried = carries(round_)
     if not short:
-        return round_.bump(now, status=CLOSED, decision=decision, closed_at=now)
-    return round_.bump(now, status=CLOSED, decision=decision, close_reason=reason, closed_with=taken, closed_at=now)
+        return round_.bump(now, status=CLOSED, decision=decision, closed_at=now, carried=carried)
+    return round_.bump(now, status=CLOSED, decision=decision, close_reason=reason, closed_with=taken, closed_at=now, carried=carried)
+
+
+def carries(round_: Round) -> bool:
+    """Whether the positions carry the proposed decision: unless at least as many objected as agreed.
+
+    The team's recommendation is only a proposal; a record that called it "the decision" while most of
+    the people who would carry it out objected would be one nobody stands behind. So an objection has
+    to be outweighed by agreement (a tie is not), abstentions weigh nothing either way, and a proposal
+    no one objected to stands. A closed round answers with what held at its close.
+    """
+    if round_.status == CLOSED:
+        return round_.carried
+    taken = Counter(m.position for m in round_.members)
+    return taken[OBJECT] == 0 or taken[AGREE] > taken[OBJECT]
 
 
 def forget_member(round_: Round, user: str, now: float) -> Round:

@@ -131,7 +131,8 @@ class Rounds:
         review = Job(
             plan.key(plan.REVIEW, changed.id), plan.REVIEW, plan.review_at(changed.closed_at, outcome.review_after), owner=changed.starter
         )
-        await self._follow_ups(cancel=plan.key(plan.REMIND, changed.id), schedule=review)
+        # a proposal not carried decided nothing: there is no decision to review
+        await self._follow_ups(cancel=plan.key(plan.REMIND, changed.id), schedule=review if changed.carried else None)
         record = team.decision_record(changed, dialog, self.clock())
         closed: list[Reply] = [team.summary(changed, dialog)] if changed.thread else []  # its buttons go
         return [record, *closed, team.round_card(changed)]

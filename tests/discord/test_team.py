@@ -168,17 +168,18 @@ async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> Non
     await ann.click("Close and record the decision", summary, guild=True)
     assert any("Only the person who started" in text for text in replies_to(ann))
     await lead.click("Close and record the decision", summary, guild=True)
-    assert posted_in(bot, summary.id, "Decision: ") == []
+    assert posted_in(bot, summary.id, "Not carried: ") == []
     close = last_modal(lead)
     assert close["custom_id"] == f"oc:rcm:{round_id}"
     (reason_field,) = [c for row in close["components"] for c in row["components"]]
     assert reason_field["required"] is True and "Only 2 of the 3 positions" in reason_field["placeholder"]
     await lead.submit(close["custom_id"], "Board meets <@&123> tomorrow", summary)
-    (record,) = posted_in(bot, summary.id, "Decision: ")
+    # one agreed, one objected: a tie does not carry the proposal, and the record says so rather than "Decision:"
+    (record,) = posted_in(bot, summary.id, "Not carried: ")
     shown = record.text()
-    for part in ("Positions", "Objections", "Main reasons", "Next steps", "ann", "bob", "lead", "team's recommendation"):
+    for part in ("Positions", "Objections", "Why it was proposed", "Next steps", "ann", "bob", "lead", "1 agreed and 1 objected"):
         assert part in shown
-    assert re.search(r"Review on: \d{4}-\d{2}-\d{2}", shown), "every decision record has a review date"
+    assert "Review on" not in shown, "nothing was decided, so nothing is reviewed"
     assert field(record, "Positions") == "• ann agrees\n• bob objects: We'd lose our voice <@\u200b3000>"
     assert field(record, "Objections") == "• bob: We'd lose our voice <@\u200b3000>"
     assert field(record, "Closed before the quorum") == "Closed with 2 of 3 positions: Board meets <@&\u200b123> tomorrow"
@@ -194,7 +195,7 @@ async def test_a_team_round_from_command_to_decision_record(bot: Harness) -> Non
     # the record exports as Markdown, from its button and from the command
     await ann.click("Export as Markdown", record, guild=True)
     (exported,) = replies_to(ann)
-    assert exported.startswith("```markdown\n# Decision: ") and "## Positions" in exported and exported.endswith("```")
+    assert exported.startswith("```markdown\n# Not carried: ") and "## Positions" in exported and exported.endswith("```")
     assert "## Objections\n- bob: We'd lose our voice <@3000>" in exported  # a code block: shown as typed, never a mention
     assert "Closed with 2 of 3 positions: Board meets <@&123> tomorrow" in exported
     await lead.slash("team-export", guild=True)
@@ -250,6 +251,7 @@ async def test_refusals_and_an_admin_who_did_not_start_the_round(bot: Harness) -
     await boss.click("Close and record the decision", summary, guild=True, permissions=ADMIN)
     (record,) = posted_in(bot, summary.id, "Decision: ")
     assert "No positions taken." in record.text() and "Objections" in record.text()
+    assert re.search(r"Review on: \d{4}-\d{2}-\d{2}", record.text()), "no one objected: a decision, with its review date"
     assert (await bot.store.load_round(round_id)).status == "closed"
     await lead.click("Reveal", open_card, guild=True)
     assert replies_to(lead) == ["This round is closed."]

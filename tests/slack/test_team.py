@@ -102,31 +102,32 @@ async def test_a_team_round_from_command_to_decision_record(slack) -> None:
     await fake.wait_for(lambda: len(fake.named("views.open")) > opened)
     view = opened_view(fake)
     assert view["callback_id"] == "oc.round.close" and "Only 2 of the 3 positions" in json.dumps(view)
-    assert not any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage"))
+    assert not any(c["body"].get("text", "").startswith("Not carried:") for c in fake.named("chat.postMessage"))
     await lead.submit_view(view, {"reason": {"text": {"type": "plain_text_input", "value": "Board meets <!here> tomorrow"}}})
-    await fake.wait_for(lambda: any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage")))
-    record = next(c["body"] for c in fake.named("chat.postMessage") if c["body"].get("text", "").startswith("Decision:"))
+    # one agreed, one objected: a tie does not carry the proposal, and the record says so rather than "Decision:"
+    await fake.wait_for(lambda: any(c["body"].get("text", "").startswith("Not carried:") for c in fake.named("chat.postMessage")))
+    record = next(c["body"] for c in fake.named("chat.postMessage") if c["body"].get("text", "").startswith("Not carried:"))
     assert record["thread_ts"] == summary.ts and record["reply_broadcast"] in (True, "true", "1")
     blocks = record["blocks"] if isinstance(record["blocks"], list) else json.loads(record["blocks"])
     shown = json.dumps(blocks, ensure_ascii=False)
-    assert "Positions" in shown and "Objections" in shown and "Main reasons" in shown and "Next steps" in shown and "u0ann" in shown
-    assert "The decision is the team's recommendation" in shown
-    assert re.search(r"Review on: \d{4}-\d{2}-\d{2}", shown), "every decision record has a review date"
+    assert "Positions" in shown and "Objections" in shown and "Why it was proposed" in shown and "Next steps" in shown and "u0ann" in shown
+    assert "1 agreed and 1 objected" in shown and "Ask each person who objected" in shown
+    assert "Review on" not in shown, "nothing was decided, so nothing is reviewed"
     assert "Closed with 2 of 3 positions: Board meets &lt;!here&gt; tomorrow" in shown  # escaped: shown, never parsed
     section = {b.get("block_id"): b["text"]["text"] for b in blocks if "text" in b}
     assert section["positions"] == "*Positions*\n• u0ann agrees\n• u0bob objects: We'd lose our voice &lt;@U0LEAD&gt;"
     assert section["objections"] == "*Objections*\n• u0bob: We'd lose our voice &lt;@U0LEAD&gt;"
     await fake.wait_for(lambda: "Closed" in json.dumps(card_in(slack).blocks))
     # the comparison keeps its counts but no position or Close button: only the export is left to press
-    await fake.wait_for(lambda: "Closed. Positions: Agree 1, Abstain 0, Object 1." in json.dumps(summary_in(slack).blocks))
+    await fake.wait_for(lambda: "Closed. Positions: Agree 1, Abstain 0, Object 1. Not carried" in json.dumps(summary_in(slack).blocks))
     assert lead.labels(summary_in(slack)) == ["Export as Markdown"]
 
     # a closed round takes no positions (a stale button's form says so); the record exports as Markdown
     status, answer = await take_position(slack, bob, "Agree (1)", summary, "")
     assert status == 200 and json.loads(answer)["response_action"] == "errors" and "closed" in json.loads(answer)["errors"]["reason"]
     await lead.command("team export", channel=CHANNEL)
-    await fake.wait_for(lambda: any("# Decision:" in e.get("text", "") for e in fake.ephemerals))
-    exported = next(e["text"] for e in fake.ephemerals if "# Decision:" in e.get("text", ""))
+    await fake.wait_for(lambda: any("# Not carried:" in e.get("text", "") for e in fake.ephemerals))
+    exported = next(e["text"] for e in fake.ephemerals if "# Not carried:" in e.get("text", ""))
     assert "## Objections\n- u0bob: We'd lose our voice &lt;@U0LEAD&gt;" in exported
     assert "Closed with 2 of 3 positions: Board meets &lt;!here&gt; tomorrow" in exported
 
@@ -166,6 +167,10 @@ async def test_take_the_check_on_a_closed_round_opens_no_dm(slack) -> None:
     await fake.wait_for(lambda: any(ch == CHANNEL and m.blocks and m.blocks[0]["text"]["text"].startswith("Team results") for (ch, _), m in fake.messages.items()))
     await lead.click("Close and record the decision", summary_in(slack))
     await fake.wait_for(lambda: "Closed" in json.dumps(card_in(slack).blocks))
+    # no one objected: the proposal stands, and the record has its review date
+    await fake.wait_for(lambda: any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage")))
+    record = next(c["body"] for c in fake.named("chat.postMessage") if c["body"].get("text", "").startswith("Decision:"))
+    assert re.search(r"Review on: \d{4}-\d{2}-\d{2}", json.dumps(record["blocks"])), "a decision record has a review date"
     opened, said = len(fake.named("conversations.open")), len(fake.ephemerals)
     await ann.click("Take the check", card)  # the card as ann still has it, from before the close
     await fake.wait_for(lambda: any("closed" in e.get("text", "").lower() for e in fake.ephemerals[said:]))
