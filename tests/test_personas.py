@@ -29,6 +29,13 @@ class Persona:
     skipped: tuple[str, ...] = field(default=())  # questions that must not be asked
 
 
+# the owner herself has the hours and knows the business, but has no tools, and would trust an agency for a while
+STRETCHED_TRUSTING_OWNER = dict(
+    goal="temp_help", know_how="some", hours="with_effort", learn_time="yes_learn", tools_people="no_have", staff="me",
+    outsider_gaps=("priorities",), audience_notice=3, personal_touch="partly", trust=4, finances="short_term",
+    agency_view="temp_train", agency_candidate="first_one", part_time="no_pt", business_state="stretched",
+)
+
 OWNERS = [
     Persona(
         "cafe owner whose staff know the regulars",
@@ -115,13 +122,26 @@ OWNERS = [
         "in_house", "passionate about your products", tension="hand it over entirely", step_absent="agency",
     ),
     Persona(
-        "stretched owner who trusts an agency but hates giving up control",
-        dict(goal="temp_help", know_how="some", hours="with_effort", learn_time="yes_learn", tools_people="no_have",
-             staff="me", outsider_gaps=("priorities",), audience_notice=3, personal_touch="partly", trust=4,
-             finances="short_term", agency_view="temp_train", agency_candidate="first_one", part_time="no_pt",
-             business_state="stretched", control=1),
-        "agency_temporary", "only for a while", tension="not comfortable giving up control",
+        "stretched owner who trusts an agency for a while, but isn't very comfortable giving up control",
+        dict(STRETCHED_TRUSTING_OWNER, control=2),
+        "agency_temporary", "only for a while", tension="not very comfortable giving up control",
         step_present="don't hire the first one",
+    ),
+    Persona(
+        # 001's judgement call turns on "how comfortable you are with the idea of not having full control":
+        # for an owner not at all comfortable, an agency that speaks in their name every day is the wrong fit
+        "stretched owner who trusts an agency for a while, but is not at all comfortable giving up control",
+        dict(STRETCHED_TRUSTING_OWNER, control=1),
+        "consultant_week", "gets you there sooner", tension="not at all comfortable giving up control",
+        step_absent="agency",
+    ),
+    Persona(
+        "owner short of hands with money for a hire, who might take a part-time manager and must keep control",
+        dict(goal="temp_help", know_how="some", hours="no_time", learn_time="a_little", tools_people="no_have",
+             staff="me", outsider_gaps=("tone",), audience_notice=3, personal_touch="partly", trust=5,
+             finances="room", agency_view="temp_train", agency_candidate="none_yet", part_time="maybe_pt",
+             business_state="stretched", control=1),
+        "part_time_manager", "answers to you", step_absent="agency",
     ),
     Persona(
         "owner with the hours and a passionate insider who would still try an agency for a while",
