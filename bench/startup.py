@@ -6,9 +6,9 @@ server, measured the same way); the Discord bot answering a direct message sent 
 gateway's READY went out (ours, and a bare discord.py client that answers with one word, both
 against the tests' local fakes of Discord's REST API and gateway, tests/discord/). Each process
 is started afresh, runs are interleaved, and the median is reported. The terminal is measured
-twice: cold (the dialogs' verdicts not yet remembered, so start-up runs every check of the
-validator, as the first start after a release does) and warm (verdicts remembered, as every later
-start).
+twice: cold (the dialogs' verdicts not yet remembered, so start-up runs the validator's start-up
+checks, all but the advice checks, as the first start after a release does) and warm (verdicts
+remembered, as every later start).
 
 Each surface is also started once more under `python -X importtime` and must not import a chat
 platform SDK it does not use: the terminal neither slack_bolt/slack_sdk nor discord, Slack not
@@ -179,7 +179,7 @@ async def run(scale: Scale, workdir: Path) -> Section:
     median: Callable[[str], float] = lambda kind: _median(samples[kind])  # noqa: E731
     section.rows = [
         Row("terminal: first question, verdicts remembered", median("warm"), median("pass"), "ms", "python -c pass"),
-        Row("terminal: first question, first start (every check runs)", median("cold"), median("pass"), "ms", "python -c pass"),
+        Row("terminal: first question, first start (every start-up check runs)", median("cold"), median("pass"), "ms", "python -c pass"),
         Row("Slack HTTP: listening, verdicts remembered", median("ours"), median("bare"), "ms", "bare bolt app"),
         Row("Discord: gateway connected (IDENTIFY), verdicts remembered", median("dc_ours_id"), median("dc_bare_id"), "ms",
             "bare discord.py client"),

@@ -91,12 +91,17 @@ def test_validate_names_file_line_column_and_message(path: Path, validated: str)
         assert where and int(where[1]) >= 1 and int(where[2]) >= 1, text
 
 
-def test_start_up_refuses_the_corpus_with_exactly_validates_errors(validated: str) -> None:
+# what only the advice checks find (bot/dialogs/advice_check.py): `validate` reports it, start-up leaves it out
+ADVICE_ONLY = re.compile(r": (no reason holds|a reason rests on the answer|the answer '.*' pulls against|next step '|its open point '|the card says this twice)")
+
+
+def test_start_up_refuses_the_corpus_with_exactly_validates_errors_but_the_advice_checks(validated: str) -> None:
     with hang_guard(HANG_GUARD), pytest.raises(DialogError) as refused:
         Catalog.load(CORPUS)
     at_start = sorted(str(p) for p in refused.value.problems)
     by_validate = sorted(text for text in validated.splitlines() if ": error: " in text)
-    assert at_start == by_validate
+    assert at_start == [text for text in by_validate if not ADVICE_ONLY.search(text)]
+    assert any(ADVICE_ONLY.search(text) for text in by_validate), "the corpus has advice faults: validate finds them"
 
 
 @pytest.mark.parametrize("name", ["encoding_latin1.yaml", "alias_bomb.yaml", "follow_with_missing.yaml"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.dialogs import tools
-from bot.dialogs.validator import check
+from bot.dialogs.validator import VALIDATE_STATES, check
 from tests.helpers import SMALL, small_dialog
 
 
@@ -38,7 +38,7 @@ def test_a_loop_with_a_way_out_is_fine() -> None:
         "      - {id: unsure, label: Unsure, follow_up: true}\n      - {id: explain, label: Explain first, next: explain}\n",
     ).replace("  - id: name\n", "  - id: explain\n    kind: message\n    text: It takes two hours.\n    next: hours\n  - id: name\n")
     # a dialog with a loop is sampled, not walked: fine, but the advice checks say they could not run
-    assert messages(text) == [": the advice checks need every path walked, and this dialog has loops or more states than 250,000"]
+    assert messages(text) == [f": the advice checks need every path walked, and this dialog has loops or more states than {VALIDATE_STATES:,}"]
 
 
 def test_outcome_whose_rule_never_holds() -> None:

@@ -90,7 +90,7 @@ def against(dialog: Dialog, outcome: Outcome, answers: Mapping[str, AnswerValue]
     marks = _marks(dialog)
     found = []
     for node_id, choice_id, outcomes, _ in marks:
-        if outcome.id in outcomes and _picked(answers.get(node_id), choice_id):
+        if outcome.id in outcomes and is_picked(answers.get(node_id), choice_id):
             found.append((node_id, choice_id))
     return found
 
@@ -99,13 +99,13 @@ def settled_topics(dialog: Dialog, answers: Mapping[str, AnswerValue]) -> dict[s
     """Topic -> the (node, choice) answer that settled it."""
     found: dict[str, tuple[str, str]] = {}
     for node_id, choice_id, _, topics in _marks(dialog):
-        if topics and _picked(answers.get(node_id), choice_id):
+        if topics and is_picked(answers.get(node_id), choice_id):
             for topic in topics:
                 found.setdefault(topic, (node_id, choice_id))
     return found
 
 
-def _picked(value: AnswerValue | None, choice_id: str) -> bool:
+def is_picked(value: AnswerValue | None, choice_id: str) -> bool:
     return value == choice_id or (isinstance(value, tuple) and choice_id in value)
 
 

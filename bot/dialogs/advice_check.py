@@ -15,10 +15,10 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.dialogs import advice
+from bot.dialogs import advice, conditions
 from bot.dialogs.advice import MAX_REASONS, MAX_TENSIONS, answer_label
 from bot.dialogs.graph import reachable
-from bot.dialogs.model import AnswerValue, Dialog, Outcome
+from bot.dialogs.model import AnswerTest, AnswerValue, Dialog, Outcome, ScoreTest
 from bot.dialogs.problems import Problem
 from bot.dialogs.walk import Ending, PathReport
 
@@ -56,50 +56,115 @@ class AdviceReport:
         ]
 
 
+Fault = tuple[int, str, str]  # the line to fix, its owner, the message
+Verdict = tuple[frozenset[str], tuple[Fault, ...]]  # the kinds of fault a card has, and each fault
+
+
 def check_endings(dialog: Dialog, report: PathReport) -> AdviceReport:
+    """Each ending judged as its card shows: once per distinct card, not once per ending.
+
+    The walk tells endings apart by every answer any outcome's rules look at, but one outcome's
+    card looks at far fewer: endings that agree on those (`_card_inputs`) show the same card and
+    get the same verdict, so it is computed once and counted for each (on the shipped dialog,
+    hundreds of thousands of endings are a few thousand cards).
+    """
     result = AdviceReport()
+    verdicts: dict[tuple[str, tuple[bool, ...]], Verdict] = {}
+    by_values: dict[tuple[object, ...], Verdict] = {}  # the same, keyed by the raw answers it reads: cheaper to make
+    reads = {o.id: (o, *_read(dialog, o)) for o in dialog.outcomes}
     for ending in report.endings:
-        outcome = dialog.outcome(ending.outcome)
-        assert outcome is not None
-        faults = _judge(dialog, outcome, ending, result)
+        outcome, nodes, dimensions = reads[ending.outcome]
+        answers, scores = ending.answers, ending.scores
+        values = (outcome.id, *(answers.get(n) for n in nodes), *(scores.get(d, 0) for d in dimensions))
+        verdict = by_values.get(values)
+        if verdict is None:
+            key = (outcome.id, _card_inputs(dialog, outcome, ending))
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = _judge(dialog, outcome, answers, scores)
+            by_values[values] = verdict
+        faults, found = verdict
+        for line, owner, message in found:
+            result.add(line, owner, message, ending, dialog)
         result.paths_without_reason += ending.paths * ("reason" in faults)
         result.paths_with_contradiction += ending.paths * ("contradiction" in faults)
         result.paths_with_repeats += ending.paths * ("repeat" in faults)
     return result
 
 
-def _judge(dialog: Dialog, outcome: Outcome, ending: Ending, result: AdviceReport) -> set[str]:
+Inputs = tuple[tuple[object, ...], tuple[tuple[str, str], ...], tuple[str, ...]]
+_inputs: dict[tuple[str, str, str], Inputs] = {}
+
+
+def _read(dialog: Dialog, outcome: Outcome) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The answers and scores `_card_inputs` reads for this outcome's card."""
+    tests, marked, follow_ups = _inputs.get((dialog.id, dialog.content_hash, outcome.id)) or _read_inputs(dialog, outcome)
+    nodes = dict.fromkeys([*(t.node for t in tests if isinstance(t, AnswerTest)), *(n for n, _ in marked), *follow_ups])
+    dimensions = dict.fromkeys(t.dimension for t in tests if isinstance(t, ScoreTest))
+    return tuple(nodes), tuple(dimensions)
+
+
+def _card_inputs(dialog: Dialog, outcome: Outcome, ending: Ending) -> tuple[bool, ...]:
+    """All an outcome's card can depend on at an ending, as yes or no: each test its reasons,
+    tensions and steps make, each marked answer (`against` it, or `settles`) and each open point.
+
+    A reason's words cite the answers its tests pass, and the card only asks whether a cited answer
+    is a marked one: which unmarked choice passed a test changes nothing the card is judged on."""
+    tests, marked, follow_ups = _inputs.get((dialog.id, dialog.content_hash, outcome.id)) or _read_inputs(dialog, outcome)
     answers, scores = ending.answers, ending.scores
+    return (
+        *(conditions.holds(test, scores, answers) for test in tests),  # type: ignore[arg-type]
+        *(advice.is_picked(answers.get(node_id), choice_id) for node_id, choice_id in marked),
+        *(node_id in answers and advice.needs_follow_up(dialog.nodes[node_id], answers[node_id]) for node_id in follow_ups),
+    )
+
+
+def _read_inputs(dialog: Dialog, outcome: Outcome) -> Inputs:
+    tests: dict[object, None] = {}
+    for point in (*outcome.reasons, *outcome.tensions, *outcome.next_steps):
+        for test, _ in conditions.leaves(point.when) if point.when is not None else ():
+            tests[test] = None
+    marked = tuple(
+        (node.id, c.id) for node in dialog.nodes.values() for c in node.choices if outcome.id in c.against or c.settles
+    )
+    listed = outcome.open_points
+    follow_ups = tuple(
+        node.id for node in dialog.nodes.values() if (listed is None or node.id in listed) and any(c.follow_up for c in node.choices)
+    )
+    if len(_inputs) > 256:
+        _inputs.clear()
+    found = _inputs[(dialog.id, dialog.content_hash, outcome.id)] = (tuple(tests), marked, follow_ups)
+    return found
+
+
+def _judge(dialog: Dialog, outcome: Outcome, answers: Mapping[str, AnswerValue], scores: Mapping[str, int]) -> Verdict:
     faults: set[str] = set()
+    found: list[Fault] = []
     reasons = advice.applying(outcome.reasons, scores, answers)
     if not reasons:
         faults.add("reason")
-        result.add(outcome.line, outcome.id, "no reason holds: add a reason whose 'when' covers these answers", ending, dialog)
+        found.append((outcome.line, outcome.id, "no reason holds: add a reason whose 'when' covers these answers"))
     pulling = set(advice.against(dialog, outcome, answers))
     for reason in reasons[:MAX_REASONS]:
         for node_id, choice_id in advice.cited(reason, answers):
             if (node_id, choice_id) in pulling:
                 faults.add("contradiction")
-                result.add(
+                found.append((
                     reason.line,
                     outcome.id,
                     f"a reason rests on the answer '{_label(dialog, node_id, choice_id)}', which pulls against"
                     " this outcome: narrow its 'when' and name the answer in a tension instead",
-                    ending,
-                    dialog,
-                )
+                ))
     tensions = advice.applying(outcome.tensions, scores, answers)[:MAX_TENSIONS]
     named = {pair for t in tensions for pair in advice.cited(t, answers)}
     for node_id, choice_id in sorted(pulling - named):
         faults.add("contradiction")
-        result.add(
+        found.append((
             dialog.nodes[node_id].line,
             node_id,
             f"the answer '{_label(dialog, node_id, choice_id)}' pulls against '{outcome.id}', but no tension"
             " the card shows names it: add a tension that says what to do about it",
-            ending,
-            dialog,
-        )
+        ))
     settled = advice.settled_topics(dialog, answers)
     steps = advice.next_steps(outcome, scores, answers)
     open_nodes = advice.open_points(dialog, outcome, answers)
@@ -107,26 +172,25 @@ def _judge(dialog: Dialog, outcome: Outcome, ending: Ending, result: AdviceRepor
         clash = _clash(step.topic, outcome, settled, dialog)
         if clash:
             faults.add("contradiction")
-            result.add(step.line, outcome.id, f"next step '{_short(step.text)}' {clash}", ending, dialog)
+            found.append((step.line, outcome.id, f"next step '{_short(step.text)}' {clash}"))
     for node in open_nodes:
         clash = _clash(node.follow_up_topic, outcome, settled, dialog)
         if clash:
             faults.add("contradiction")
-            result.add(
+            found.append((
                 node.line, node.id, f"its open point '{_short(node.follow_up or node.text)}' {clash}; or leave it out"
-                f" of '{outcome.id}' with open_points", ending, dialog
-            )
+                f" of '{outcome.id}' with open_points",
+            ))
     shown = [outcome.summary, *(p.text for p in reasons[:MAX_REASONS]), *(p.text for p in tensions)]
     shown += [p.text for p in steps]
     shown += [n.follow_up or n.text for n in open_nodes]
     said = [s for text in shown for s in sentences(text)]
-    if len(said) == len(set(said)):
-        return faults
-    for sentence, count in Counter(said).items():
-        if count > 1:
-            faults.add("repeat")
-            result.add(outcome.line, outcome.id, f"the card says this twice: '{_short(sentence)}'", ending, dialog)
-    return faults
+    if len(said) != len(set(said)):
+        for sentence, count in Counter(said).items():
+            if count > 1:
+                faults.add("repeat")
+                found.append((outcome.line, outcome.id, f"the card says this twice: '{_short(sentence)}'"))
+    return frozenset(faults), tuple(found)
 
 
 def _clash(topic: str, outcome: Outcome, settled: Mapping[str, tuple[str, str]], dialog: Dialog) -> str:

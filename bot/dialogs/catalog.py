@@ -1,9 +1,11 @@
 """The dialogs a bot process serves, loaded once at start-up from one folder.
 
-Start-up and `outsource-check validate` check a dialog the same way, through the functions here:
-`check_file` (the loader, then every check of `bot.dialogs.validator.check`) and `check_across` (what no
+Start-up and `outsource-check validate` check a dialog through the functions here: `check_file`
+(the loader, then the checks of `bot.dialogs.validator.check`; start-up leaves out the advice
+checks, which prove each card on every path and cost tens of seconds) and `check_across` (what no
 single file can show: dialog ids unique in the folder, and every `follow_with` naming one of
-them). A folder that `validate` passes starts; one it refuses does not, with the same messages.
+them). A folder that `validate` passes starts; one that would strand a user or break the bot
+does not start, with the same messages `validate` prints.
 """
 
 from __future__ import annotations
@@ -50,12 +52,13 @@ class NoDialogs(DialogError):
 
 
 def check_file(path: Path, *, seeds_dir: Path | None = None, remember: bool = False) -> tuple[Dialog | None, list[Problem]]:
-    """One file as start-up and `validate` both check it: the loader's problems, else the validator's.
+    """One file as start-up or `validate` checks it: the loader's problems, else the validator's.
 
     Raises UnreadableDialog for a file whose text cannot be had at all. A process checks the same
-    text once. With `remember` (start-up), a verdict without errors is also kept on disk for this
-    exact text, code and seed folder, so the next start skips the validator's path walk and returns
-    no problems (`bot.dialogs.verdicts`); errors are never remembered, always found afresh.
+    text once. `remember` is start-up: every check but the advice checks (`validator.check`, whose
+    docstring says why), and a verdict without errors is kept on disk for this exact text, code and
+    seed folder, so the next start skips even that path walk and returns no problems
+    (`bot.dialogs.verdicts`); errors are never remembered, always found afresh.
     """
     text = read_dialog_file(path)
     try:
@@ -63,22 +66,22 @@ def check_file(path: Path, *, seeds_dir: Path | None = None, remember: bool = Fa
     except DialogError as exc:
         return None, list(exc.problems)
     key = verdicts.key(text, seeds_dir)
-    seen = _checked.get((key, dialog.path)) if key else None
+    seen = _checked.get((key, dialog.path, remember)) if key else None
     if seen is not None:
         return dialog, list(seen)
     if remember and key and verdicts.known_clean(key):
         return dialog, []
-    problems = check(dialog, seeds_dir=seeds_dir)
+    problems = check(dialog, seeds_dir=seeds_dir, advice=not remember)
     if key:
         if len(_checked) >= 256:
             _checked.clear()
-        _checked[(key, dialog.path)] = tuple(problems)
+        _checked[(key, dialog.path, remember)] = tuple(problems)
         if remember and not any(p.severity == "error" for p in problems):
             verdicts.remember_clean(key)
     return dialog, problems
 
 
-_checked: dict[tuple[str, str], tuple[Problem, ...]] = {}  # (text and code, file name) -> the validator's verdict
+_checked: dict[tuple[str, str, bool], tuple[Problem, ...]] = {}  # (text and code, file name, start-up?) -> the validator's verdict
 
 
 def check_across(dialogs: Iterable[Dialog]) -> list[Problem]:
@@ -115,7 +118,7 @@ class Catalog:
 
     @classmethod
     def load(cls, folder: Path | None = None) -> Catalog:
-        """Every `*.yaml` in the folder, checked as `validate` checks it; any error stops start-up.
+        """Every `*.yaml` in the folder, checked as `validate` checks it but for the advice checks; any error stops start-up.
 
         Raises NoDialogs for a missing or empty folder, DialogError with every problem otherwise.
         """

@@ -87,7 +87,7 @@ def paths_report(path: str) -> tuple[str, int]:
     dialog, error = _load(path)
     if dialog is None:
         return error, UNUSABLE
-    report = walk(dialog)
+    report = walk(dialog, advice=False)  # where paths end, not what their cards say: the small walk counts the same
     how = "every path walked" if report.exhaustive else "a sample, not every path"
     lines = [f"{dialog.id}: {report.total:,} paths ({how}: {report.note})"]
     width = max((len(o.id) for o in dialog.outcomes), default=10)

@@ -22,7 +22,15 @@ MAX_CHOICES = 25
 SCALE_LABEL_PREFIX = len("5 - ")
 
 
-def check(dialog: Dialog, *, seeds_dir: Path | None = None) -> list[Problem]:
+def check(dialog: Dialog, *, seeds_dir: Path | None = None, advice: bool = True) -> list[Problem]:
+    """Every problem in a dialog. Without `advice`, what start-up needs: all but the advice checks.
+
+    The advice checks judge the card of every distinct ending (bot/dialogs/advice_check.py), which
+    costs the shipped main dialog tens of seconds: `outsource-check validate` and the README's test
+    command run them; a bot starting up proves only that every path ends in an outcome that can
+    be reached, which a walk that tells paths apart only by routes and outcome rules proves in
+    well under a second. A card that says too little is a fault of authoring, found in CI; a path
+    with no way to an outcome would strand a user, and never starts."""
     problems: list[Problem] = []
     problems += _reachability(dialog)
     problems += _dead_ends(dialog)
@@ -30,7 +38,7 @@ def check(dialog: Dialog, *, seeds_dir: Path | None = None) -> list[Problem]:
     problems += _sources(dialog, seeds_dir)
     problems += repeated_sentences(dialog)
     if not any(p.message.startswith(("dead end", "loop")) for p in problems):
-        problems += _outcomes(dialog)
+        problems += _outcomes(dialog, advice)
     return problems
 
 
@@ -101,20 +109,22 @@ def _sources(dialog: Dialog, seeds_dir: Path | None) -> list[Problem]:
 
 
 # Validation must stay quick on big dialogs: an exact walk within this many states, else a sample.
-# `outsource-check paths` walks with the larger default budget.
+# `outsource-check paths` counts paths with the walk start-up uses, which tells them apart only by
+# routes and outcome rules.
 VALIDATE_STATES = 250_000
 VALIDATE_SAMPLE_STEPS = 60_000
 
 
-def _outcomes(dialog: Dialog) -> list[Problem]:
-    report = walk(dialog, max_states=VALIDATE_STATES, sample_steps=VALIDATE_SAMPLE_STEPS)
+def _outcomes(dialog: Dialog, advice: bool = True) -> list[Problem]:
+    report = walk(dialog, max_states=VALIDATE_STATES, sample_steps=VALIDATE_SAMPLE_STEPS, advice=advice)
     problems = []
     if report.stuck:
         problems.append(_at(dialog, 1, f"{report.stuck} path(s) end without an outcome"))
     if not report.exhaustive:
         note = f"the advice checks need every path walked, and this dialog has loops or more states than {VALIDATE_STATES:,}"
         return [*problems, replace(_at(dialog, 1, note), severity="warning")]  # a sample proves nothing
-    problems += check_endings(dialog, report).problems(dialog)
+    if advice:
+        problems += check_endings(dialog, report).problems(dialog)
     for outcome in dialog.outcomes:
         if report.by_outcome[outcome.id] == 0:
             what = "the fallback is never needed: some rule always holds" if outcome.fallback else "its rule never holds on any path, or an earlier outcome's rule always wins"

@@ -135,13 +135,16 @@ def walk(
     seed: int = 0,
     sample_steps: int = SAMPLE_STEPS,
     detail: bool = False,
+    advice: bool = True,
 ) -> PathReport:
     """Every path, exactly, when the state space fits in `max_states`; else a stated random sample.
 
     `examples` keeps up to `max_examples` answer sequences per outcome, each ending in a different
-    state, for tests to replay through the real engine.
+    state, for tests to replay through the real engine. Without `advice`, endings are told apart
+    only as routes and outcome rules tell them apart (where each path ends, not what its card
+    says): a few thousand states instead of hundreds of thousands on the shipped dialog.
     """
-    key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps, detail)
+    key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps, detail, advice)
     if key not in _reports:
         if len(_reports) >= MAX_REPORTS:
             _reports.clear()
@@ -151,7 +154,7 @@ def walk(
         collecting = gc.isenabled()
         gc.disable()
         try:
-            _reports[key] = _exhaustive(dialog, max_states, max_examples, detail)
+            _reports[key] = _exhaustive(dialog, max_states, max_examples, detail, advice)
         except _TooBig:
             _reports[key] = _sample(dialog, seed, sample_steps)
         finally:
@@ -164,7 +167,7 @@ _reports: dict[tuple[object, ...], PathReport] = {}  # a dialog file's paths nev
 MAX_REPORTS = 32
 
 
-def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool = False) -> PathReport:
+def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool = False, advice: bool = True) -> PathReport:
     """Forward over the nodes in order, carrying (scores, answers rules read) -> number of paths.
 
     Every distinct state that arrives at a node is walked once, so the walk gives up as soon as
@@ -175,10 +178,10 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool
     order = topological_order(dialog)
     if order is None:
         raise _TooBig  # loops: counted by sampling
-    referenced = referenced_answers(dialog)
+    referenced = referenced_answers(dialog, advice)
     dims = [d.id for d in dialog.dimensions]
-    clamps = _clamps(dialog, order, dims)
-    canon = _answer_classes(dialog, referenced)
+    clamps = _clamps(dialog, order, dims, advice)
+    canon = _answer_classes(dialog, referenced, advice)
     endings = _endings(dialog)
     unbounded = ((-math.inf,) * len(dims), (math.inf,) * len(dims))
     # state: (score tuple, referenced answers tuple) -> (paths, one example answer sequence)
@@ -346,13 +349,13 @@ def _unwind(example: Trail | None) -> tuple[AnswerRecord, ...]:
     return tuple(reversed(records))
 
 
-def _answer_classes(dialog: Dialog, referenced: tuple[str, ...]) -> dict[str, dict[object, AnswerValue]]:
+def _answer_classes(dialog: Dialog, referenced: tuple[str, ...], advice: bool = True) -> dict[str, dict[object, AnswerValue]]:
     """For each answer some rule reads: every possible answer -> the first one the rules can't tell apart from it.
 
     A rule that asks `is: yes` splits five answers into two kinds; carrying the kind instead of
     the answer stops four equivalent paths from being walked four times.
     """
-    tests = all_conditions(dialog)
+    tests = all_conditions(dialog, advice)
     leaves = [t for t, _ in conditions.leaves(AllOf(tuple(tests)))] if tests else []
     classes: dict[str, dict[object, AnswerValue]] = {}
     for node_id in referenced:
@@ -366,7 +369,7 @@ def _answer_classes(dialog: Dialog, referenced: tuple[str, ...]) -> dict[str, di
     return classes
 
 
-def _clamps(dialog: Dialog, order: list[str], dims: list[str]) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+def _clamps(dialog: Dialog, order: list[str], dims: list[str], advice: bool = True) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
     """Per node, the (lowest, highest) per dimension outside which a score's exact value no longer matters.
 
     Rules compare scores with a few thresholds. A score so low that even every point still to
@@ -375,7 +378,7 @@ def _clamps(dialog: Dialog, order: list[str], dims: list[str]) -> dict[str, tupl
     """
     from bot.dialogs.model import ScoreTest
 
-    tests = all_conditions(dialog)
+    tests = all_conditions(dialog, advice)
     thresholds: dict[str, list[int]] = {d: [] for d in dims}
     for test, _ in conditions.leaves(AllOf(tuple(tests))) if tests else ():
         if isinstance(test, ScoreTest):
