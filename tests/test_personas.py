@@ -24,6 +24,7 @@ class Persona:
     outcome: str
     first_reason: str  # words the first reason on the card must contain
     tension: str = ""  # words one tension must contain ("" = the card must show none)
+    reason: str = ""  # words some reason the card shows must contain
     step_absent: str = ""  # words no next step may contain
     step_present: str = ""  # words some next step must contain
     skipped: tuple[str, ...] = field(default=())  # questions that must not be asked
@@ -134,6 +135,26 @@ OWNERS = [
         dict(STRETCHED_TRUSTING_OWNER, control=1),
         "consultant_week", "gets you there sooner", tension="not at all comfortable giving up control",
         step_absent="agency",
+    ),
+    Persona(
+        # 001's minimum requirement: an agency must understand "your business model" before it speaks for you
+        "early-days owner still shaping the business model, who trusts an agency for a while",
+        dict(STRETCHED_TRUSTING_OWNER, business_state="early", control=4),
+        "agency_temporary", "only for a while", tension="still shaping your business model",
+    ),
+    Persona(
+        "early-days owner, not at all comfortable giving up control, sent to a consultant",
+        dict(STRETCHED_TRUSTING_OWNER, business_state="early", control=1),
+        "consultant_week", "gets you there sooner", tension="not at all comfortable giving up control",
+        reason="strategies and techniques for the future",
+    ),
+    Persona(
+        "steady owner with room to take something on, who has tried social media and has the hours",
+        dict(goal="advice_setup", know_how="some", hours="with_effort", learn_time="yes_learn", tools_people="yes_have",
+             staff="me", outsider_gaps=(), audience_notice=3, personal_touch="partly", trust=3, finances="short_term",
+             part_time="no_pt", business_state="steady", control=3),
+        "in_house", "passionate about your products", reason="steady, with room to take something new on",
+        skipped=("agency_view", "agency_candidate"),
     ),
     Persona(
         "owner short of hands with money for a hire, who might take a part-time manager and must keep control",
@@ -275,6 +296,8 @@ def check(card: ResultCard, asked: list[str], persona: Persona) -> None:
     assert card.reasons, persona.name
     assert persona.first_reason in card.reasons[0].text, (persona.name, [r.text for r in card.reasons])
     assert all(r.quote and r.article for r in card.reasons), "every reason carries the article's words and title"
+    if persona.reason:
+        assert any(persona.reason in r.text for r in card.reasons), (persona.name, [r.text for r in card.reasons])
     if persona.tension:
         assert any(persona.tension in t.text for t in card.tensions), (persona.name, [t.text for t in card.tensions])
     else:

@@ -108,10 +108,12 @@ def _sources(dialog: Dialog, seeds_dir: Path | None) -> list[Problem]:
     return untitled + [_at(dialog, 1, f"source '{name}' is not a file in {seeds_dir}") for name in dialog.sources if name not in present]
 
 
-# Validation must stay quick on big dialogs: an exact walk within this many states, else a sample.
-# `outsource-check paths` counts paths with the walk start-up uses, which tells them apart only by
-# routes and outcome rules.
-VALIDATE_STATES = 250_000
+# Validation must stay bounded on big dialogs: an exact walk within this many states, else a sample.
+# The shipped main dialog's advice walk needs more than 250,000 since its cards read the state of
+# the business (each condition a card tests tells more endings apart; memory grows with it, about
+# 0.9 GB here); `outsource-check paths` counts paths with the walk start-up uses, which tells them
+# apart only by routes and outcome rules.
+VALIDATE_STATES = 600_000
 VALIDATE_SAMPLE_STEPS = 60_000
 
 
