@@ -64,24 +64,24 @@ def check_endings(dialog: Dialog, report: PathReport) -> AdviceReport:
     """Each ending judged as its card shows: once per distinct card, not once per ending.
 
     The walk tells endings apart by every answer any outcome's rules look at, but one outcome's
-    card looks at far fewer: endings that agree on those (`_card_inputs`) show the same card and
-    get the same verdict, so it is computed once and counted for each (on the shipped dialog,
+    card looks at far fewer: endings that agree on those (`CardReads.inputs`) show the same card
+    and get the same verdict, so it is computed once and counted for each (on the shipped dialog,
     hundreds of thousands of endings are a few thousand cards).
     """
     result = AdviceReport()
+    reads = {o.id: CardReads.of(dialog, o) for o in dialog.outcomes}
     verdicts: dict[tuple[str, tuple[bool, ...]], Verdict] = {}
-    by_values: dict[tuple[object, ...], Verdict] = {}  # the same, keyed by the raw answers it reads: cheaper to make
-    reads = {o.id: (o, *_read(dialog, o)) for o in dialog.outcomes}
+    by_values: dict[tuple[object, ...], Verdict] = {}  # the same, keyed by the raw answers read: cheaper to make
     for ending in report.endings:
-        outcome, nodes, dimensions = reads[ending.outcome]
+        card = reads[ending.outcome]
         answers, scores = ending.answers, ending.scores
-        values = (outcome.id, *(answers.get(n) for n in nodes), *(scores.get(d, 0) for d in dimensions))
+        values = (card.outcome.id, *(answers.get(n) for n in card.nodes), *(scores.get(d, 0) for d in card.dimensions))
         verdict = by_values.get(values)
         if verdict is None:
-            key = (outcome.id, _card_inputs(dialog, outcome, ending))
+            key = (card.outcome.id, card.inputs(dialog, answers, scores))
             verdict = verdicts.get(key)
             if verdict is None:
-                verdict = verdicts[key] = _judge(dialog, outcome, answers, scores)
+                verdict = verdicts[key] = _judge(dialog, card.outcome, answers, scores)
             by_values[values] = verdict
         faults, found = verdict
         for line, owner, message in found:
@@ -92,49 +92,43 @@ def check_endings(dialog: Dialog, report: PathReport) -> AdviceReport:
     return result
 
 
-Inputs = tuple[tuple[object, ...], tuple[tuple[str, str], ...], tuple[str, ...]]
-_inputs: dict[tuple[str, str, str], Inputs] = {}
+@dataclass(frozen=True)
+class CardReads:
+    """What one outcome's card can depend on: each test its reasons, tensions and steps make, each
+    answer marked `against` it or `settles` a topic, and each question whose open point it shows;
+    and the answers and scores those read."""
 
+    outcome: Outcome
+    tests: tuple[ScoreTest | AnswerTest, ...]
+    marked: tuple[tuple[str, str], ...]
+    follow_ups: tuple[str, ...]
+    nodes: tuple[str, ...]
+    dimensions: tuple[str, ...]
 
-def _read(dialog: Dialog, outcome: Outcome) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The answers and scores `_card_inputs` reads for this outcome's card."""
-    tests, marked, follow_ups = _inputs.get((dialog.id, dialog.content_hash, outcome.id)) or _read_inputs(dialog, outcome)
-    nodes = dict.fromkeys([*(t.node for t in tests if isinstance(t, AnswerTest)), *(n for n, _ in marked), *follow_ups])
-    dimensions = dict.fromkeys(t.dimension for t in tests if isinstance(t, ScoreTest))
-    return tuple(nodes), tuple(dimensions)
+    @classmethod
+    def of(cls, dialog: Dialog, outcome: Outcome) -> CardReads:
+        tests = dict.fromkeys(
+            test for point in (*outcome.reasons, *outcome.tensions, *outcome.next_steps)
+            if point.when is not None for test, _ in conditions.leaves(point.when)
+        )
+        marked = tuple((node.id, c.id) for node in dialog.nodes.values() for c in node.choices if outcome.id in c.against or c.settles)
+        listed = outcome.open_points
+        follow_ups = tuple(
+            node.id for node in dialog.nodes.values() if (listed is None or node.id in listed) and any(c.follow_up for c in node.choices)
+        )
+        nodes = dict.fromkeys([*(t.node for t in tests if isinstance(t, AnswerTest)), *(n for n, _ in marked), *follow_ups])
+        dimensions = dict.fromkeys(t.dimension for t in tests if isinstance(t, ScoreTest))
+        return cls(outcome, tuple(tests), marked, follow_ups, tuple(nodes), tuple(dimensions))
 
-
-def _card_inputs(dialog: Dialog, outcome: Outcome, ending: Ending) -> tuple[bool, ...]:
-    """All an outcome's card can depend on at an ending, as yes or no: each test its reasons,
-    tensions and steps make, each marked answer (`against` it, or `settles`) and each open point.
-
-    A reason's words cite the answers its tests pass, and the card only asks whether a cited answer
-    is a marked one: which unmarked choice passed a test changes nothing the card is judged on."""
-    tests, marked, follow_ups = _inputs.get((dialog.id, dialog.content_hash, outcome.id)) or _read_inputs(dialog, outcome)
-    answers, scores = ending.answers, ending.scores
-    return (
-        *(conditions.holds(test, scores, answers) for test in tests),  # type: ignore[arg-type]
-        *(advice.is_picked(answers.get(node_id), choice_id) for node_id, choice_id in marked),
-        *(node_id in answers and advice.needs_follow_up(dialog.nodes[node_id], answers[node_id]) for node_id in follow_ups),
-    )
-
-
-def _read_inputs(dialog: Dialog, outcome: Outcome) -> Inputs:
-    tests: dict[object, None] = {}
-    for point in (*outcome.reasons, *outcome.tensions, *outcome.next_steps):
-        for test, _ in conditions.leaves(point.when) if point.when is not None else ():
-            tests[test] = None
-    marked = tuple(
-        (node.id, c.id) for node in dialog.nodes.values() for c in node.choices if outcome.id in c.against or c.settles
-    )
-    listed = outcome.open_points
-    follow_ups = tuple(
-        node.id for node in dialog.nodes.values() if (listed is None or node.id in listed) and any(c.follow_up for c in node.choices)
-    )
-    if len(_inputs) > 256:
-        _inputs.clear()
-    found = _inputs[(dialog.id, dialog.content_hash, outcome.id)] = (tuple(tests), marked, follow_ups)
-    return found
+    def inputs(self, dialog: Dialog, answers: Mapping[str, AnswerValue], scores: Mapping[str, int]) -> tuple[bool, ...]:
+        """The card's inputs at one ending, as yes or no. A reason's words cite the answers its tests
+        pass, and the card only asks whether a cited answer is a marked one: which unmarked choice
+        passed a test changes nothing the card is judged on."""
+        return (
+            *(conditions.holds(test, scores, answers) for test in self.tests),
+            *(advice.is_picked(answers.get(node_id), choice_id) for node_id, choice_id in self.marked),
+            *(node_id in answers and advice.needs_follow_up(dialog.nodes[node_id], answers[node_id]) for node_id in self.follow_ups),
+        )
 
 
 def _judge(dialog: Dialog, outcome: Outcome, answers: Mapping[str, AnswerValue], scores: Mapping[str, int]) -> Verdict:

@@ -1,7 +1,7 @@
-"""Clean validator verdicts remembered across starts, so start-up runs every check yet stays quick.
+"""Clean start-up verdicts remembered across starts, so a later start skips even start-up's path walk.
 
-The validator walks a dialog's paths, which costs the shipped main dialog far longer than the rest
-of `outsource-check chat`'s start. Its verdict depends only on the dialog's text, the code that
+Start-up runs every check but the advice checks (bot/dialogs/validator.py `check`), and its walk
+of a dialog's paths is still most of a first start. Its verdict depends only on the dialog's text, the code that
 checks it and the seed files present, so a clean verdict (no errors: start-up ignores warnings) is
 remembered under a hash of exactly those, as an empty file in the user's cache folder (`_folder`).
 A file edit, a code change, another Python or PyYAML, or a seed file added or removed gives another
