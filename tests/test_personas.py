@@ -63,7 +63,8 @@ OWNERS = [
         dict(goal="temp_help", know_how="some", hours="no_time", learn_time="a_little", tools_people="no_have", staff="me",
              outsider_gaps=("tone",), audience_notice=3, personal_touch="partly", trust=4, finances="room",
              agency_view="temp_train", agency_candidate="none_yet", part_time="no_pt", business_state="stretched", control=4),
-        "agency_temporary", "only for a while", step_present="outsource-check chat --dialog agency_vetting",
+        "agency_temporary", "only for a while", tension="plan by then for the couple of hours a week",
+        step_present="outsource-check chat --dialog agency_vetting",
     ),
     Persona(
         "owner whose customers come for the personal touch, who wanted it run for good",
@@ -170,7 +171,31 @@ OWNERS = [
              staff="me", outsider_gaps=(), audience_notice=4, personal_touch="partly", trust=5, finances="room",
              agency_view="temp_retainer", agency_candidate="several", part_time="maybe_pt", business_state="early",
              control=5),
+        "in_house", "passionate about your products", tension="You wanted someone to run it for a while", step_absent="agency",
+    ),
+    Persona(
+        "owner after advice and a set-up, with the hours and an insider, who would trust an agency for a while",
+        dict(goal="advice_setup", know_how="some", hours="with_effort", learn_time="a_little", tools_people="yes_have",
+             staff="me", outsider_gaps=(), audience_notice=4, personal_touch="partly", trust=5, finances="room",
+             agency_view="temp_train", agency_candidate="none_yet", part_time="no_pt", business_state="steady",
+             control=4),
         "in_house", "passionate about your products", tension="consider an agency for a while", step_absent="agency",
+    ),
+    Persona(
+        # the question itself says a business stretched thin may need a hand first: the card has to answer that
+        "owner who wanted someone for a while, with the hours and an insider, but a stretched team",
+        dict(goal="temp_help", know_how="some", hours="with_effort", learn_time="a_little", tools_people="stretched",
+             staff="staff_member", outsider_gaps=("tone",), audience_notice=2, personal_touch="partly", trust=2,
+             finances="short_term", part_time="maybe_pt", business_state="stretched", control=2),
+        "in_house", "passionate about your products", tension="stretched just keeping up",
+        skipped=("agency_view", "agency_candidate"),
+    ),
+    Persona(
+        "owner who wanted someone for a while, with the hours and an insider, but no money for it",
+        dict(goal="temp_help", know_how="confident", hours="yes_easily", learn_time="yes_learn", tools_people="yes_have",
+             staff="me", outsider_gaps=("regulars",), audience_notice=4, personal_touch="core", trust=3, finances="tight"),
+        "in_house", "know your regulars by name", tension="With money tight, that has to wait",
+        skipped=("agency_view", "part_time", "business_state", "control"),
     ),
     Persona(
         "owner who wanted someone to run it for a while, but trusts no outsider",
