@@ -245,6 +245,12 @@ AGENCIES = [
         "meets_bar", "treats this as temporary", tension="most loyal customers",
     ),
     Persona(
+        # nothing is unknown about this agency: the card must not send the owner to open questions there are none of
+        "the first agency, meeting every requirement, with no other agency met",
+        dict(AGENCY_YES, temporary="yes_temporary", trains_you="yes_trains", retainer="limited", first_agency="first_only"),
+        "compare_first", "the first agency you've met", step_present="Meet other agencies", step_absent="open question",
+    ),
+    Persona(
         "an agency that won't visit, wants the work for good and won't train you",
         dict(learns_business="yes_all", mission_vision="yes_passionate", tour_meet="no_interest"),
         "walk_away", "isn't keen to tour", tension="did well on some requirements", step_absent="Ask Buzz",
