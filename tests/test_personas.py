@@ -232,6 +232,27 @@ OWNERS = [
 AGENCY_YES = dict(learns_business="yes_all", mission_vision="yes_passionate", tour_meet="all_met",
                   product_experts="yes_experts", love_business="yes_love")
 
+OWNERS += [
+    Persona(
+        # the hours are there and so is an insider: only the business's stretch argues for a hire, and the card says so
+        "owner with the hours to spare but a stretched business, who would hire part-time",
+        dict(goal="temp_help", know_how="popular_only", hours="yes_easily", learn_time="a_little", tools_people="unsure",
+             staff="me", outsider_gaps=("tone",), audience_notice=1, personal_touch="not_really", trust=1, finances="room",
+             part_time="yes_pt", business_state="stretched", control=2),
+        "part_time_manager", "Everyone is stretched just keeping up", tension="a consultant's week may be all you need",
+        skipped=("agency_view", "agency_candidate"),
+    ),
+    Persona(
+        "owner who asked for advice and a set-up, has no time, and would trust an agency for a while",
+        dict(goal="advice_setup", know_how="confident", hours="no_time", learn_time="a_little", tools_people="unsure",
+             staff="me", outsider_gaps=(), audience_notice=2, personal_touch="partly", trust=5, finances="room",
+             agency_view="temp_train", agency_candidate="several", part_time="no_pt", business_state="steady", control=3),
+        "agency_temporary", "can't cover social media in-house", tension="consulting rather than outsourcing",
+        step_absent="don't hire the first one",
+    ),
+]
+
+
 AGENCIES = [
     Persona(
         "an agency that exceeds every requirement, after a comparison",
