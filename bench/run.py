@@ -91,7 +91,7 @@ def render(results: dict) -> str:
            f"(scale: {results.get('scale', '?')}; {results.get('seconds', 0):.0f} s)."]
     measured = results.get("measured", {})
     if len(set(measured.values())) > 1:  # some sections were re-measured on their own: say which, and when
-        out.append("Each benchmark's own run: " + "; ".join(f"{k}: {measured[k]}" for k in ORDER if k in measured) + ".")
+        out.append(OWN_RUNS + "; ".join(f"{k}: {measured[k]}" for k in ORDER if k in measured) + ".")
     out += ["", "### Machine", "", "| | |", "| --- | --- |"]
     out += [f"| {k} | {v} |" for k, v in results.get("machine", {}).items()]
     out += ["", "### Targets at a glance", "", "| benchmark | measure | ours | baseline | ratio | target | met? |",
@@ -202,6 +202,15 @@ def _missing_from(results: dict, out: Path) -> set[str]:
     return shown - {s["title"] for s in results["sections"].values()}
 
 
+OWN_RUNS = "Each benchmark's own run: "
+
+
+def _own_runs(line: str, when: dict[str, str]) -> str:
+    """The page's line of when each benchmark last ran, with the ones measured now put right."""
+    runs = dict(entry.split(": ", 1) for entry in line[len(OWN_RUNS):].rstrip(".").split("; ") if ": " in entry)
+    return OWN_RUNS + "; ".join(f"{k}: {when.get(k, v)}" for k, v in runs.items()) + "."
+
+
 def splice_page(results: dict, names: list[str], out: Path) -> bool:
     """Replace only the sections in `names` (and their rows in the targets table) in the page as written.
 
@@ -233,9 +242,13 @@ def splice_page(results: dict, names: list[str], out: Path) -> bool:
             block = block.rstrip("\n") + "\n\n" + chunk
     measured = results.get("measured") or {}
     fallback = f"{results.get('when', '?')} (`{results.get('command', '?')}`)"
-    notes = [f"Re-measured {measured.get(k, fallback)}: {_section_from(dict(results['sections'][k])).title}."
-             for k in ORDER if k in results["sections"]]
-    lines = [line for line in block.split("\n") if not line.startswith("Re-measured ")]  # all said again below
+    when = {k: measured.get(k, fallback) for k in ORDER if k in results["sections"]}
+    notes = [f"Re-measured {when[k]}: {_section_from(dict(results['sections'][k])).title}." for k in when]
+    titles = {f": {section.title}." for section in sections}
+    # an earlier partial run's note stays unless this run measured its section again
+    notes += [line for line in block.split("\n") if line.startswith("Re-measured ") and not any(line.endswith(t) for t in titles)]
+    lines = [_own_runs(line, when) if line.startswith(OWN_RUNS) else line
+             for line in block.split("\n") if not line.startswith("Re-measured ")]  # all said again below
     at = next((i for i, line in enumerate(lines) if line.startswith("Measured ")), 0)
     while at + 1 < len(lines) and lines[at + 1].strip():
         at += 1

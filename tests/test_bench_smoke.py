@@ -202,3 +202,12 @@ def test_only_some_benchmarks_keep_the_others_figures(tmp_path) -> None:
     assert "| slack row | 1.00 ms |" in text and "| startup row | 5.00 ms |" in text and "| startup row | 1.00 ms" not in text
     assert "| 8 | startup row | 5.00 ms | 2.00 ms | 2.50x | < 3 | **MISSED** |" in text and "| 8 | startup row | 1.00" not in text
     assert text.count("### 8. Start-up") == 1 and "Re-measured now" in text
+    # a second partial run keeps the first one's note, and puts right when each benchmark last ran
+    out.write_text(text.replace("Re-measured now", f"{run.OWN_RUNS}slack: then; startup: then.\nRe-measured now", 1))
+    later = {"sections": {"slack": Section("slack", slack_turn.TITLE, [Row("slack row", 4.0, 2.0, "ms", "base", "< 3", False)],
+                                           "how").as_dict()}, "when": "later", "command": "python -m bench --only slack"}
+    assert run.splice_page(later, ["slack"], out)
+    text = out.read_text()
+    assert f"Re-measured now (`python -m bench --only startup`): {startup.TITLE}." in text
+    assert f"Re-measured later (`python -m bench --only slack`): {slack_turn.TITLE}." in text
+    assert f"{run.OWN_RUNS}slack: later (`python -m bench --only slack`); startup: then." in text
