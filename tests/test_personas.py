@@ -187,7 +187,7 @@ OWNERS = [
         dict(goal="temp_help", know_how="some", hours="with_effort", learn_time="a_little", tools_people="stretched",
              staff="staff_member", outsider_gaps=("tone",), audience_notice=2, personal_touch="partly", trust=2,
              finances="short_term", part_time="maybe_pt", business_state="stretched", control=2),
-        "in_house", "passionate about your products", tension="stretched just keeping up",
+        "in_house", "passionate about your products", tension="so those weekly hours won't appear on their own",
         skipped=("agency_view", "agency_candidate"),
     ),
     Persona(
