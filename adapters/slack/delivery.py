@@ -102,11 +102,18 @@ class Delivery:
                         log.warning("could not deliver the apology to %s either", self.user_id)
 
     async def deliver(self, replies: list[Reply], ask: Ask) -> None:
-        """Each reply where the core routes it (adapters/common/delivery.py); pictures last, once every word is out."""
+        """Each reply where the core routes it (adapters/common/delivery.py); pictures last, once every word is out.
+
+        A picture Slack refuses (no `files:write`, uploads switched off for apps, a rate limit past
+        its retries) is logged and left out: every word it shows is on the card already, so an
+        apology to "try again" would only confuse (Discord does the same where it may not attach)."""
         self.pictures: list[tuple[Reply, To, Place | None]] = []
         await deliver(self, replies, ask)
         for reply, to, at in self.pictures:
-            await self.show_picture(reply, to, at)
+            try:
+                await self.show_picture(reply, to, at)
+            except (SlackApiError, ClientError) as exc:
+                log.warning("Slack refused a picture for %s (%s): the words went out without it", self.user_id, _error_of(exc))
 
     # --- the routes, the Slack way (adapters/common/delivery.py `Surface`) -------------------------
 

@@ -8,7 +8,7 @@ import logging
 import time
 
 from tests.slack.conftest import SlackUser
-from tests.slack.test_conversation import answer_buttons, answer_current
+from tests.slack.test_conversation import answer_buttons, answer_current, is_result
 
 
 async def started(user: SlackUser) -> None:
@@ -95,6 +95,25 @@ async def test_other_api_errors_get_an_apology_and_leave_the_session_sound(slack
     await ann.command("resume")
     await slack.fake.wait_for(lambda: len([c for c in slack.fake.named("chat.postMessage") if c["body"]["channel"] == ann.dm]) == 2)
     await slack.fake.wait_for(lambda: "question 2 of about" in json.dumps(ann.living().blocks))
+
+
+async def test_a_refused_picture_leaves_the_result_out_without_an_apology(slack, caplog) -> None:
+    """A workspace that did not grant files:write still gets every word of its result, and no
+    "please try again" for an update that did go through."""
+    ann = slack.user("U0ANN")
+    await started(ann)
+    fake = slack.fake
+    fake.script("files.getUploadURLExternal", body={"ok": False, "error": "missing_scope"})
+    with caplog.at_level(logging.WARNING, "outsource_check.slack"):
+        for _ in range(40):
+            if is_result(ann.living()):
+                break
+            await answer_current(ann)
+        await fake.wait_for(lambda: "missing_scope" in caplog.text)
+    assert is_result(ann.living())
+    assert "the words went out without it" in caplog.text
+    assert not fake.named("files.completeUploadExternal")
+    assert not any("Sorry, Slack didn't accept" in e.get("text", "") for e in fake.ephemerals)
 
 
 async def test_someone_elses_click_is_refused(slack) -> None:
