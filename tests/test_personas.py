@@ -243,6 +243,23 @@ OWNERS += [
         skipped=("agency_view", "agency_candidate"),
     ),
     Persona(
+        # a yes to part-time help, with money only for a short engagement: the card says why not the hire
+        "owner who would like a part-time manager but has money only for a short engagement",
+        dict(goal="advice_setup", know_how="confident", hours="no_time", learn_time="a_little", tools_people="no_have",
+             staff="staff_member", outsider_gaps=("answers",), audience_notice=4, personal_touch="core", trust=1,
+             finances="short_term", part_time="yes_pt", business_state="steady", control=3),
+        "consultant_week", "You want advice and a set-up", tension="yours is for a short engagement",
+        skipped=("agency_view", "agency_candidate"),
+    ),
+    Persona(
+        "café owner with keen staff and the hours, who would also like a part-time manager",
+        dict(goal="advice_setup", know_how="some", hours="with_effort", learn_time="yes_learn", tools_people="yes_have",
+             staff="several", outsider_gaps=("regulars", "tone", "personalities"), audience_notice=5, personal_touch="core",
+             trust=2, finances="short_term", part_time="yes_pt", business_state="steady", control=2),
+        "in_house", "know your regulars by name", tension="try it in-house first",
+        skipped=("agency_view", "agency_candidate"),
+    ),
+    Persona(
         "owner who asked for advice and a set-up, has no time, and would trust an agency for a while",
         dict(goal="advice_setup", know_how="confident", hours="no_time", learn_time="a_little", tools_people="unsure",
              staff="me", outsider_gaps=(), audience_notice=2, personal_touch="partly", trust=5, finances="room",
