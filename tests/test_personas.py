@@ -260,6 +260,12 @@ OWNERS += [
         skipped=("agency_view", "agency_candidate"),
     ),
     Persona(
+        "owner whose regulars an outsider wouldn't know, sent to an agency for a while",
+        dict(STRETCHED_TRUSTING_OWNER, hours="no_time", outsider_gaps=("regulars", "tone"), personal_touch="partly",
+             finances="room", agency_candidate="several", control=3),
+        "agency_temporary", "can't cover social media in-house", tension="answer your regulars yourselves",
+    ),
+    Persona(
         "owner who asked for advice and a set-up, has no time, and would trust an agency for a while",
         dict(goal="advice_setup", know_how="confident", hours="no_time", learn_time="a_little", tools_people="unsure",
              staff="me", outsider_gaps=(), audience_notice=2, personal_touch="partly", trust=5, finances="room",
