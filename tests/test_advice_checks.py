@@ -189,3 +189,39 @@ def test_the_benchmarks_generated_dialog_is_clean() -> None:
     assert check(load_dialog_text(dialog_yaml(20), "generated.yaml")) == []
     big = check(load_dialog_text(dialog_yaml(60), "generated.yaml"))
     assert [(p.severity, p.message.split(",")[0]) for p in big] == [("warning", "the advice checks need every path walked")]
+
+
+def test_one_walk_per_card_finds_what_one_walk_of_every_card_finds() -> None:
+    """The validator proves each outcome's cards over a walk of its own (advice_check.prove), which
+    tells endings apart only by what that card reads. Path for path it must find every fault the
+    single walk of all the cards finds: on the sound dialog, on each broken one above, and on a
+    generated dialog whose cards read scores."""
+    from bot.dialogs.advice_check import check_endings, prove
+    from bot.dialogs.walk import walk
+
+    variants = [
+        SOUND,
+        SOUND.replace("    reasons:\n      - text: You have only met one agency so far.",
+                      "    reasons:\n      - text: You have only met one agency so far.\n        when: {answer: hours, is: yes_hours}"),
+        SOUND.replace("        when: {answer: hours, is: no_hours}\n", "        when: {answer: hours, is: yes_hours}\n"),
+        SOUND.replace("    when: {answer: staff, is: compared}\n    reasons:",
+                      "    when: {all: [{answer: staff, is: compared}, {answer: hours, is: yes_hours}]}\n    reasons:"),
+        SOUND.replace("    fallback: true\n", "    fallback: true\n    rules_out: [compare_agencies]\n"),
+        SOUND.replace("Block the hours in the calendar.", "You said you have no time for it at all."),
+        # an answer against in-house that no card condition tells apart from "Yes": only its mark does
+        SOUND.replace('      - {id: no_hours, label: "No", against: [in_house]}\n',
+                      '      - {id: no_hours, label: "No", against: [in_house]}\n      - {id: few_hours, label: "A few", against: [in_house]}\n'),
+    ]
+    dialogs = [load_dialog_text(textwrap.dedent(v), "advice.yaml") for v in variants] + [load_dialog_text(dialog_yaml(12), "generated.yaml")]
+    faulty = 0
+    for dialog in dialogs:
+        whole = walk(dialog, max_states=2_000_000)
+        assert whole.exhaustive
+        one = check_endings(dialog, whole)
+        each = prove(dialog, max_states=2_000_000, sample_steps=1_000)
+        assert each is not None
+        assert {k: f.paths for k, f in each.findings.items()} == {k: f.paths for k, f in one.findings.items()}, dialog.path
+        counts = ("paths_without_reason", "paths_with_contradiction", "paths_with_repeats")
+        assert [getattr(each, c) for c in counts] == [getattr(one, c) for c in counts], dialog.path
+        faulty += bool(one.findings)
+    assert faulty == 6  # every broken dialog had a fault to find

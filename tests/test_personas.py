@@ -266,6 +266,15 @@ OWNERS += [
         "agency_temporary", "can't cover social media in-house", tension="answer your regulars yourselves",
     ),
     Persona(
+        # the check asked whether customers would notice an outsider: an agency card must not let "at once" pass unsaid
+        "owner whose customers would see through an outsider at once, sent to an agency for a while",
+        dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="a_little", tools_people="stretched",
+             staff="nobody", outsider_gaps=(), audience_notice=5, personal_touch="not_really", trust=5,
+             finances="short_term", agency_view="temp_train", agency_candidate="several", part_time="maybe_pt",
+             business_state="stretched", control=4),
+        "agency_temporary", "can't cover social media in-house", tension="Keep answering customers yourselves",
+    ),
+    Persona(
         "owner who asked for advice and a set-up, has no time, and would trust an agency for a while",
         dict(goal="advice_setup", know_how="confident", hours="no_time", learn_time="a_little", tools_people="unsure",
              staff="me", outsider_gaps=(), audience_notice=2, personal_touch="partly", trust=5, finances="room",

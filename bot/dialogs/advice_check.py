@@ -20,7 +20,7 @@ from bot.dialogs.advice import MAX_REASONS, MAX_TENSIONS, answer_label
 from bot.dialogs.graph import reachable
 from bot.dialogs.model import AnswerTest, AnswerValue, Dialog, Outcome, ScoreTest
 from bot.dialogs.problems import Problem
-from bot.dialogs.walk import Ending, PathReport
+from bot.dialogs.walk import Ending, PathReport, walk
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MIN_WORDS = 5  # shorter sentences ("Not sure yet.") may well recur by design
@@ -49,6 +49,14 @@ class AdviceReport:
         found = self.findings.setdefault(key, Finding(line, owner, message, example=describe(dialog, ending.answers)))
         found.paths += ending.paths
 
+    def merge(self, other: AdviceReport) -> None:
+        for key, found in other.findings.items():
+            mine = self.findings.setdefault(key, Finding(found.line, found.owner, found.message, example=found.example))
+            mine.paths += found.paths
+        self.paths_without_reason += other.paths_without_reason
+        self.paths_with_contradiction += other.paths_with_contradiction
+        self.paths_with_repeats += other.paths_with_repeats
+
     def problems(self, dialog: Dialog) -> list[Problem]:
         return [
             Problem(dialog.path, f.line or 1, 1, f"{f.message} (on {f.paths:,} path(s), e.g. {f.example})", f.owner)
@@ -60,19 +68,51 @@ Fault = tuple[int, str, str]  # the line to fix, its owner, the message
 Verdict = tuple[frozenset[str], tuple[Fault, ...]]  # the kinds of fault a card has, and each fault
 
 
-def check_endings(dialog: Dialog, report: PathReport) -> AdviceReport:
+def prove(dialog: Dialog, *, max_states: int, sample_steps: int) -> AdviceReport | None:
+    """Every outcome's cards over every path, one walk per outcome; None when a walk is too big.
+
+    A walk for all the cards at once must tell endings apart by every answer any card reads, so a
+    condition on one card splits the states of every path after its question, wherever that path
+    ends. Each outcome's walk reads only what its own card reads (with the routes and rules that
+    decide where a path ends): on the shipped dialog the largest of them is smaller than the one
+    walk was (docs/advice.md), and a new condition costs only its own outcome's walk. The walks
+    run one at a time and are not kept; what is kept is the verdict, per dialog version."""
+    key = (dialog.id, dialog.content_hash, max_states, sample_steps)
+    if key in _proofs:
+        return _proofs[key]
+    result: AdviceReport | None = AdviceReport()
+    for outcome in dialog.outcomes:
+        report = walk(dialog, max_states=max_states, sample_steps=sample_steps, card=outcome.id, keep=False)
+        if not report.exhaustive:
+            result = None
+            break
+        assert result is not None
+        result.merge(check_endings(dialog, report, only=outcome.id))
+    if len(_proofs) >= 32:
+        _proofs.clear()
+    _proofs[key] = result
+    return result
+
+
+_proofs: dict[tuple[object, ...], AdviceReport | None] = {}  # a dialog version's advice never changes: prove it once
+
+
+def check_endings(dialog: Dialog, report: PathReport, only: str | None = None) -> AdviceReport:
     """Each ending judged as its card shows: once per distinct card, not once per ending.
 
-    The walk tells endings apart by every answer any outcome's rules look at, but one outcome's
-    card looks at far fewer: endings that agree on those (`CardReads.inputs`) show the same card
-    and get the same verdict, so it is computed once and counted for each (on the shipped dialog,
-    hundreds of thousands of endings are a few thousand cards).
+    The walk tells endings apart by every answer the cards it was made for read, but one
+    outcome's card looks at far fewer: endings that agree on those (`CardReads.inputs`) show the
+    same card and get the same verdict, so it is computed once and counted for each (on the
+    shipped dialog, hundreds of thousands of endings are a few thousand cards). `only`: judge the
+    endings of that outcome alone (a walk made for its card, `prove`).
     """
     result = AdviceReport()
     reads = {o.id: CardReads.of(dialog, o) for o in dialog.outcomes}
     verdicts: dict[tuple[str, tuple[bool, ...]], Verdict] = {}
     by_values: dict[tuple[object, ...], Verdict] = {}  # the same, keyed by the raw answers read: cheaper to make
     for ending in report.endings:
+        if only is not None and ending.outcome != only:
+            continue
         card = reads[ending.outcome]
         answers, scores = ending.answers, ending.scores
         values = (card.outcome.id, *(answers.get(n) for n in card.nodes), *(scores.get(d, 0) for d in card.dimensions))

@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.dialogs.advice_check import check_endings
+from bot.dialogs.advice_check import prove
 from bot.dialogs.model import Dialog
-from bot.dialogs.walk import MAX_STATES, walk
+from bot.dialogs.walk import MAX_STATES, SAMPLE_STEPS, walk
 
 BEGIN = "<!-- advice figures: begin (written by `outsource-check advice --write docs/advice.md`) -->"
 END = "<!-- advice figures: end -->"
@@ -37,12 +37,12 @@ class Figures:
 
 
 def figures(dialog: Dialog) -> Figures:
-    report = walk(dialog, max_states=MAX_STATES, detail=True)
-    judged = check_endings(dialog, report) if report.exhaustive else None
+    report = walk(dialog, max_states=MAX_STATES, detail=True, advice=False)  # where paths end, and when that is certain
+    judged = prove(dialog, max_states=MAX_STATES, sample_steps=SAMPLE_STEPS) if report.exhaustive else None
     lengths = report.questions
     return Figures(
         dialog=dialog,
-        exhaustive=report.exhaustive,
+        exhaustive=report.exhaustive and judged is not None,
         total=report.total,
         by_outcome={o.id: report.by_outcome[o.id] for o in dialog.outcomes},
         without_reason=judged.paths_without_reason if judged else -1,

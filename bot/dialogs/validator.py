@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from bot.dialogs.advice_check import check_endings, repeated_sentences
+from bot.dialogs.advice_check import prove, repeated_sentences
 from bot.dialogs.graph import can_finish, reachable
 from bot.dialogs.model import Dialog, Node
 from bot.dialogs.problems import Problem
@@ -108,10 +108,10 @@ def _sources(dialog: Dialog, seeds_dir: Path | None) -> list[Problem]:
     return untitled + [_at(dialog, 1, f"source '{name}' is not a file in {seeds_dir}") for name in dialog.sources if name not in present]
 
 
-# Validation must stay bounded on big dialogs: an exact walk within this many states, else a sample.
-# The shipped main dialog's advice walk needs about 283,000 since its cards read the state of the
-# business (each condition a card tests tells more endings apart; 0.9 GB here): 400,000 leaves it
-# room, and a dialog too big to walk exactly pays the budget before the warning, so no more.
+# Validation must stay bounded on big dialogs: each exact walk within this many states, else a sample.
+# The shipped main dialog's largest advice walks (one per outcome, advice_check.prove) need about
+# 211,000 (each condition a card tests tells more of its walk's endings apart; 1.1 GB here): 400,000
+# leaves room, and a dialog too big to walk exactly pays the budget before the warning, so no more.
 # `outsource-check paths` counts paths with the walk start-up uses, which tells them apart only by
 # routes and outcome rules.
 VALIDATE_STATES = 400_000
@@ -119,15 +119,17 @@ VALIDATE_SAMPLE_STEPS = 60_000
 
 
 def _outcomes(dialog: Dialog, advice: bool = True) -> list[Problem]:
-    report = walk(dialog, max_states=VALIDATE_STATES, sample_steps=VALIDATE_SAMPLE_STEPS, advice=advice)
+    # where paths end: told apart only by routes and rules (the advice has walks of its own)
+    report = walk(dialog, max_states=VALIDATE_STATES, sample_steps=VALIDATE_SAMPLE_STEPS, advice=False)
     problems = []
     if report.stuck:
         problems.append(_at(dialog, 1, f"{report.stuck} path(s) end without an outcome"))
-    if not report.exhaustive:
+    proof = prove(dialog, max_states=VALIDATE_STATES, sample_steps=VALIDATE_SAMPLE_STEPS) if advice and report.exhaustive else None
+    if not report.exhaustive or (advice and proof is None):
         note = f"the advice checks need every path walked, and this dialog has loops or more states than {VALIDATE_STATES:,}"
         return [*problems, replace(_at(dialog, 1, note), severity="warning")]  # a sample proves nothing
-    if advice:
-        problems += check_endings(dialog, report).problems(dialog)
+    if proof is not None:
+        problems += proof.problems(dialog)
     for outcome in dialog.outcomes:
         if report.by_outcome[outcome.id] == 0:
             what = "the fallback is never needed: some rule always holds" if outcome.fallback else "its rule never holds on any path, or an earlier outcome's rule always wins"

@@ -103,26 +103,33 @@ def _combinations(n: int, k: int) -> int:
     return comb(n, k)
 
 
-def all_conditions(dialog: Dialog, advice: bool = True) -> list[Condition]:
+def all_conditions(dialog: Dialog, advice: bool = True, card: str | None = None) -> list[Condition]:
     """Every condition whose truth can differ between paths: routes and outcome rules, and (for
     the advice checks) each reason, tension and next step, each answer marked `against` an outcome
-    or `settles` a topic, and each open point the validator must hold to its topic."""
+    or `settles` a topic, and each open point the validator must hold to its topic.
+
+    `card`: only what that outcome's card reads (with every route and rule, which decide where a
+    path ends). A condition one card reads then tells apart only that card's walk's states, not
+    every outcome's (advice_check.prove walks each card so)."""
     tests: list[Condition] = [r.when for n in dialog.nodes.values() for r in n.routes]
     tests += [o.when for o in dialog.outcomes if o.when is not None]
     if advice:
-        for outcome in dialog.outcomes:
+        outcomes = dialog.outcomes if card is None else [o for o in dialog.outcomes if o.id == card]
+        for outcome in outcomes:
             tests += [p.when for p in (*outcome.reasons, *outcome.tensions, *outcome.next_steps) if p.when is not None]
+        listed = None if card is None else outcomes[0].open_points
         for node in dialog.nodes.values():
             op = "includes" if node.kind == "multi" else "is"
-            tests += [AnswerTest(node.id, op, c.id) for c in node.choices if c.against or c.settles]
+            tests += [AnswerTest(node.id, op, c.id) for c in node.choices if (card in c.against if card else c.against) or c.settles]
             open_ids = tuple(c.id for c in node.choices if c.follow_up)
-            if node.follow_up_topic and open_ids:  # one test: which open choice was picked never matters
+            shown = listed is None or node.id in listed  # the card shows this question's open point
+            if node.follow_up_topic and open_ids and shown:  # one test: which open choice was picked never matters
                 tests += [AnswerTest(node.id, "in", open_ids)] if op == "is" else [AnswerTest(node.id, op, c) for c in open_ids]
     return tests
 
 
-def referenced_answers(dialog: Dialog, advice: bool = True) -> tuple[str, ...]:
-    tests = all_conditions(dialog, advice)
+def referenced_answers(dialog: Dialog, advice: bool = True, card: str | None = None) -> tuple[str, ...]:
+    tests = all_conditions(dialog, advice, card)
     found = {t.node for t, _ in conditions.leaves(AllOf(tuple(tests))) if isinstance(t, AnswerTest)} if tests else set()
     return tuple(sorted(found))
 
@@ -136,16 +143,20 @@ def walk(
     sample_steps: int = SAMPLE_STEPS,
     detail: bool = False,
     advice: bool = True,
+    card: str | None = None,
+    keep: bool = True,
 ) -> PathReport:
     """Every path, exactly, when the state space fits in `max_states`; else a stated random sample.
 
     `examples` keeps up to `max_examples` answer sequences per outcome, each ending in a different
     state, for tests to replay through the real engine. Without `advice`, endings are told apart
     only as routes and outcome rules tell them apart (where each path ends, not what its card
-    says): a few thousand states instead of hundreds of thousands on the shipped dialog.
+    says): a few thousand states instead of hundreds of thousands on the shipped dialog. With
+    `card`, endings are told apart as routes, rules and that outcome's card tell them apart
+    (`all_conditions`). `keep=False`: not kept for the next call (a walk used once is memory).
     """
-    key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps, detail, advice)
-    if key not in _reports:
+    key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps, detail, advice, card)
+    if key not in _reports or not keep:
         if len(_reports) >= MAX_REPORTS:
             _reports.clear()
         # The walk makes tens of thousands of small tuples that live until it ends and never form
@@ -154,12 +165,15 @@ def walk(
         collecting = gc.isenabled()
         gc.disable()
         try:
-            _reports[key] = _exhaustive(dialog, max_states, max_examples, detail, advice)
+            report = _exhaustive(dialog, max_states, max_examples, detail, advice, card)
         except _TooBig:
-            _reports[key] = _sample(dialog, seed, sample_steps)
+            report = _sample(dialog, seed, sample_steps)
         finally:
             if collecting:
                 gc.enable()
+        if not keep:
+            return report
+        _reports[key] = report
     return _reports[key]
 
 
@@ -167,7 +181,9 @@ _reports: dict[tuple[object, ...], PathReport] = {}  # a dialog file's paths nev
 MAX_REPORTS = 32
 
 
-def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool = False, advice: bool = True) -> PathReport:
+def _exhaustive(
+    dialog: Dialog, max_states: int, max_examples: int, detail: bool = False, advice: bool = True, card: str | None = None
+) -> PathReport:
     """Forward over the nodes in order, carrying (scores, answers rules read) -> number of paths.
 
     Every distinct state that arrives at a node is walked once, so the walk gives up as soon as
@@ -178,10 +194,10 @@ def _exhaustive(dialog: Dialog, max_states: int, max_examples: int, detail: bool
     order = topological_order(dialog)
     if order is None:
         raise _TooBig  # loops: counted by sampling
-    referenced = referenced_answers(dialog, advice)
+    referenced = referenced_answers(dialog, advice, card)
     dims = [d.id for d in dialog.dimensions]
-    clamps = _clamps(dialog, order, dims, advice)
-    canon = _answer_classes(dialog, referenced, advice)
+    clamps = _clamps(dialog, order, dims, advice, card)
+    canon = _answer_classes(dialog, referenced, advice, card)
     endings = _endings(dialog)
     unbounded = ((-math.inf,) * len(dims), (math.inf,) * len(dims))
     # state: (score tuple, referenced answers tuple) -> (paths, one example answer sequence)
@@ -349,13 +365,15 @@ def _unwind(example: Trail | None) -> tuple[AnswerRecord, ...]:
     return tuple(reversed(records))
 
 
-def _answer_classes(dialog: Dialog, referenced: tuple[str, ...], advice: bool = True) -> dict[str, dict[object, AnswerValue]]:
+def _answer_classes(
+    dialog: Dialog, referenced: tuple[str, ...], advice: bool = True, card: str | None = None
+) -> dict[str, dict[object, AnswerValue]]:
     """For each answer some rule reads: every possible answer -> the first one the rules can't tell apart from it.
 
     A rule that asks `is: yes` splits five answers into two kinds; carrying the kind instead of
     the answer stops four equivalent paths from being walked four times.
     """
-    tests = all_conditions(dialog, advice)
+    tests = all_conditions(dialog, advice, card)
     leaves = [t for t, _ in conditions.leaves(AllOf(tuple(tests)))] if tests else []
     classes: dict[str, dict[object, AnswerValue]] = {}
     for node_id in referenced:
@@ -369,7 +387,9 @@ def _answer_classes(dialog: Dialog, referenced: tuple[str, ...], advice: bool = 
     return classes
 
 
-def _clamps(dialog: Dialog, order: list[str], dims: list[str], advice: bool = True) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+def _clamps(
+    dialog: Dialog, order: list[str], dims: list[str], advice: bool = True, card: str | None = None
+) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
     """Per node, the (lowest, highest) per dimension outside which a score's exact value no longer matters.
 
     Rules compare scores with a few thresholds. A score so low that even every point still to
@@ -378,7 +398,7 @@ def _clamps(dialog: Dialog, order: list[str], dims: list[str], advice: bool = Tr
     """
     from bot.dialogs.model import ScoreTest
 
-    tests = all_conditions(dialog, advice)
+    tests = all_conditions(dialog, advice, card)
     thresholds: dict[str, list[int]] = {d: [] for d in dims}
     for test, _ in conditions.leaves(AllOf(tuple(tests))) if tests else ():
         if isinstance(test, ScoreTest):
