@@ -243,9 +243,10 @@ def splice_page(results: dict, names: list[str], out: Path) -> bool:
     measured = results.get("measured") or {}
     fallback = f"{results.get('when', '?')} (`{results.get('command', '?')}`)"
     when = {k: measured.get(k, fallback) for k in ORDER if k in results["sections"]}
-    notes = [f"Re-measured {when[k]}: {_section_from(dict(results['sections'][k])).title}." for k in when]
-    titles = {f": {section.title}." for section in sections}
-    # an earlier partial run's note stays unless this run measured its section again
+    titled = {k: _section_from(dict(results["sections"][k])).title for k in when}
+    notes = [f"Re-measured {when[k]}: {titled[k]}." for k in when]
+    titles = {f": {title}." for title in titled.values()}
+    # an earlier partial run's note stays unless the results at hand say when its section ran
     notes += [line for line in block.split("\n") if line.startswith("Re-measured ") and not any(line.endswith(t) for t in titles)]
     lines = [_own_runs(line, when) if line.startswith(OWN_RUNS) else line
              for line in block.split("\n") if not line.startswith("Re-measured ")]  # all said again below

@@ -211,3 +211,9 @@ def test_only_some_benchmarks_keep_the_others_figures(tmp_path) -> None:
     assert f"Re-measured now (`python -m bench --only startup`): {startup.TITLE}." in text
     assert f"Re-measured later (`python -m bench --only slack`): {slack_turn.TITLE}." in text
     assert f"{run.OWN_RUNS}slack: later (`python -m bench --only slack`); startup: then." in text
+    # the results at hand know when startup ran too (bench/results/ keeps this session's runs): said once
+    both = {"sections": {**new["sections"], **later["sections"]}, "when": "last", "command": "python -m bench --only slack",
+            "measured": {"startup": "now (`python -m bench --only startup`)", "slack": "last (`python -m bench --only slack`)"}}
+    assert run.splice_page(both, ["slack"], out)
+    text = out.read_text()
+    assert text.count(f": {startup.TITLE}.") == 1 and text.count(f": {slack_turn.TITLE}.") == 1, text[:2000]
