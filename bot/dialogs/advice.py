@@ -42,12 +42,22 @@ def next_steps(outcome: Outcome, scores: Mapping[str, int], answers: Mapping[str
 
 def open_points(dialog: Dialog, outcome: Outcome, answers: Mapping[str, AnswerValue]) -> list[Node]:
     """Questions answered with a `follow_up: true` choice whose open point this outcome lists."""
-    listed = outcome.open_points
     return [
         dialog.nodes[node_id]
         for node_id, value in answers.items()
-        if (listed is None or node_id in listed) and needs_follow_up(dialog.nodes[node_id], value)
+        if lists_open_point(outcome, node_id) and needs_follow_up(dialog.nodes[node_id], value)
     ]
+
+
+def lists_open_point(outcome: Outcome, node_id: str) -> bool:
+    """Whether the outcome's card shows this question's open point: all of them when it lists none."""
+    return outcome.open_points is None or node_id in outcome.open_points
+
+
+def marked(dialog: Dialog, outcome_id: str | None = None) -> list[tuple[str, str]]:
+    """The (node, choice) answers a card must tell apart for their marks: those `against` the outcome
+    (any outcome, for None) and those that `settle` a topic."""
+    return [(n, c) for n, c, against, settles in _marks(dialog) if (outcome_id in against if outcome_id else against) or settles]
 
 
 def needs_follow_up(node: Node, value: AnswerValue) -> bool:

@@ -20,7 +20,7 @@ from bot.dialogs.advice import MAX_REASONS, MAX_TENSIONS, answer_label
 from bot.dialogs.graph import reachable
 from bot.dialogs.model import AnswerTest, AnswerValue, Dialog, Outcome, ScoreTest
 from bot.dialogs.problems import Problem
-from bot.dialogs.walk import Ending, PathReport, walk
+from bot.dialogs.walk import MAX_REPORTS, Ending, PathReport, walk
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 MIN_WORDS = 5  # shorter sentences ("Not sure yet.") may well recur by design
@@ -80,18 +80,19 @@ def prove(dialog: Dialog, *, max_states: int, sample_steps: int) -> AdviceReport
     key = (dialog.id, dialog.content_hash, max_states, sample_steps)
     if key in _proofs:
         return _proofs[key]
-    result: AdviceReport | None = AdviceReport()
+    proof = AdviceReport()
     for outcome in dialog.outcomes:
         report = walk(dialog, max_states=max_states, sample_steps=sample_steps, card=outcome.id, keep=False)
         if not report.exhaustive:
-            result = None
+            found = None
             break
-        assert result is not None
-        result.merge(check_endings(dialog, report, only=outcome.id))
-    if len(_proofs) >= 32:
+        proof.merge(check_endings(dialog, report, only=outcome.id))
+    else:
+        found = proof
+    if len(_proofs) >= MAX_REPORTS:
         _proofs.clear()
-    _proofs[key] = result
-    return result
+    _proofs[key] = found
+    return found
 
 
 _proofs: dict[tuple[object, ...], AdviceReport | None] = {}  # a dialog version's advice never changes: prove it once
@@ -151,10 +152,9 @@ class CardReads:
             test for point in (*outcome.reasons, *outcome.tensions, *outcome.next_steps)
             if point.when is not None for test, _ in conditions.leaves(point.when)
         )
-        marked = tuple((node.id, c.id) for node in dialog.nodes.values() for c in node.choices if outcome.id in c.against or c.settles)
-        listed = outcome.open_points
+        marked = tuple(advice.marked(dialog, outcome.id))
         follow_ups = tuple(
-            node.id for node in dialog.nodes.values() if (listed is None or node.id in listed) and any(c.follow_up for c in node.choices)
+            node.id for node in dialog.nodes.values() if advice.lists_open_point(outcome, node.id) and any(c.follow_up for c in node.choices)
         )
         nodes = dict.fromkeys([*(t.node for t in tests if isinstance(t, AnswerTest)), *(n for n, _ in marked), *follow_ups])
         dimensions = dict.fromkeys(t.dimension for t in tests if isinstance(t, ScoreTest))

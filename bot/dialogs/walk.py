@@ -17,6 +17,7 @@ from operator import add, sub
 from typing import Any, TypeAlias
 
 from bot.dialogs import conditions
+from bot.dialogs.advice import lists_open_point, marked
 from bot.dialogs.graph import topological_order
 from bot.dialogs.model import (
     RESULT,
@@ -117,12 +118,11 @@ def all_conditions(dialog: Dialog, advice: bool = True, card: str | None = None)
         outcomes = dialog.outcomes if card is None else [o for o in dialog.outcomes if o.id == card]
         for outcome in outcomes:
             tests += [p.when for p in (*outcome.reasons, *outcome.tensions, *outcome.next_steps) if p.when is not None]
-        listed = None if card is None else outcomes[0].open_points
+        tests += [AnswerTest(n, "includes" if dialog.nodes[n].kind == "multi" else "is", c) for n, c in marked(dialog, card)]
         for node in dialog.nodes.values():
             op = "includes" if node.kind == "multi" else "is"
-            tests += [AnswerTest(node.id, op, c.id) for c in node.choices if (card in c.against if card else c.against) or c.settles]
             open_ids = tuple(c.id for c in node.choices if c.follow_up)
-            shown = listed is None or node.id in listed  # the card shows this question's open point
+            shown = card is None or lists_open_point(outcomes[0], node.id)  # the card shows this question's open point
             if node.follow_up_topic and open_ids and shown:  # one test: which open choice was picked never matters
                 tests += [AnswerTest(node.id, "in", open_ids)] if op == "is" else [AnswerTest(node.id, op, c) for c in open_ids]
     return tests
