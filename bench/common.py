@@ -112,6 +112,40 @@ SMOKE = Scale("smoke", 60, 1, 4, 0.5, (10, 100), 2.0, 60, 50, (100, 500), 6, 200
               instruction_clicks=4, instruction_warm=4)
 
 
+# Issue 15's targets against the floor of benchmarks 1 and 2: a bare app that acknowledges *and*
+# sends the update, measured in the same run. The issue-7 rows beside them judge against a bare
+# app that only acknowledges; both stay, so the history reads the same way run after run.
+FLOOR_THROUGHPUT = 0.85  # full-load throughput at least this share of the floor's
+FLOOR_P99 = 1.2  # p99 at full load at most this multiple of the floor's
+FLOOR_CPU_MS = 0.25  # CPU per turn at most the floor's plus this many milliseconds
+
+
+@dataclass(frozen=True)
+class Floor:
+    """One side's closed-loop figures, ours or the floor's, for `against_floor`."""
+
+    throughput: float  # median turns/s over the blocks
+    p99_ms: float  # median of the blocks' p99 at full load
+    cpu_ms: float  # CPU per turn over the blocks
+
+
+def against_floor(ours: Floor, floor: Floor, *, ratio: float, labels: tuple[str, str, str], what: str) -> list[Row]:
+    """Issue 15's three judged rows: throughput (`ratio`, the median of the per-block ratios), p99 and CPU.
+
+    `labels` name the floor's figures (throughput, p99, CPU) in the baseline column; `what` says
+    what a turn is on this platform, for the p99 row's name."""
+    return [
+        Row("against the floor: throughput, full turns/s (closed loop)", ours.throughput, floor.throughput, "turns/s", labels[0],
+            f">= {FLOOR_THROUGHPUT:.2f}x the floor", ratio >= FLOOR_THROUGHPUT, ratio=ratio,
+            note="issue 15; ratio = median of the per-block ratios"),
+        Row(f"against the floor: p99 at full load: {what}", ours.p99_ms, floor.p99_ms, "ms", labels[1],
+            f"<= {FLOOR_P99:g}x the floor", ours.p99_ms <= FLOOR_P99 * floor.p99_ms, note="issue 15"),
+        Row("against the floor: CPU per full-load turn", ours.cpu_ms, floor.cpu_ms, "ms", labels[2],
+            f"<= the floor + {FLOOR_CPU_MS:g} ms", ours.cpu_ms <= floor.cpu_ms + FLOOR_CPU_MS,
+            note=f"issue 15; ours - the floor = {ours.cpu_ms - floor.cpu_ms:+.3f} ms"),
+    ]
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     """Nearest-rank percentile (no interpolation: a p99 is a latency someone really waited)."""
     if not values:

@@ -27,7 +27,7 @@ from bench import (
     startup,
     stores,
 )
-from bench.common import SMOKE, Row, Section
+from bench.common import FULL, SMOKE, Floor, Row, Section, against_floor
 from tests.conftest import REDIS_URL
 
 
@@ -102,7 +102,38 @@ async def test_memory() -> None:
 
 
 async def test_slack_turn_against_bare_bolt(tmp_path) -> None:
-    produced_numbers(await slack_turn.run(SMOKE, tmp_path))
+    section = await slack_turn.run(SMOKE, tmp_path)
+    produced_numbers(section)
+    judged_against_the_floor(section)
+
+
+def judged_against_the_floor(section: Section) -> None:
+    """Issue 15's three targets each have a row with the floor's figure beside ours, and a verdict."""
+    floor = {r.measure.split(": ")[1] for r in section.rows if r.measure.startswith("against the floor") and r.met is not None}
+    assert floor == {"throughput, full turns/s (closed loop)", "p99 at full load", "CPU per full-load turn"}, section.rows
+
+
+def test_issue_15_targets_judge_each_figure_against_the_floor_of_the_same_run() -> None:
+    """At the targets' edges: 0.85x of the floor's throughput, 1.2x its p99, its CPU plus 0.25 ms."""
+    floor = Floor(throughput=1000.0, p99_ms=10.0, cpu_ms=0.5)
+    labels = ("floor turns/s", "floor p99", "floor CPU")
+    at_the_edge = against_floor(Floor(850.0, 12.0, 0.75), floor, ratio=0.85, labels=labels, what="click -> update")
+    assert [r.met for r in at_the_edge] == [True, True, True], at_the_edge
+    beyond = against_floor(Floor(840.0, 12.1, 0.76), floor, ratio=0.84, labels=labels, what="click -> update")
+    assert [r.met for r in beyond] == [False, False, False], beyond
+    assert [r.baseline for r in beyond] == [1000.0, 10.0, 0.5] and beyond[0].ratio == 0.84
+    assert "+0.260 ms" in beyond[2].note
+
+
+def test_capacity_targets_are_judged_only_on_a_run_that_can_meet_them() -> None:
+    full = capacity.Settings.of(FULL)
+    assert capacity._target("sqlite", 5000, {}, full)[1] is True
+    assert capacity._target("sqlite", 4000, {}, full)[1] is False
+    assert capacity._target("sqlite", None, {}, full)[1] is False
+    assert capacity._target("redis", 7000, {"sqlite": 6000}, full)[1] is True
+    assert capacity._target("redis", 6000, {"sqlite": 6000}, full)[1] is False
+    assert capacity._target("redis", 6000, {"sqlite": None}, full)[1] is None
+    assert capacity._target("sqlite", 6, {}, capacity.Settings.of(SMOKE)) == ("", None)
 
 
 async def test_crowd_on_two_processes(tmp_path) -> None:
@@ -115,6 +146,7 @@ async def test_crowd_on_two_processes(tmp_path) -> None:
 async def test_discord_turn_against_bare_discord_py(tmp_path) -> None:
     section = await discord_turn.run(SMOKE, tmp_path)
     produced_numbers(section)
+    judged_against_the_floor(section)
     assert all(r.baseline is not None for r in section.rows), "every row has the bare figure beside ours"
     lost = next(r for r in section.rows if r.measure.startswith("turns lost"))
     assert lost.ours == 0 and lost.baseline == 0, "every click gets its callback (and ours its edit): correctness, not speed"
