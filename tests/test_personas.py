@@ -282,6 +282,32 @@ OWNERS += [
         "agency_temporary", "can't cover social media in-house", tension="consulting rather than outsourcing",
         step_absent="don't hire the first one",
     ),
+    # 001 asks whether a part-time manager makes more sense *before* you choose outsourcing: the agency card answers it
+    Persona(
+        "owner who would like a part-time manager but has money only for a short engagement, sent to an agency",
+        dict(STRETCHED_TRUSTING_OWNER, hours="no_time", part_time="yes_pt", control=4),
+        "agency_temporary", "can't cover social media in-house", tension="a salary is ongoing money",
+        step_absent="part-time social media manager would cost",
+    ),
+    Persona(
+        "owner with room in the budget who hasn't looked into a part-time manager, sent to an agency",
+        dict(STRETCHED_TRUSTING_OWNER, hours="no_time", finances="room", part_time="maybe_pt", control=4),
+        "agency_temporary", "can't cover social media in-house", tension="plan by then for the couple of hours",
+        step_present="find out what a part-time social media manager would cost you",
+    ),
+    Persona(
+        "owner with no passionate insider, sent to an agency for a while",
+        dict(STRETCHED_TRUSTING_OWNER, staff="nobody", part_time="no_pt", control=4),
+        "agency_temporary", "can't cover social media in-house", tension="Choose who it trains to take over",
+    ),
+    # seven tensions hold: the card holds six, and the four answers that pull away from an agency keep theirs
+    Persona(
+        "owner with every doubt about an agency who would still try one for a while",
+        dict(goal="advice_setup", know_how="some", hours="no_time", learn_time="no_learn", tools_people="no_have", staff="me",
+             outsider_gaps=(), audience_notice=2, personal_touch="core", trust=4, finances="short_term", agency_view="temp_train",
+             agency_candidate="several", part_time="yes_pt", business_state="early", control=2),
+        "agency_temporary", "can't cover social media in-house", tension="a salary is ongoing money",
+    ),
 ]
 
 

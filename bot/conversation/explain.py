@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from bot.conversation.replies import Advice, ResultCard, ScoreLine
 from bot.conversation.session import ROUND_CONTEXT, Session
 from bot.dialogs import advice
-from bot.dialogs.advice import MAX_REASONS, MAX_TENSIONS
+from bot.dialogs.advice import MAX_REASONS
 from bot.dialogs.commands import surface_of
 from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Outcome, Point
@@ -65,7 +65,7 @@ def reasons(
 def tensions(
     dialog: Dialog, outcome: Outcome, scores: Mapping[str, int], answers: Mapping[str, AnswerValue], where: str = ""
 ) -> tuple[Advice, ...]:
-    return tuple(_advice(dialog, p, answers, where) for p in advice.applying(outcome.tensions, scores, answers)[:MAX_TENSIONS])
+    return tuple(_advice(dialog, p, answers, where) for p in advice.shown_tensions(dialog, outcome, scores, answers))
 
 
 def _advice(dialog: Dialog, point: Point, answers: Mapping[str, AnswerValue], where: str) -> Advice:

@@ -36,6 +36,18 @@ def applying(points: tuple[Point, ...], scores: Mapping[str, int], answers: Mapp
     return sorted(found, key=lambda p: specificity(p, scores, answers), reverse=True)
 
 
+def shown_tensions(dialog: Dialog, outcome: Outcome, scores: Mapping[str, int], answers: Mapping[str, AnswerValue]) -> list[Point]:
+    """The tensions a card shows: those that name an answer marked `against` the outcome first, then
+    the rest, most specific first, at most `MAX_TENSIONS`. An owner whose answers raise more
+    tensions than a card holds still sees every answer that pulls away from the recommendation
+    answered; what gives way is advice on answers that only shade it (comfort with control, say)."""
+    found = applying(outcome.tensions, scores, answers)
+    pulling = set(against(dialog, outcome, answers))
+    if len(found) > MAX_TENSIONS and pulling:
+        found.sort(key=lambda point: not pulling.intersection(cited(point, answers)))  # stable: specificity within each
+    return found[:MAX_TENSIONS]
+
+
 def next_steps(outcome: Outcome, scores: Mapping[str, int], answers: Mapping[str, AnswerValue]) -> list[Point]:
     return [p for p in outcome.next_steps if holds(p, scores, answers)]
 

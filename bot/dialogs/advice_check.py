@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.dialogs import advice, conditions
-from bot.dialogs.advice import MAX_REASONS, MAX_TENSIONS, answer_label
+from bot.dialogs.advice import MAX_REASONS, answer_label
 from bot.dialogs.graph import reachable
 from bot.dialogs.model import AnswerTest, AnswerValue, Dialog, Outcome, ScoreTest
 from bot.dialogs.problems import Problem
@@ -189,7 +189,7 @@ def _judge(dialog: Dialog, outcome: Outcome, answers: Mapping[str, AnswerValue],
                     f"a reason rests on the answer '{_label(dialog, node_id, choice_id)}', which pulls against"
                     " this outcome: narrow its 'when' and name the answer in a tension instead",
                 ))
-    tensions = advice.applying(outcome.tensions, scores, answers)[:MAX_TENSIONS]
+    tensions = advice.shown_tensions(dialog, outcome, scores, answers)
     named = {pair for t in tensions for pair in advice.cited(t, answers)}
     for node_id, choice_id in sorted(pulling - named):
         faults.add("contradiction")
