@@ -300,6 +300,13 @@ OWNERS += [
         dict(STRETCHED_TRUSTING_OWNER, staff="nobody", part_time="no_pt", control=4),
         "agency_temporary", "can't cover social media in-house", tension="Choose who it trains to take over",
     ),
+    Persona(
+        "stretched owner with the hours who would learn from a consultant",
+        dict(goal="advice_setup", know_how="popular_only", hours="with_effort", learn_time="yes_learn", tools_people="stretched",
+             staff="me", outsider_gaps=("tone",), audience_notice=3, personal_touch="partly", trust=2, finances="short_term",
+             part_time="no_pt", business_state="stretched", control=3),
+        "consultant_week", "what's missing is know-how", tension="the consultant leaves after a week",
+    ),
     # seven tensions hold: the card holds six, and the four answers that pull away from an agency keep theirs
     Persona(
         "owner with every doubt about an agency who would still try one for a while",
