@@ -366,9 +366,11 @@ AGENCIES = [
         skipped=("trains_you", "retainer", "first_agency"),
     ),
     Persona(
-        "an agency that meets the five but won't train you",
+        # "temporary" and "won't train you" cannot both hold in practice: the card says so, instead of taking "temporary" back
+        "an agency that meets the five and calls it temporary, but won't train you",
         dict(AGENCY_YES, temporary="yes_temporary", trains_you="no_training"),
-        "change_terms", "rather than train you", tension="did meet the minimum requirements", skipped=("retainer",),
+        "change_terms", "calls the engagement temporary, yet won't train you", tension="did meet the minimum requirements",
+        skipped=("retainer",),
     ),
     Persona(
         "an agency that wants an open-ended retainer",
