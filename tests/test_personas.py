@@ -322,13 +322,14 @@ AGENCIES = [
     Persona(
         "an agency that exceeds every requirement, after a comparison",
         dict(AGENCY_YES, temporary="yes_temporary", trains_you="yes_trains", retainer="limited", first_agency="compared"),
-        "meets_bar", "treats this as temporary and will train you",
+        "meets_bar", "treats this as temporary and will train you", step_present="retainer's limits in writing",
     ),
     Persona(
         "the first agency, judged to exceed the bar, that hasn't met the loyal customers",
         dict(AGENCY_YES, tour_meet="staff_only", temporary="yes_temporary", trains_you="yes_trains",
              retainer="no_retainer", first_agency="first_exceeded"),
         "meets_bar", "treats this as temporary", tension="most loyal customers",
+        step_present="You don't plan on a retainer", step_absent="retainer's limits",
     ),
     Persona(
         # nothing is unknown about this agency: the card must not send the owner to open questions there are none of
