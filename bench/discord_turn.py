@@ -448,7 +448,7 @@ def _against_floor(section: Section, ours_runs: list[Block], bare_runs: list[Blo
             updating_paced.ms("turns", 99), "ms", "bare p99: interaction -> update, same load"),
     )
     section.method += (
-        " The floor (rows marked so, judged by issue 15's targets): a plain `discord.Client` whose callback answers with the "
+        " The floor (rows marked \"against the floor\", judged by issue 15's targets): a plain `discord.Client` whose callback answers with the "
         "message the click came from (its embed, and `View.from_message` of its components) as an update-message response (type 7)."
     )
 

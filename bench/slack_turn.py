@@ -107,7 +107,7 @@ async def run(scale: Scale, workdir: Path) -> Section:
             "Clicks are real block_actions bodies (with the whole message, as Slack sends them) built from our own rendered "
             "buttons on the shipped dialog, signed with the signing secret. Bare: slack-bolt's own aiohttp `web_app()`, one "
             "listener that only acks; a bare turn ends at the ack. Ours: `outsource-check slack` (HTTP mode, SQLite store); "
-            "our turn ends when the in-place update reaches the fake Slack's response_url. Second baseline (rows marked so, "
+            "our turn ends when the in-place update reaches the fake Slack's response_url. The floor (rows marked \"against the floor\", "
             "judged by issue 15's targets): the same bare app whose listener, after the ack, posts the click's own blocks back to "
             "its response_url over one kept-alive aiohttp session (`BARE_UPDATE=1`); its turn ends, like ours, when that update "
             "reaches the fake. The three servers take turns block by block (bare, the floor, ours)."

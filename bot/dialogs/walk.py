@@ -156,25 +156,25 @@ def walk(
     (`all_conditions`). `keep=False`: not kept for the next call (a walk used once is memory).
     """
     key = (dialog.id, dialog.content_hash, max_states, max_examples, seed, sample_steps, detail, advice, card)
-    if key not in _reports or not keep:
+    if key in _reports:
+        return _reports[key]
+    # The walk makes tens of thousands of small tuples that live until it ends and never form
+    # cycles; the cyclic garbage collector would rescan them (and the whole dialog) over and
+    # over, which cost a third of a big dialog's validation. Reference counting frees them.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        report = _exhaustive(dialog, max_states, max_examples, detail, advice, card)
+    except _TooBig:
+        report = _sample(dialog, seed, sample_steps)
+    finally:
+        if collecting:
+            gc.enable()
+    if keep:  # a walk used once is not kept, and pushes out none that are
         if len(_reports) >= MAX_REPORTS:
             _reports.clear()
-        # The walk makes tens of thousands of small tuples that live until it ends and never form
-        # cycles; the cyclic garbage collector would rescan them (and the whole dialog) over and
-        # over, which cost a third of a big dialog's validation. Reference counting frees them.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            report = _exhaustive(dialog, max_states, max_examples, detail, advice, card)
-        except _TooBig:
-            report = _sample(dialog, seed, sample_steps)
-        finally:
-            if collecting:
-                gc.enable()
-        if not keep:
-            return report
         _reports[key] = report
-    return _reports[key]
+    return report
 
 
 _reports: dict[tuple[object, ...], PathReport] = {}  # a dialog file's paths never change: walk each version once
