@@ -152,7 +152,7 @@ async def _discord_worker(side: str, plan: Path, fake_url: str, store_path: str)
     if side == "ours":
         client = build_client(service=ConversationService(catalog=Catalog.load(), store=store), sync_commands=False)
     else:
-        client = dt.BareClient(dt.BareUpdate)
+        client = dt.BareClient(dt.whole_message)
     await client.login("bench-token")
     try:
         runner = dt.Side(side, client)

@@ -60,9 +60,7 @@ class _OutsourceBotMixin:
         self.drain_timeout = DRAIN_SECONDS
 
     async def setup_hook(self) -> None:
-        """Runs inside `login()`: register the dynamic items (no views in memory), then sync commands."""
-        client = cast(discord.Client, self)
-        client.add_dynamic_items(*components.ALL)
+        """Runs inside `login()`: sync the commands (clicks need nothing registered: `on_interaction` reads them)."""
         if not self.sync_commands:
             return
         if self.guild_id:
@@ -77,7 +75,8 @@ class _OutsourceBotMixin:
         await self.flow.typed(message)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Modal answers, and the forged-id gate: a component no DynamicItem will take is refused here."""
+        """Clicks and modal answers; slash commands are the command tree's. A component whose
+        custom_id we could not have written, or that is not on the message clicked, is refused here."""
         data = interaction.data or {}
         custom_id = data.get("custom_id")
         if interaction.type is discord.InteractionType.modal_submit:
@@ -85,8 +84,10 @@ class _OutsourceBotMixin:
                 return
         elif interaction.type is not discord.InteractionType.component:
             return
-        elif components.is_ours(custom_id) and _shown_on(interaction.message, str(custom_id)):
-            return  # a DynamicItem handles it
+        elif (click := components.read(custom_id)) is not None and _shown_on(interaction.message, str(custom_id)):
+            picks = tuple(str(value) for value in data.get("values") or ())  # a menu's choices; none for a button
+            await self.flow.clicked(interaction, click.act, click.payload, picks)
+            return
         log.warning("refused a forged custom_id from user %s: %r", interaction.user.id, str(custom_id)[:120])
         if not interaction.response.is_done():
             await interaction.response.send_message(words.FORGED, ephemeral=True)
@@ -161,7 +162,7 @@ def parse_shard_ids(text: str | None, shards: int | None) -> list[int] | None:
 
 
 def _shown_on(message: discord.Message | None, custom_id: str) -> bool:
-    """discord.py only dispatches a DynamicItem whose custom_id is on the clicked message."""
+    """Only a component shown on the clicked message is taken (as discord.py's own view dispatch requires)."""
     if message is None:
         return False
     stack: list = list(message.components)

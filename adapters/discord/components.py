@@ -1,10 +1,14 @@
-"""A card's buttons and menus, and the `discord.ui.DynamicItem`s that read them back: their state lives in the custom_id.
+"""A card's buttons and menus as sent, and the reading of a click back: their state lives in the custom_id.
 
 Every component's custom_id is "oc:<act code>:<payload>" (the act and payload of the card's button,
-bot/conversation/clicks.py), so two DynamicItem classes cover them all: discord.py matches an
-incoming custom_id against their templates and rebuilds the item from it, and every button keeps
-working after a restart with no view kept in memory. What a click means is the core's: the items
-only hand the act and payload to the flow (flow.py, reached through the client, which owns it).
+bot/conversation/clicks.py), so one reading covers them all: the client's `on_interaction` reads
+the clicked custom_id (`read`) and hands the act and payload to the flow (flow.py), and every
+button keeps working after a restart with no view kept in memory. What a click means is the core's.
+
+Clicks are read in `on_interaction`, not through `discord.ui.DynamicItem`s: before it calls a
+dynamic item, discord.py rebuilds the clicked message's whole view (`View.from_message`, a
+`discord.ui` item per component) to find the item it swaps in, which was 11% of a Discord turn's
+CPU (docs/performance.md, eighth pass) for items no click needs.
 
 What is sent is the components' JSON itself, in a `Sent` view that holds no items: discord.py
 sends a view by asking it for `to_components()`, and building a `discord.ui` item per button (and
@@ -16,7 +20,7 @@ the view is never registered in discord.py's view store.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 import discord
 
@@ -24,9 +28,6 @@ from adapters.discord.text import clip
 from bot import words
 from bot.conversation.cards import Button
 from bot.conversation.clicks import ACTS, BY_CODE
-
-if TYPE_CHECKING:
-    from adapters.discord.flow import Flow
 
 MAX_CUSTOM_ID = 100
 PAYLOAD = r"(?P<payload>[A-Za-z0-9_:-]{1,96})"  # checked again, strictly, by the core's reading of the act
@@ -42,43 +43,27 @@ def custom_id(act: str, payload: str) -> str:
     return f"oc:{ACTS[act]}:{payload}"
 
 
+@dataclass(frozen=True)
+class Click:
+    """What a clicked component asks for: the act (clicks.py) and its payload, checked by the core."""
+
+    act: str
+    payload: str
+
+
+def read(raw: object) -> Click | None:
+    """The click a custom_id carries, or None when we could not have written it (the forged-id gate)."""
+    if not isinstance(raw, str) or len(raw) > MAX_CUSTOM_ID:
+        return None
+    for pattern in _OURS:
+        if (match := pattern.fullmatch(raw)) is not None:
+            return Click(BY_CODE[match["code"]], match["payload"])
+    return None
+
+
 def is_ours(raw: object) -> bool:
-    """Whether a component's custom_id is one we could have written (the forged-id gate)."""
-    return isinstance(raw, str) and len(raw) <= MAX_CUSTOM_ID and any(p.fullmatch(raw) for p in _OURS)
-
-
-def flow_of(interaction: discord.Interaction) -> Flow:
-    return interaction.client.flow  # type: ignore[attr-defined]  # set by OutsourceBot
-
-
-class Act(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_TEMPLATE):
-    """Any button of a card."""
-
-    def __init__(self, item: discord.ui.Button, act: str, payload: str) -> None:
-        super().__init__(item)
-        self.act, self.payload = act, payload
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /) -> Act:
-        return cls(item, BY_CODE[match["code"]], match["payload"])
-
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).clicked(interaction, self.act, self.payload)
-
-
-class Menu(discord.ui.DynamicItem[discord.ui.Select], template=MENU_TEMPLATE):
-    """A select menu: a long choice question, a pick-several question, a share's channel."""
-
-    def __init__(self, item: discord.ui.Select, act: str, payload: str) -> None:
-        super().__init__(item)
-        self.act, self.payload = act, payload
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str], /) -> Menu:
-        return cls(item, BY_CODE[match["code"]], match["payload"])
-
-    async def callback(self, interaction: discord.Interaction) -> Any:
-        await flow_of(interaction).clicked(interaction, self.act, self.payload, tuple(self.item.values))
+    """Whether a component's custom_id is one we could have written."""
+    return read(raw) is not None
 
 
 STYLE_CODES = {"primary": 1, "secondary": 2, "success": 3, "danger": 4}  # Discord's button styles
@@ -164,6 +149,4 @@ def close_modal(payload: str, refusal: str) -> discord.ui.Modal:
     """Closing before the quorum: the closer says why, and the decision record keeps it."""
     return _modal(words.CLOSE_THE_ROUND, f"oc:rcm:{payload}", words.WHY_CLOSE_NOW, required=True, max_length=300, placeholder=refusal)
 
-
-ALL = (Act, Menu)
 

@@ -1,9 +1,9 @@
-"""A card (bot/conversation/cards.py) as a Discord message: an embed plus a view of dynamic components.
+"""A card (bot/conversation/cards.py) as a Discord message: an embed plus its components.
 
 The core decides the lines; this only formats them, inside Discord's limits (an embed's 6000
 characters, a field's 1024, five rows of five buttons). Pure functions (card in, `Rendered` out),
 so every node of every dialog can be checked against the limits in a test without a connection.
-Views hold only DynamicItems and never time out: nothing about a conversation is kept in memory.
+Components carry their state in their custom_ids; no view is kept: nothing about a conversation is in memory.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Discord bot logged in against a local fake Discord, driven with raw gateway payloads.
 
 discord.py's own code does everything between the payload and the HTTP call: parsing into
-`Interaction` / `Message`, the command tree, dynamic-item matching, and the REST client. The test
+`Interaction` / `Message`, the command tree, event dispatch to `on_interaction`, and the REST client. The test
 only plays the gateway (`parse_interaction_create`, `parse_message_create`) and the user.
 """
 
