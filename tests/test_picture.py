@@ -9,8 +9,9 @@ from io import BytesIO
 
 from PIL import Image
 
+from bot import words
+from bot.conversation import layout, png
 from bot.conversation import picture as picture_module
-from bot.conversation import png
 from bot.conversation.events import Answer, Event, OpenRound, RevealRound, Start, TakeRoundCheck
 from bot.conversation.picture import MARGIN, MEDIAN, MEMBER_COLOURS, WIDTH, Picture, result_picture, team_picture
 from bot.conversation.replies import Question, ResultCard, Spread, TeamSummary
@@ -92,8 +93,27 @@ async def test_the_spreads_carry_each_finished_members_point_in_member_order() -
     summary = await team_summary(team=(*TEAM, ("Eve", "agency")))
     for spread in summary.spreads:
         assert [name for name, _ in spread.points] == ["Annika", "Bertram", "Cyrano", "Delphine", "Eve"]
-        scores = [score for _, score in spread.points]
+        scores = [score for _, score in spread.points if score is not None]
         assert (min(scores), max(scores)) == (spread.low, spread.high)
+
+
+async def test_a_member_never_asked_about_a_dimension_has_no_point_on_it() -> None:
+    """Delphine's check (the consultant's path) ends before the trust question: her 0 there would be
+    an opinion she never gave, pulling the team's median and span."""
+    summary = await team_summary()
+    trust = next(s for s in summary.spreads if s.label == "Trust")
+    assert dict(trust.points) == {"Annika": 2, "Bertram": 2, "Cyrano": -2, "Delphine": None}
+    assert (trust.low, trust.median, trust.high) == (-2, 2, 2)  # over the three who answered
+    (line,) = [line for line in team_picture(summary).alt.splitlines() if line.startswith("Trust: ")]
+    assert "Annika at 2" in line and "Delphine" not in line
+    time = next(s for s in summary.spreads if s.label == "Time")
+    assert all(score is not None for _, score in time.points)  # everyone was asked about their hours
+
+
+async def test_a_dimension_nobody_was_asked_about_is_left_out() -> None:
+    summary = await team_summary(team=(("Delphine", "consultant"), ("Dora", "consultant")))
+    assert [s.label for s in summary.spreads] == ["Time"]
+    assert "Trust" not in team_picture(summary).alt
 
 
 async def test_the_alt_text_describes_every_dimension() -> None:
@@ -104,7 +124,7 @@ async def test_the_alt_text_describes_every_dimension() -> None:
         (line,) = [line for line in alt.splitlines() if line.startswith(f"{spread.label}: ")]
         assert f"team median {spread.median:g} (range {spread.range_low} to {spread.range_high})" in line
         for name, score in spread.points:
-            assert f"{name} at {score}" in line
+            assert (f"{name} at {score}" in line) if score is not None else (f"{name} at" not in line)
 
 
 async def test_an_anonymous_round_shows_no_names() -> None:
@@ -249,3 +269,15 @@ async def test_a_result_is_quick_to_draw_once_its_base_is_drawn_and_a_new_agency
     assert picture_module.is_quick(card)
     assert picture_module.is_quick(replace(card, scores=tuple(replace(s, score=s.high) for s in card.scores)))
     assert not picture_module.is_quick(replace(card, subject="Another agency"))
+
+
+async def test_a_result_shows_no_bar_for_a_dimension_its_check_never_asked_about() -> None:
+    """The consultant's path ends before the trust question: a bar at 0 would tell the owner we
+    judged their trust in an outsider "in the middle" without asking; a 0 they answered stays."""
+    short = await result_card("consultant")
+    assert [line.label for line in short.scores] == ["Time"]
+    assert "Trust" not in result_picture(short).alt
+    (glance,) = [s for s in layout.result(short).sections if s.heading == words.ANSWERS_AT_A_GLANCE]
+    assert [line.text for line in glance.lines] == ["Time (-2)"]
+    full = await result_card("agency")
+    assert [line.label for line in full.scores] == ["Time", "Trust"]

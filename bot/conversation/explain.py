@@ -18,7 +18,7 @@ from bot.dialogs.advice import MAX_REASONS
 from bot.dialogs.commands import surface_of
 from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Outcome, Point
-from bot.dialogs.scoring import fill, score
+from bot.dialogs.scoring import asked_dimensions, fill, score
 
 
 def result_card(dialog: Dialog, session: Session, outcome: Outcome, preface: tuple[str, ...] = ()) -> ResultCard:
@@ -26,8 +26,9 @@ def result_card(dialog: Dialog, session: Session, outcome: Outcome, preface: tup
     where = surface_of(session.owner)
     scores = score(dialog, answers)
     ranges = facts(dialog).score_ranges
+    asked = asked_dimensions(dialog, answers)  # a dimension the path never asked about gets no bar
     lines = tuple(
-        ScoreLine(d.id, d.label, scores[d.id], ranges[d.id][0], ranges[d.id][1], d.why) for d in dialog.dimensions
+        ScoreLine(d.id, d.label, scores[d.id], ranges[d.id][0], ranges[d.id][1], d.why) for d in dialog.dimensions if d.id in asked
     )
     settle = tuple(
         fill(dialog, node.follow_up or node.text, answers, where) for node in advice.open_points(dialog, outcome, answers)

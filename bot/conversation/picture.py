@@ -108,7 +108,7 @@ def team_picture(summary: TeamSummary) -> Picture:
             s.label,
             s.range_low,
             s.range_high,
-            tuple((_mark(i), score) for i, (_, score) in enumerate(s.points)),
+            tuple((_mark(i), score) for i, (_, score) in enumerate(s.points) if score is not None),
             (s.low, s.high),
             s.median,
         )
@@ -126,7 +126,7 @@ def team_picture(summary: TeamSummary) -> Picture:
     )
     lines = [words.TEAM_RESULTS_TITLE.format(topic=_plain(topic)), _plain(outcome)]
     for s in summary.spreads:
-        members = ", ".join(f"{_plain(name)} at {score:g}" for name, score in s.points) or words.PICTURE_NO_POINTS
+        members = ", ".join(f"{_plain(name)} at {score:g}" for name, score in s.points if score is not None) or words.PICTURE_NO_POINTS
         lines.append(
             words.PICTURE_TEAM_LINE.format(
                 label=_plain(s.label), members=members, median=f"{s.median:g}", low=s.range_low, high=s.range_high

@@ -196,8 +196,9 @@ class Spread:
     range_low: int  # the dimension's own reachable range, for drawing bars
     range_high: int
     # each finished member's score, in member order, as (display name, score): for drawing the
-    # members as points; in an anonymous round the name is the round's neutral "Member N", never a name
-    points: tuple[tuple[str, int], ...] = ()
+    # members as points; in an anonymous round the name is the round's neutral "Member N", never a name.
+    # None: that member's check never asked about this dimension (no point is drawn for them)
+    points: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class DialogFacts:
     remaining: dict[str, tuple[int, int]]  # node -> (fewest, most) questions from here, itself included
     signatures: dict[str, str]
     saved_names: dict[str, str]  # `save_as` name -> the text node that saves it, for {placeholders}
+    scored_by: dict[str, frozenset[str]]  # node -> the dimensions some answer to it moves
 
 
 _cache: dict[tuple[str, str, int], DialogFacts] = {}
@@ -36,6 +37,7 @@ def facts(dialog: Dialog) -> DialogFacts:
             remaining=_remaining(dialog),
             signatures={node.id: node_signature(node) for node in dialog.nodes.values()},
             saved_names={n.save_as: n.id for n in dialog.nodes.values() if n.kind == "text" and n.save_as},
+            scored_by={n.id: frozenset(d for v in contributions(n) for d, points in v.items() if points) for n in dialog.nodes.values()},
         )
     return found
 

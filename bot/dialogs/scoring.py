@@ -51,6 +51,17 @@ def record_answer(
         scores[dim] += points
 
 
+def asked_dimensions(dialog: Dialog, answers: Mapping[str, AnswerValue]) -> frozenset[str]:
+    """The dimensions the owner was asked about: those some answered question can move.
+
+    A dimension no answer could move sits at 0 only because the path never asked about it (a check
+    that ends early, on the basics); shown as a bar it would read as a judgement, such as a budget
+    "in the middle" for an owner who was never asked about money. An answer that could have moved
+    it and did not is a judgement, and stays."""
+    scored = facts(dialog).scored_by
+    return frozenset(dimension for node_id in answers for dimension in scored.get(node_id, ()))
+
+
 def answer_scores(node: Node, value: AnswerValue) -> list[tuple[str, int]]:
     if node.kind == "scale" and isinstance(value, int):
         return [(dim, (value - SCALE_MIDPOINT) * weight) for dim, weight in node.scale_scores]

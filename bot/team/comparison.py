@@ -34,7 +34,7 @@ from bot.dialogs import advice
 from bot.dialogs.advice import answer_label
 from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Node, Outcome
-from bot.dialogs.scoring import fill, score
+from bot.dialogs.scoring import asked_dimensions, fill, score
 from bot.followups import plan
 from bot.team.rounds import CLOSED, REVEALED, STANCES, Member, Round, carries
 
@@ -103,16 +103,24 @@ def strength(agreeing: int, finished: int) -> Strength:
 
 
 def spreads(round_: Round, dialog: Dialog) -> tuple[Spread, ...]:
-    """Each dimension's low, median and high over the finished members, and each one's own point.
+    """Each dimension's low, median and high over the finished members asked about it, and each one's own point.
 
     The points carry the round's display names (neutral "Member N" in an anonymous round), in member
-    order, so a picture can draw every member where the bars only show the span."""
+    order, so a picture can draw every member where the bars only show the span. A member whose
+    check never asked about a dimension (it ended early, on the basics) has no point there (None),
+    rather than a 0 that would read as an opinion; a dimension nobody was asked about is left out."""
     ranges = facts(dialog).score_ranges
     finished = round_.finished_members
+    asked = [asked_dimensions(dialog, {a.node: a.value for a in m.answers}) for m in finished]
     result = []
     for dimension in dialog.dimensions:
-        points = tuple((round_.display_name(m), dict(m.scores).get(dimension.id, 0)) for m in finished)
-        values = [score for _, score in points] or [0]
+        points = tuple(
+            (round_.display_name(m), dict(m.scores).get(dimension.id, 0) if dimension.id in seen else None)
+            for m, seen in zip(finished, asked, strict=True)
+        )
+        values = [score for _, score in points if score is not None]
+        if not values:
+            continue
         low, high = ranges[dimension.id]
         result.append(Spread(dimension.label, min(values), statistics.median(values), max(values), low, high, points))
     return tuple(result)
