@@ -49,4 +49,4 @@ def test_no_text_reads_as_something_it_does_not_say(raw: str) -> None:
 
 def test_discords_custom_ids_are_the_same_grammar_with_the_components_kind() -> None:
     custom_id = components.custom_id("answer", Payload(SESSION, 7, "goal", "grow").encode())
-    assert custom_id == "oc:a:" + Payload(SESSION, 7, "goal", "grow").encode() and components.is_ours(custom_id)
+    assert custom_id == "oc:a:" + Payload(SESSION, 7, "goal", "grow").encode() and components.read(custom_id) is not None

@@ -62,11 +62,6 @@ def read(raw: object) -> Click | None:
     return None
 
 
-def is_ours(raw: object) -> bool:
-    """Whether a component's custom_id is one we could have written."""
-    return read(raw) is not None
-
-
 STYLE_CODES = {"primary": 1, "secondary": 2, "success": 3, "danger": 4}  # Discord's button styles
 
 

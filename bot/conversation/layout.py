@@ -123,8 +123,7 @@ def result(card: ResultCard, *, buttons: bool = True) -> Card:
         sections.append(Section(words.WHY_THIS_FITS, _advice(card.reasons, "✅")))
     if card.tensions:
         sections.append(Section(words.PULLS_OTHER_WAY, _advice(card.tensions, "⚠️")))
-    if card.scores:  # none when no answered question could move any dimension
-        sections.append(Section(words.ANSWERS_AT_A_GLANCE, _scores(card)))
+    sections.append(Section(words.ANSWERS_AT_A_GLANCE, _scores(card)))
     sections.append(Section(words.NEXT_STEPS, tuple(Line(s, "☐") for s in card.next_steps)))
     if card.still_to_settle:
         sections.append(Section(words.STILL_TO_SETTLE, tuple(Line(s, "❓") for s in card.still_to_settle)))
@@ -153,7 +152,7 @@ def shared(card: ResultCard, sharer: str) -> Card:
     return Card(
         title=words.RECOMMENDATION_TITLE.format(title=card.title),
         intro=(ran, card.summary),
-        sections=tuple(section for section in (Section(words.SCORES, _scores(card)), Section(words.NEXT_STEPS, tuple(Line(s, "☐") for s in card.next_steps))) if section.lines),
+        sections=(Section(words.SCORES, _scores(card)), Section(words.NEXT_STEPS, tuple(Line(s, "☐") for s in card.next_steps))),
         footer=based_on(card.sources),
         fallback=f"Recommendation: {card.title}. {card.summary}",
     )

@@ -87,7 +87,7 @@ def team_outcome(round_: Round, dialog: Dialog) -> tuple[str, int]:
     tied = [o for o in dialog.outcomes if counts.get(o.id) == best]
     if len(tied) == 1:
         return tied[0].id, best
-    members = [{a.node: a.value for a in m.answers} for m in round_.finished_members]
+    members = [m.answer_map() for m in round_.finished_members]
 
     def support(outcome: Outcome) -> int:  # a reason without a condition says nothing about anyone's answers
         grounded = tuple(r for r in outcome.reasons if r.when is not None)
@@ -111,7 +111,7 @@ def spreads(round_: Round, dialog: Dialog) -> tuple[Spread, ...]:
     rather than a 0 that would read as an opinion; a dimension nobody was asked about is left out."""
     ranges = facts(dialog).score_ranges
     finished = round_.finished_members
-    asked = [asked_dimensions(dialog, {a.node: a.value for a in m.answers}) for m in finished]
+    asked = [asked_dimensions(dialog, m.answer_map()) for m in finished]
     result = []
     for dimension in dialog.dimensions:
         points = tuple(
@@ -373,7 +373,7 @@ def objection_line(position: Position) -> str:
 
 
 def _backers_answers(round_: Round, outcome_id: str) -> list[dict[str, AnswerValue]]:
-    return [{a.node: a.value for a in m.answers} for m in round_.finished_members if m.outcome == outcome_id]
+    return [m.answer_map() for m in round_.finished_members if m.outcome == outcome_id]
 
 
 def _common_reasons(round_: Round, dialog: Dialog, outcome: Outcome) -> list[str]:
@@ -404,7 +404,7 @@ def _title(dialog: Dialog, outcome_id: str, round_: Round | None = None, member:
         return outcome_id
     if member is None and round_ is not None:
         member = next((m for m in round_.finished_members if m.outcome == outcome_id), None)
-    answers = {a.node: a.value for a in member.answers} if member is not None else {}
+    answers = member.answer_map() if member is not None else {}
     return fill(dialog, outcome.title, answers)
 
 

@@ -17,7 +17,7 @@ from bot import words
 from bot.conversation.answers import clean_text
 from bot.conversation.replies import RoundStatus
 from bot.conversation.session import Session
-from bot.dialogs.model import AnswerRecord
+from bot.dialogs.model import AnswerRecord, AnswerValue
 
 OPEN: Final = "open"
 REVEALED: Final = "revealed"
@@ -57,6 +57,9 @@ class Member:
     @property
     def looked_again(self) -> bool:
         return bool(self.first_outcome)
+
+    def answer_map(self) -> dict[str, AnswerValue]:
+        return {a.node: a.value for a in self.answers}
 
     def as_first(self) -> Member:
         """The member as they stood at the reveal, before any second look."""
