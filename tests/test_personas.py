@@ -139,9 +139,11 @@ OWNERS = [
     ),
     Persona(
         # 001's minimum requirement: an agency must understand "your business model" before it speaks for you
+        # not stretched, with the hours and an insider: only the tools are missing, and setting up is a consultant's job
         "early-days owner still shaping the business model, who trusts an agency for a while",
         dict(STRETCHED_TRUSTING_OWNER, business_state="early", control=4),
-        "agency_temporary", "only for a while", tension="still shaping your business model",
+        "consultant_week", "gets you there sooner", reason="strategies and techniques for the future",
+        tension="Setting up is part of a consultant's week",
     ),
     Persona(
         "early-days owner, not at all comfortable giving up control, sent to a consultant",
@@ -210,7 +212,8 @@ OWNERS = [
              staff="several", outsider_gaps=("tone", "products"), audience_notice=3, personal_touch="not_really", trust=4,
              finances="short_term", agency_view="temp_train", agency_candidate="several", part_time="no_pt",
              business_state="steady", control=3),
-        "agency_temporary", "only for a while", tension="a consultant's week may be all you need",
+        "consultant_week", "what's missing is know-how", tension="You don't need it to speak for you",
+        step_present="set up new channels",
     ),
     Persona(
         "owner who would let an agency run it for good, sent to a consultant",
@@ -239,7 +242,7 @@ OWNERS += [
         dict(goal="temp_help", know_how="popular_only", hours="yes_easily", learn_time="a_little", tools_people="unsure",
              staff="me", outsider_gaps=("tone",), audience_notice=1, personal_touch="not_really", trust=1, finances="room",
              part_time="yes_pt", business_state="stretched", control=2),
-        "part_time_manager", "Everyone is stretched just keeping up", tension="a consultant's week may be all you need",
+        "part_time_manager", "Everyone is stretched just keeping up", tension="Set up and trained by a consultant for a week",
         skipped=("agency_view", "agency_candidate"),
     ),
     Persona(
@@ -275,12 +278,38 @@ OWNERS += [
         "agency_temporary", "can't cover social media in-house", tension="Keep answering customers yourselves",
     ),
     Persona(
-        "owner who asked for advice and a set-up, has no time, and would trust an agency for a while",
+        "owner who asked for advice and a set-up, has no time in a stretched business, and would trust an agency for a while",
         dict(goal="advice_setup", know_how="confident", hours="no_time", learn_time="a_little", tools_people="unsure",
              staff="me", outsider_gaps=(), audience_notice=2, personal_touch="partly", trust=5, finances="room",
-             agency_view="temp_train", agency_candidate="several", part_time="no_pt", business_state="steady", control=3),
-        "agency_temporary", "can't cover social media in-house", tension="consulting rather than outsourcing",
+             agency_view="temp_train", agency_candidate="several", part_time="no_pt", business_state="stretched", control=3),
+        "agency_temporary", "Everyone is stretched just keeping up", tension="consulting rather than outsourcing",
         step_absent="don't hire the first one",
+    ),
+    Persona(
+        # 000: time is "no longer an acceptable excuse for the vast majority of small businesses". With the tools,
+        # the know-how and an insider, the hours alone do not make in-house out of reach, so no agency
+        "confident owner with the tools and an insider, who only lacks the time and would trust an agency for a while",
+        dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="no_learn", tools_people="yes_have",
+             staff="me", outsider_gaps=(), audience_notice=2, personal_touch="not_really", trust=5, finances="room",
+             agency_view="temp_train", agency_candidate="none_yet", part_time="no_pt", business_state="steady", control=4),
+        "consultant_week", "gets you there sooner", tension="can't spare the time", step_absent="agency_vetting",
+    ),
+    Persona(
+        # asked how an agency deal should work only because they trust one: 001's conditions answer the "not sure"
+        "owner who would trust an agency but isn't sure how a deal should work, sent to a consultant",
+        dict(goal="temp_help", know_how="popular_only", hours="with_effort", learn_time="yes_learn", tools_people="yes_have",
+             staff="staff_member", outsider_gaps=(), audience_notice=3, personal_touch="partly", trust=4,
+             finances="short_term", agency_view="unsure", agency_candidate="none_yet", part_time="no_pt",
+             business_state="steady", control=3),
+        "consultant_week", "what's missing is know-how", tension="not sure how a deal with one should work",
+    ),
+    Persona(
+        # a part-time hire does add hours: the card says so without claiming the people are missing, and answers the excuse
+        "owner with the tools and an insider but no time, who would hire part-time",
+        dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="a_little", tools_people="yes_have",
+             staff="several", outsider_gaps=("tone",), audience_notice=3, personal_touch="partly", trust=3, finances="room",
+             part_time="yes_pt", business_state="steady", control=3),
+        "part_time_manager", "can't spare the couple of hours a week", tension="no longer an acceptable excuse",
     ),
     # 001 asks whether a part-time manager makes more sense *before* you choose outsourcing: the agency card answers it
     Persona(
@@ -325,11 +354,19 @@ AGENCIES = [
         "meets_bar", "treats this as temporary and will train you", step_present="retainer's limits in writing",
     ),
     Persona(
+        "an agency compared with others that hasn't met the loyal customers",
+        dict(AGENCY_YES, tour_meet="staff_only", temporary="yes_temporary", trains_you="yes_trains",
+             retainer="no_retainer", first_agency="compared"),
+        "meets_bar", "treats this as temporary", tension="most loyal customers",
+        step_present="You don't plan on a retainer", step_absent="retainer's limits",
+    ),
+    Persona(
+        # 001: not the first agency "unless they've exceeded the requirements": one that hasn't met your loyal customers has not
         "the first agency, judged to exceed the bar, that hasn't met the loyal customers",
         dict(AGENCY_YES, tour_meet="staff_only", temporary="yes_temporary", trains_you="yes_trains",
              retainer="no_retainer", first_agency="first_exceeded"),
-        "meets_bar", "treats this as temporary", tension="most loyal customers",
-        step_present="You don't plan on a retainer", step_absent="retainer's limits",
+        "ask_more", "You feel Buzz Social has exceeded every requirement", reason="most loyal customers",
+        step_present="Meet other agencies", step_absent="open question",
     ),
     Persona(
         # nothing is unknown about this agency: the card must not send the owner to open questions there are none of
@@ -363,27 +400,35 @@ AGENCIES = [
     Persona(
         "an agency that meets the five but expects to run it for good",
         dict(AGENCY_YES, temporary="no_for_good"),
-        "change_terms", "expects to run your social media for good", tension="did meet the minimum requirements",
+        "change_terms", "expects to run your social media for good", tension="showed real interest in all five",
         skipped=("trains_you", "retainer", "first_agency"),
+    ),
+    Persona(
+        # changed terms are not enough: the minimum requirements still unknown stay on the card, as open questions
+        "an agency that wants it for good, with its interest in your business still unknown",
+        dict(learns_business="partly", mission_vision="unsure", tour_meet="offered", product_experts="unsure",
+             love_business="yes_love", temporary="no_for_good"),
+        "change_terms", "expects to run your social media for good", tension="you don't know yet whether it meets every",
+        step_present="How will you become experts on our products", step_absent="why do you want to work with us",
     ),
     Persona(
         # "temporary" and "won't train you" cannot both hold in practice: the card says so, instead of taking "temporary" back
         "an agency that meets the five and calls it temporary, but won't train you",
         dict(AGENCY_YES, temporary="yes_temporary", trains_you="no_training"),
-        "change_terms", "calls the engagement temporary, yet won't train you", tension="did meet the minimum requirements",
+        "change_terms", "calls the engagement temporary, yet won't train you", tension="showed real interest in all five",
         skipped=("retainer",),
     ),
     Persona(
         "an agency that wants an open-ended retainer",
         dict(AGENCY_YES, temporary="not_asked", trains_you="yes_trains", retainer="open_ended"),
-        "change_terms", "open-ended retainer", tension="did meet the minimum requirements",
+        "change_terms", "open-ended retainer", tension="showed real interest in all five",
     ),
     Persona(
         "the first agency met, with much still unknown",
         dict(learns_business="not_asked", mission_vision="unsure", tour_meet="not_asked", product_experts="unsure",
              love_business="unsure", temporary="not_asked", trains_you="not_asked", retainer="not_asked",
              first_agency="first_only"),
-        "ask_more", "how the engagement would end", step_present="Meet other agencies too",
+        "ask_more", "understands your business model", step_present="Meet other agencies too",
     ),
     Persona(
         "an agency compared with others, but its passion is unclear",
@@ -448,3 +493,28 @@ def test_the_personas_cover_every_outcome_of_both_dialogs() -> None:
     assert {p.outcome for p in OWNERS} == {o.id for o in catalog.get(MAIN_DIALOG).outcomes}
     assert {p.outcome for p in AGENCIES} == {o.id for o in catalog.get(AGENCY_DIALOG).outcomes}
     assert len(OWNERS) + len(AGENCIES) >= 16
+
+
+def test_an_answer_that_leaves_a_point_open_draws_no_bar() -> None:
+    """"Not yet asked / unsure" judges nothing: a bar at 0 would read as an agency "in the middle" on
+    passion that nobody has seen either way. A known answer on the same dimension brings the bar back."""
+    unknown = dict(learns_business="not_asked", mission_vision="unsure", tour_meet="not_asked", product_experts="unsure",
+                   love_business="unsure", temporary="not_asked", trains_you="not_asked", retainer="not_asked",
+                   first_agency="first_only")
+    persona = Persona("an agency nobody knows yet", unknown, "ask_more", "")
+    card, _ = run_persona(AGENCY_DIALOG, persona, prefill={"agency_name": "Buzz Social"})
+    assert card.scores == ()
+    persona = Persona("an agency known to love the business", dict(unknown, love_business="yes_love"), "ask_more", "")
+    card, _ = run_persona(AGENCY_DIALOG, persona, prefill={"agency_name": "Buzz Social"})
+    assert [(line.dimension, line.score) for line in card.scores] == [("passion", 2)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("the hive agency", "The hive agency"), ("iProspect", "iProspect"), ("Buzz Social", "Buzz Social"), ("bright-media", "bright-media")],
+)
+def test_a_name_that_starts_a_sentence_starts_with_a_capital_unless_its_spelling_says_otherwise(typed: str, shown: str) -> None:
+    persona = Persona("an agency that wants it for good", dict(AGENCY_YES, temporary="no_for_good"), "change_terms", "")
+    card, _ = run_persona(AGENCY_DIALOG, persona, prefill={"agency_name": typed})
+    assert card.reasons[0].text.startswith(f"{shown} expects to run")
+    assert f"unless {typed} changes its terms" in card.summary  # mid-sentence, as typed

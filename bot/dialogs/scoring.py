@@ -57,9 +57,22 @@ def asked_dimensions(dialog: Dialog, answers: Mapping[str, AnswerValue]) -> froz
     A dimension no answer could move sits at 0 only because the path never asked about it (a check
     that ends early, on the basics); shown as a bar it would read as a judgement, such as a budget
     "in the middle" for an owner who was never asked about money. An answer that could have moved
-    it and did not is a judgement, and stays."""
+    it and did not is a judgement, and stays; an answer that leaves the point open ("not yet asked /
+    unsure": a `follow_up` choice that scores nothing) is not, so it asks about nothing."""
     scored = facts(dialog).scored_by
-    return frozenset(dimension for node_id in answers for dimension in scored.get(node_id, ()))
+    return frozenset(
+        dimension
+        for node_id, value in answers.items()
+        if not _leaves_open(dialog.nodes[node_id], value)
+        for dimension in scored.get(node_id, ())
+    )
+
+
+def _leaves_open(node: Node, value: AnswerValue) -> bool:
+    if node.kind != "choice":
+        return False
+    choice = node.choice(str(value))
+    return choice is not None and choice.follow_up and not choice.scores
 
 
 def answer_scores(node: Node, value: AnswerValue) -> list[tuple[str, int]]:
@@ -83,9 +96,23 @@ def fill(dialog: Dialog, text: str, answers: Mapping[str, AnswerValue], surface:
         if node_id is None:
             return match.group(0)
         value = answers.get(node_id)
-        return str(value) if value else "(not given)"
+        if not value:
+            return "(not given)"
+        return _sentence_case(str(value)) if _starts_sentence(text, match.start()) else str(value)
 
     return PLACEHOLDER.sub(sub, text)
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip()
+    return not before or before[-1] in ".!?"
+
+
+def _sentence_case(name: str) -> str:
+    """"the hive agency wants..." reads as a typo at the start of a sentence; a name whose first word has a
+    capital anywhere ("iProspect", "eBay") is spelled that way on purpose and stays as typed."""
+    first = name.split(" ", 1)[0]
+    return name[0].upper() + name[1:] if first.islower() and first.isalpha() else name
 
 
 def route(
