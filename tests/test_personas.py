@@ -201,7 +201,7 @@ OWNERS = [
     ),
     Persona(
         "owner who wanted someone to run it for a while, but trusts no outsider",
-        dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="yes_learn", tools_people="stretched",
+        dict(goal="temp_help", know_how="some", hours="no_time", learn_time="yes_learn", tools_people="stretched",
              staff="staff_member", outsider_gaps=("tone", "usps"), audience_notice=4, personal_touch="core", trust=1,
              finances="short_term", part_time="no_pt", business_state="stretched", control=2),
         "consultant_week", "gets you there sooner", tension="can't spare the time",
@@ -212,7 +212,7 @@ OWNERS = [
              staff="several", outsider_gaps=("tone", "products"), audience_notice=3, personal_touch="not_really", trust=4,
              finances="short_term", agency_view="temp_train", agency_candidate="several", part_time="no_pt",
              business_state="steady", control=3),
-        "consultant_week", "what's missing is know-how", tension="You don't need it to speak for you",
+        "consultant_week", "what's missing is know-how", tension="you don't need an agency to speak for you",
         step_present="set up new channels",
     ),
     Persona(
@@ -287,12 +287,14 @@ OWNERS += [
     ),
     Persona(
         # 000: time is "no longer an acceptable excuse for the vast majority of small businesses". With the tools,
-        # the know-how and an insider, the hours alone do not make in-house out of reach, so no agency
+        # the know-how and an insider, the hours alone do not put in-house out of reach: no agency, and no consultant
+        # either, who would have nothing to set up or teach
         "confident owner with the tools and an insider, who only lacks the time and would trust an agency for a while",
         dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="no_learn", tools_people="yes_have",
              staff="me", outsider_gaps=(), audience_notice=2, personal_touch="not_really", trust=5, finances="room",
              agency_view="temp_train", agency_candidate="none_yet", part_time="no_pt", business_state="steady", control=4),
-        "consultant_week", "gets you there sooner", tension="can't spare the time", step_absent="agency_vetting",
+        "in_house", "You already post and reply with confidence", tension="can't spare a couple of hours",
+        step_absent="agency_vetting",
     ),
     Persona(
         # asked how an agency deal should work only because they trust one: 001's conditions answer the "not sure"
