@@ -293,7 +293,8 @@ OWNERS += [
         dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="no_learn", tools_people="yes_have",
              staff="me", outsider_gaps=(), audience_notice=2, personal_touch="not_really", trust=5, finances="room",
              agency_view="temp_train", agency_candidate="none_yet", part_time="no_pt", business_state="steady", control=4),
-        "in_house", "You already post and reply with confidence", tension="can't spare a couple of hours",
+        # steady "with room to take something new on", yet no time: the card says where the hours come from
+        "in_house", "You already post and reply with confidence", tension="That room is where those hours come from",
         step_absent="agency_vetting",
     ),
     Persona(
