@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.conversation import engine
+from bot import words
+from bot.conversation import engine, layout
 from bot.conversation.replies import Question, ResultCard
 from bot.dialogs.catalog import AGENCY_DIALOG, MAIN_DIALOG, Catalog
 from tests.conftest import DIALOGS
@@ -78,14 +79,16 @@ OWNERS = [
         dict(goal="temp_help", know_how="some", hours="no_time", learn_time="yes_learn", tools_people="no_have", staff="me",
              outsider_gaps=(), audience_notice=2, personal_touch="not_really", trust=2, finances="room", part_time="yes_pt",
              business_state="stretched", control=3),
-        "part_time_manager", "part-time manager could suit you", skipped=("agency_view", "agency_candidate"),
+        "part_time_manager", "part-time manager could suit you", tension="who then teaches you to take over",
+        skipped=("agency_view", "agency_candidate"),
     ),
     Persona(
         "no time, no skill, maybe a part-time manager (the case that used to end 'run it yourselves')",
         dict(goal="unsure", know_how="nothing", hours="no_time", learn_time="a_little", tools_people="no_have",
              staff="nobody", outsider_gaps=(), audience_notice=3, personal_touch="partly", trust=3, finances="room",
              part_time="maybe_pt", business_state="stretched", control=3),
-        "part_time_manager", "don't fully trust", tension="Learn the basics alongside your new manager",
+        "part_time_manager", "a part-time manager might suit you", reason="don't fully trust",
+        tension="Learn the basics alongside your new manager",
     ),
     Persona(
         "owner with a keen insider and the hours, but no know-how",
@@ -121,7 +124,7 @@ OWNERS = [
              staff="staff_member", outsider_gaps=("tone",), audience_notice=3, personal_touch="partly", trust=4,
              finances="room", agency_view="unsure", agency_candidate="none_yet", part_time="no_pt", business_state="steady",
              control=4),
-        "in_house", "passionate about your products", tension="hand it over entirely", step_absent="agency",
+        "in_house", "passionate about your products", tension="someone else to run it for good", step_absent="agency",
     ),
     Persona(
         "stretched owner who trusts an agency for a while, but isn't very comfortable giving up control",
@@ -165,7 +168,8 @@ OWNERS = [
              staff="me", outsider_gaps=("tone",), audience_notice=3, personal_touch="partly", trust=5,
              finances="room", agency_view="temp_train", agency_candidate="none_yet", part_time="maybe_pt",
              business_state="stretched", control=1),
-        "part_time_manager", "answers to you", step_absent="agency",
+        "part_time_manager", "a part-time manager might suit you", reason="answers to you", tension="who then teaches you to take over",
+        step_absent="agency",
     ),
     Persona(
         "owner with the hours and a passionate insider who would still try an agency for a while",
@@ -228,7 +232,10 @@ OWNERS = [
         dict(goal="advice_setup", know_how="confident", hours="with_effort", learn_time="a_little", tools_people="no_have",
              staff="several", outsider_gaps=(), audience_notice=3, personal_touch="partly", trust=2, finances="room",
              part_time="maybe_pt", business_state="early", control=2),
-        "part_time_manager", "don't fully trust", tension="without a new hire",
+        # a maybe to a hire, with the hours and an insider: the missing tools are a consultant's set-up, which is
+        # also what she asked for
+        "consultant_week", "You want advice and a set-up", reason="no basics to teach you", tension="Setting up is part of a consultant's week",
+        step_absent="crash course",
     ),
 ]
 
@@ -282,7 +289,8 @@ OWNERS += [
         dict(goal="advice_setup", know_how="confident", hours="no_time", learn_time="a_little", tools_people="unsure",
              staff="me", outsider_gaps=(), audience_notice=2, personal_touch="partly", trust=5, finances="room",
              agency_view="temp_train", agency_candidate="several", part_time="no_pt", business_state="stretched", control=3),
-        "agency_temporary", "Everyone is stretched just keeping up", tension="consulting rather than outsourcing",
+        # she runs it herself already and asked only for advice and a set-up: no agency, however stretched (000)
+        "in_house", "post and reply with confidence", tension="You don't need to hand anything over",
         step_absent="don't hire the first one",
     ),
     Persona(
@@ -342,10 +350,60 @@ OWNERS += [
     # seven tensions hold: the card holds six, and the four answers that pull away from an agency keep theirs
     Persona(
         "owner with every doubt about an agency who would still try one for a while",
-        dict(goal="advice_setup", know_how="some", hours="no_time", learn_time="no_learn", tools_people="no_have", staff="me",
+        dict(goal="run_for_us", know_how="some", hours="no_time", learn_time="no_learn", tools_people="no_have", staff="me",
              outsider_gaps=(), audience_notice=2, personal_touch="core", trust=4, finances="short_term", agency_view="temp_train",
              agency_candidate="several", part_time="yes_pt", business_state="early", control=2),
         "agency_temporary", "can't cover social media in-house", tension="a salary is ongoing money",
+        step_present="agree a fixed end and a price",
+    ),
+    Persona(
+        # the same owner, but she asked for advice and a set-up and would post herself: 000's consultant's week,
+        # which also sets up the tools, not an agency
+        "owner who asked for advice and a set-up, with no time and no tools, and would post herself",
+        dict(goal="advice_setup", know_how="some", hours="no_time", learn_time="no_learn", tools_people="no_have", staff="me",
+             outsider_gaps=(), audience_notice=2, personal_touch="core", trust=4, finances="short_term", agency_view="temp_train",
+             agency_candidate="several", part_time="yes_pt", business_state="early", control=2),
+        "consultant_week", "You want advice and a set-up", tension="rather hand it over entirely",
+    ),
+    Persona(
+        # a maybe to a part-time hire is no reason for one when the insider, the hours and the tools are there
+        "stretched owner with an insider, the hours and the tools, who might take a part-time manager",
+        dict(goal="advice_setup", know_how="some", hours="yes_easily", learn_time="yes_learn", tools_people="yes_have",
+             staff="staff_member", outsider_gaps=("usps", "tone", "regulars"), audience_notice=4, personal_touch="core", trust=2,
+             finances="room", part_time="maybe_pt", business_state="stretched", control=3),
+        "in_house", "know your regulars by name", tension="take something else off that person's plate",
+        step_absent="part-time", skipped=("agency_view", "agency_candidate"),
+    ),
+    Persona(
+        # a confident owner has nothing for an agency to teach: the missing tools are a consultant's set-up
+        "confident owner in a steady business, short of hours and tools, who trusts agencies",
+        dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="a_little", tools_people="no_have",
+             staff="several", outsider_gaps=("usps", "tone", "products", "personalities", "regulars"), audience_notice=4,
+             personal_touch="partly", trust=5, finances="short_term", agency_view="temp_train", agency_candidate="first_one",
+             part_time="no_pt", business_state="steady", control=3),
+        "consultant_week", "runs it for a while first", tension="That room is where those hours come from",
+        step_absent="vet",
+    ),
+    Persona(
+        "owner with an insider but no tools, and money tight",
+        dict(goal="unsure", know_how="popular_only", hours="with_effort", learn_time="yes_learn", tools_people="no_have",
+             staff="staff_member", outsider_gaps=("tone", "regulars"), audience_notice=4, personal_touch="core", trust=1,
+             finances="tight"),
+        "in_house", "know your regulars by name", tension="don't have the tools to run it in-house yet",
+        skipped=("part_time", "business_state", "control"),
+    ),
+    Persona(
+        "solo owner who asked for advice and a set-up, money tight",
+        dict(goal="advice_setup", know_how="confident", hours="yes_easily", learn_time="yes_learn", tools_people="yes_have",
+             staff="me", outsider_gaps=("usps", "tone", "regulars"), audience_notice=5, personal_touch="core", trust=2,
+             finances="tight"),
+        "in_house", "know your regulars by name", tension="which is what a consultant's week gives",
+        step_absent="Pick who posts",
+    ),
+    Persona(
+        "owner who knows little and wants it run for good, but will learn",
+        dict(goal="run_for_us", know_how="popular_only", hours="yes_easily", learn_time="yes_learn"),
+        "learn_basics_first", "want someone to run it for good", tension="neither article supports handing it over for good",
     ),
 ]
 
@@ -411,8 +469,8 @@ AGENCIES = [
         "an agency that wants it for good, with its interest in your business still unknown",
         dict(learns_business="partly", mission_vision="unsure", tour_meet="offered", product_experts="unsure",
              love_business="yes_love", temporary="no_for_good"),
-        "change_terms", "expects to run your social media for good", tension="you don't know yet whether it meets every",
-        step_present="How will you become experts on our products", step_absent="why do you want to work with us",
+        "change_terms", "expects to run your social media for good", step_present="hasn't yet shown that it meets every",
+        step_absent="why do you want to work with us",
     ),
     Persona(
         # "temporary" and "won't train you" cannot both hold in practice: the card says so, instead of taking "temporary" back
@@ -431,13 +489,33 @@ AGENCIES = [
         dict(learns_business="not_asked", mission_vision="unsure", tour_meet="not_asked", product_experts="unsure",
              love_business="unsure", temporary="not_asked", trains_you="not_asked", retainer="not_asked",
              first_agency="first_only"),
-        "ask_more", "understands your business model", step_present="Meet other agencies too",
+        "ask_more", "sees this as a temporary engagement, or will train you", tension="hasn't yet shown you any of the five",
+        step_present="Meet other agencies too",
     ),
     Persona(
         "an agency compared with others, but its passion is unclear",
         dict(AGENCY_YES, mission_vision="unsure", temporary="yes_temporary", trains_you="yes_trains", retainer="limited",
              first_agency="compared"),
         "ask_more", "cares about your mission", step_absent="Meet other agencies",
+    ),
+    Persona(
+        "an agency that calls it temporary and will train you, but wants an open-ended retainer",
+        dict(AGENCY_YES, temporary="yes_temporary", trains_you="yes_trains", retainer="open_ended"),
+        "change_terms", "a permanent engagement by another name", tension="showed real interest in all five",
+        step_present="a retainer only for handling problems or specific campaigns", step_absent="a temporary engagement, training",
+    ),
+    Persona(
+        # 001: "don't hire the first agency who sits down with you unless they've exceeded the requirements"
+        "the first agency met, which exceeded all five, with its terms still unknown",
+        dict(AGENCY_YES, temporary="not_asked", trains_you="yes_trains", retainer="limited", first_agency="first_exceeded"),
+        "ask_more", "sees this as a temporary engagement that ends", step_absent="Meet other agencies",
+    ),
+    Persona(
+        "the first agency met, said to have exceeded all, which hasn't met your customers and whose mission is unclear",
+        dict(AGENCY_YES, mission_vision="unsure", tour_meet="staff_only", temporary="yes_temporary", trains_you="yes_trains",
+             retainer="limited", first_agency="first_exceeded"),
+        "ask_more", "hasn't met your most loyal customers", reason="cares about your mission and vision",
+        step_present="Meet other agencies too",
     ),
 ]
 
@@ -521,3 +599,23 @@ def test_a_name_that_starts_a_sentence_starts_with_a_capital_unless_its_spelling
     card, _ = run_persona(AGENCY_DIALOG, persona, prefill={"agency_name": typed})
     assert card.reasons[0].text.startswith(f"{shown} expects to run")
     assert f"unless {typed} changes its terms" in card.summary  # mid-sentence, as typed
+
+
+def test_one_requirement_failed_empties_its_bar_however_well_the_others_went() -> None:
+    """001: "little interest in any of those things, turn around and run". Summed, four yeses and one
+    no read as a bar in the middle, "mostly fine"; a `veto` dimension's bar is empty, and says why."""
+    persona = Persona("an agency that doesn't love the business", dict(AGENCY_YES, love_business="no_interest"), "walk_away", "")
+    card, _ = run_persona(AGENCY_DIALOG, persona, prefill={"agency_name": "Buzz Social"})
+    bars = {line.dimension: line for line in card.scores}
+    assert bars["passion"].fraction == 0.0 and bars["passion"].ruled_out == "little interest shown"
+    assert bars["understanding"].fraction == 1.0 and not bars["understanding"].ruled_out
+    (glance,) = [s for s in layout.result(card).sections if s.heading == words.ANSWERS_AT_A_GLANCE]
+    assert [line.text for line in glance.lines] == ["Knows your business", "Passion for your business (little interest shown)"]
+    # a partial answer counts from nothing shown, not from the worst answer possible
+    persona = Persona("an agency that learned some of it", dict(AGENCY_YES, learns_business="partly", tour_meet="not_asked",
+                                                             product_experts="unsure", mission_vision="unsure", love_business="unsure",
+                                                             temporary="not_asked", trains_you="not_asked", retainer="not_asked",
+                                                             first_agency="compared"), "ask_more", "")
+    card, _ = run_persona(AGENCY_DIALOG, persona, prefill={"agency_name": "Buzz Social"})
+    (understanding,) = card.scores
+    assert (understanding.score, understanding.low, understanding.high) == (1, 0, 6)

@@ -278,6 +278,6 @@ async def test_a_result_shows_no_bar_for_a_dimension_its_check_never_asked_about
     assert [line.label for line in short.scores] == ["Time"]
     assert "Trust" not in result_picture(short).alt
     (glance,) = [s for s in layout.result(short).sections if s.heading == words.ANSWERS_AT_A_GLANCE]
-    assert [line.text for line in glance.lines] == ["Time (-2)"]
+    assert [line.text for line in glance.lines] == ["Time"]  # no number: each dimension has a scale of its own
     full = await result_card("agency")
     assert [line.label for line in full.scores] == ["Time", "Trust"]

@@ -115,7 +115,7 @@ def test_the_agency_check_with_a_name(tmp_path: Path) -> None:
     assert max(abouts) == 9  # the estimate never grows
     walk_away = run(["chat", "--dialog", "agency_vetting", "--agency", "Buzz Social"], ["r", "y", "4", "q"], tmp_path).stdout
     assert "Turn around and run" in walk_away and "[question 2 of about" not in walk_away.split("> r")[-1]
-    assert 'outsource-check chat --dialog agency_vetting --agency "<agency name>"' in walk_away  # this surface's command, whole
+    assert "outsource-check chat --dialog agency_vetting --agency '<agency name>'" in walk_away  # this surface's command, whole
     assert "/outsource-check" not in walk_away
 
 
@@ -211,3 +211,37 @@ def test_the_terminal_loads_no_chat_platform_sdk(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "bot" in imported and not imported & {"slack_bolt", "slack_sdk", "discord"}
+
+
+@pytest.mark.parametrize("name", ["Buzz Social", 'Joe "Tweet" Smith $HOME', "O'Brien & Co; rm -rf ~", "<agency name>"])
+def test_a_named_command_pastes_back_into_a_shell_as_the_same_name(name: str) -> None:
+    """A card tells the owner to run the check on the agency again: pasted into a shell, quotes,
+    `$` and `;` in its name must reach --agency as typed, not split, expand or run."""
+    import shlex
+
+    from bot.dialogs.commands import command
+
+    argv = shlex.split(command("agency_vetting", "terminal", name))
+    assert argv[:4] == ["outsource-check", "chat", "--dialog", "agency_vetting"] and argv[4:] == ["--agency", name]
+
+
+def test_no_dialog_glues_punctuation_to_a_command() -> None:
+    """"...the same way: /outsource-check agency Buzz Social." pasted starts a check on "Buzz Social."."""
+    for path in sorted(DIALOGS.glob("*.yaml")):
+        glued = re.findall(r"\{run:[a-z_:]+\}[.,;:!?]", path.read_text())
+        assert not glued, f"{path.name}: end the sentence before the command, not after it: {glued}"
+
+
+@pytest.mark.parametrize("name", ["Bright Pixel Media", "Joe's Very Long Social Media Agency Name Ltd"])
+def test_a_command_with_a_long_name_stays_on_one_line(name: str) -> None:
+    """Wrapped at 76 columns, a command broken inside its quotes pastes back as a different name."""
+    import shlex
+
+    from adapters.terminal.render import wrap
+    from bot.dialogs.commands import command
+
+    typed = command("agency_vetting", "terminal", name)
+    shown = wrap(f"When you know more, run the check on {name} again: {typed}", "  ", "    ")
+    assert typed in shown.replace("\n    ", " ").replace("\u00a0", " ")
+    (line,) = [line for line in shown.splitlines() if "outsource-check" in line]
+    assert shlex.split(line.strip().replace("\u00a0", " "))[-1] == name

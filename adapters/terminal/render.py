@@ -14,7 +14,8 @@ from bot.conversation.replies import Reply
 
 WIDTH = 76
 MARKS = {"✅": "+", "⚠️": "!", "☐": "[ ]", "❓": "?", "•": "-"}
-COMMAND = re.compile(r'outsource-check chat(?: --dialog \S+)?(?: --agency "[^"]*")?')
+# the name as the shell reads it (bot/dialogs/commands.py quotes it): 'single', "double", bare, or those joined ('Joe'"'"'s')
+COMMAND = re.compile(r"""outsource-check chat(?: --dialog \S+)?(?: --agency (?:'[^']*'|"[^"]*"|[^\s'"]+)+)?""")
 KEEP = "\u00a0"  # textwrap splits only at ASCII whitespace: a command joined by this stays on one line
 
 

@@ -16,20 +16,16 @@ from bot.conversation.session import ROUND_CONTEXT, Session
 from bot.dialogs import advice
 from bot.dialogs.advice import MAX_REASONS
 from bot.dialogs.commands import surface_of
-from bot.dialogs.facts import facts
-from bot.dialogs.model import AnswerValue, Dialog, Outcome, Point
-from bot.dialogs.scoring import asked_dimensions, fill, score
+from bot.dialogs.model import AnswerValue, Dialog, Dimension, Outcome, Point
+from bot.dialogs.scoring import asked_dimensions, fill, score, shown
 
 
 def result_card(dialog: Dialog, session: Session, outcome: Outcome, preface: tuple[str, ...] = ()) -> ResultCard:
     answers = session.answer_map()
     where = surface_of(session.owner)
     scores = score(dialog, answers)
-    ranges = facts(dialog).score_ranges
     asked = asked_dimensions(dialog, answers)  # a dimension the path never asked about gets no bar
-    lines = tuple(
-        ScoreLine(d.id, d.label, scores[d.id], ranges[d.id][0], ranges[d.id][1], d.why) for d in dialog.dimensions if d.id in asked
-    )
+    lines = tuple(_score_line(dialog, d, scores, answers) for d in dialog.dimensions if d.id in asked)
     settle = tuple(
         fill(dialog, node.follow_up or node.text, answers, where) for node in advice.open_points(dialog, outcome, answers)
     )
@@ -55,6 +51,11 @@ def result_card(dialog: Dialog, session: Session, outcome: Outcome, preface: tup
         # a member who published before the reveal would anchor the others: the round shares, together
         can_share=session.context_value(ROUND_CONTEXT) is None,
     )
+
+
+def _score_line(dialog: Dialog, dimension: Dimension, scores: Mapping[str, int], answers: Mapping[str, AnswerValue]) -> ScoreLine:
+    bar = shown(dialog, dimension, scores, answers)
+    return ScoreLine(dimension.id, dimension.label, bar.score, bar.low, bar.high, dimension.why, bar.ruled_out)
 
 
 def reasons(

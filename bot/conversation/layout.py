@@ -172,7 +172,8 @@ def shared_in(channel: str) -> Card:
 
 
 def _scores(card: ResultCard) -> tuple[Line, ...]:
-    return tuple(Line(f"{s.label} ({s.score:+d})", bar=score_bar(s)) for s in card.scores)
+    # no number beside the bar: each dimension has a scale of its own, so "+2" and "+4" don't compare
+    return tuple(Line(s.heading, bar=score_bar(s)) for s in card.scores)
 
 
 def _advice(items: tuple[Advice, ...], mark: str) -> tuple[Line, ...]:

@@ -140,7 +140,7 @@ def result_picture(card: ResultCard) -> Picture:
     """One person's result: per dimension, where their score sits in the dimension's reachable range."""
     title, outcome, rows, legend = _result_parts(card)
     lines = [_plain(title), _plain(outcome)] + [
-        words.PICTURE_YOUR_LINE.format(label=_plain(line.label), score=line.score, low=line.low, high=line.high)
+        words.PICTURE_YOUR_LINE.format(label=_plain(line.heading), score=line.score, low=line.low, high=line.high)
         for line in card.scores
     ]
     png = _draw(title, outcome, rows, legend, indexed=True)
@@ -155,6 +155,7 @@ def is_quick(card: ResultCard) -> bool:
 
 
 def _result_parts(card: ResultCard) -> tuple[str, str, tuple[_Row, ...], tuple[_LegendItem, ...]]:
+    # the plain label: the picture's label column has no room for why a bar is empty (the alt text says it)
     rows = tuple(_Row(line.label, line.low, line.high, (("", line.score),)) for line in card.scores)
     title = f"{card.dialog_title}: {card.subject}" if card.subject else card.dialog_title
     return title, words.PICTURE_YOUR_OUTCOME.format(title=card.title), rows, (_LegendItem("point", words.PICTURE_YOU),)

@@ -102,6 +102,12 @@ class ScoreLine:
     low: int
     high: int
     why: str = ""
+    ruled_out: str = ""  # a `veto` dimension one answer went against: its bar is empty, and says why
+
+    @property
+    def heading(self) -> str:
+        """The label a bar is shown with: an empty bar that an answer ruled out says so."""
+        return f"{self.label} ({self.ruled_out})" if self.ruled_out else self.label
 
     @property
     def fraction(self) -> float:

@@ -8,7 +8,8 @@ command line, a Slack or a Discord slash command), never another platform's.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import shlex
+from collections.abc import Callable, Mapping
 
 RUN_PLACEHOLDER = re.compile(r"\{run:([a-z][a-z0-9_]*)(?::([a-z][a-z0-9_]*))?\}")
 NAME = "{name}"
@@ -17,7 +18,7 @@ NAME = "{name}"
 COMMANDS: dict[str, dict[str, str]] = {
     "terminal": {
         "outsource_check": "outsource-check chat",
-        "agency_vetting": 'outsource-check chat --dialog agency_vetting --agency "{name}"',
+        "agency_vetting": "outsource-check chat --dialog agency_vetting --agency {name}",
     },
     "slack": {
         "outsource_check": "/outsource-check",
@@ -28,6 +29,8 @@ COMMANDS: dict[str, dict[str, str]] = {
         "agency_vetting": "/outsource-check agency name:{name}",
     },
 }
+# a name goes into a command line as the surface reads it: a shell splits on spaces and expands $ and quotes
+QUOTE: dict[str, Callable[[str], str]] = {"terminal": shlex.quote}
 GENERIC = {"outsource_check": "the Outsource Check", "agency_vetting": "the agency check"}
 PLACEHOLDER_NAME = "<agency name>"
 
@@ -41,7 +44,7 @@ def command(dialog_id: str, surface: str, name: str = "") -> str:
     known = COMMANDS.get(surface, {}).get(dialog_id)
     if known is None:
         return GENERIC.get(dialog_id, dialog_id)
-    return known.replace(NAME, name or PLACEHOLDER_NAME)
+    return known.replace(NAME, QUOTE.get(surface, str)(name or PLACEHOLDER_NAME))
 
 
 def fill_commands(text: str, surface: str, saved: Mapping[str, str] | None = None) -> str:

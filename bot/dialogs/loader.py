@@ -183,16 +183,17 @@ class _Builder:
             if not isinstance(item, dict):
                 self.read.problem(path, "a dimension is a mapping with id, label and why")
                 continue
-            self.read.check_keys(item, path, {"id", "label", "why"}, "a dimension")
+            self.read.check_keys(item, path, {"id", "label", "why", "veto"}, "a dimension")
             dim_id = self.read.get(item, path, "id", str, required=True, default="")
             label = self.read.get(item, path, "label", str, required=True, default="")
             why = self.read.get(item, path, "why", str, required=True, default="", describe="why it matters, one sentence")
+            veto = self.read.get(item, path, "veto", str, default="", describe="the words a bar shows when one answer rules the dimension out")
             if dim_id:
                 self.read.check_id(dim_id, (*path, "id"), "dimension")
                 if dim_id in seen:
                     self.read.problem((*path, "id"), f"duplicate dimension id '{dim_id}'")
                 seen.add(dim_id)
-                dimensions.append(Dimension(dim_id, label, why))
+                dimensions.append(Dimension(dim_id, label, why, veto.strip()))
         return tuple(dimensions)
 
     def collect_ids(self, raw: list[Any], path: Path, what: str) -> list[str]:

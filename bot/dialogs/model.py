@@ -54,6 +54,8 @@ class Dimension:
     id: str
     label: str
     why: str
+    # requirements that hold only together: one answer against the dimension empties its bar, which says so in these words
+    veto: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from bot.dialogs import conditions
 from bot.dialogs.commands import fill_commands
-from bot.dialogs.facts import facts
-from bot.dialogs.model import SCALE_MIDPOINT, AnswerValue, Dialog, Node, Outcome
+from bot.dialogs.facts import contributions, facts
+from bot.dialogs.model import SCALE_MIDPOINT, AnswerValue, Dialog, Dimension, Node, Outcome
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -66,6 +67,44 @@ def asked_dimensions(dialog: Dialog, answers: Mapping[str, AnswerValue]) -> froz
         if not _leaves_open(dialog.nodes[node_id], value)
         for dimension in scored.get(node_id, ())
     )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Where a dimension's bar sits: its score, the scale it is drawn on, and why it is empty if it is."""
+
+    score: int
+    low: int
+    high: int
+    ruled_out: str = ""
+
+
+def shown(dialog: Dialog, dimension: Dimension, scores: Mapping[str, int], answers: Mapping[str, AnswerValue]) -> Shown:
+    """A dimension as its bar shows it.
+
+    Most dimensions weigh answers against each other, so the bar is the sum on the scale of every
+    possible sum. A `veto` dimension stands for requirements that hold only together ("little
+    interest in any of those things, turn around and run"): summed, a failed one would read as
+    "mostly fine". Its bar runs from nothing shown (0) to everything the questions asked could
+    show (a check that stops at the first failed requirement never asked the rest: counted, they
+    would make a best answer look weak), and one answer against it empties the bar and says so."""
+    low, high = facts(dialog).score_ranges[dimension.id]
+    if not dimension.veto:
+        return Shown(scores[dimension.id], low, high)
+    asked = [dialog.nodes[node_id] for node_id in answers]
+    ceiling = sum(_best(node, dimension.id) for node in asked)
+    against = any(points < 0 for node_id, value in answers.items() for dim, points in answer_scores(dialog.nodes[node_id], value) if dim == dimension.id)
+    if against:
+        return Shown(0, 0, ceiling, dimension.veto)
+    return Shown(max(0, scores[dimension.id]), 0, ceiling)
+
+
+def _best(node: Node, dimension: str) -> int:
+    """The most one answer to `node` can add to `dimension` (a multi: every choice that adds)."""
+    values = [vector.get(dimension, 0) for vector in contributions(node)]
+    if node.kind == "multi":
+        return sum(v for v in values if v > 0)
+    return max([0, *values])
 
 
 def _leaves_open(node: Node, value: AnswerValue) -> bool:

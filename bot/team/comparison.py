@@ -32,9 +32,8 @@ from bot.conversation.replies import (
 )
 from bot.dialogs import advice
 from bot.dialogs.advice import answer_label
-from bot.dialogs.facts import facts
 from bot.dialogs.model import AnswerValue, Dialog, Node, Outcome
-from bot.dialogs.scoring import asked_dimensions, fill, score
+from bot.dialogs.scoring import asked_dimensions, fill, score, shown
 from bot.followups import plan
 from bot.team.rounds import CLOSED, REVEALED, STANCES, Member, Round, carries
 
@@ -109,19 +108,17 @@ def spreads(round_: Round, dialog: Dialog) -> tuple[Spread, ...]:
     order, so a picture can draw every member where the bars only show the span. A member whose
     check never asked about a dimension (it ended early, on the basics) has no point there (None),
     rather than a 0 that would read as an opinion; a dimension nobody was asked about is left out."""
-    ranges = facts(dialog).score_ranges
     finished = round_.finished_members
     asked = [asked_dimensions(dialog, m.answer_map()) for m in finished]
     result = []
     for dimension in dialog.dimensions:
-        points = tuple(
-            (round_.display_name(m), dict(m.scores).get(dimension.id, 0) if dimension.id in seen else None)
-            for m, seen in zip(finished, asked, strict=True)
-        )
+        bars = [shown(dialog, dimension, dict(m.scores), m.answer_map()) if dimension.id in seen else None for m, seen in zip(finished, asked, strict=True)]
+        points = tuple((round_.display_name(m), bar.score if bar is not None else None) for m, bar in zip(finished, bars, strict=True))
         values = [score for _, score in points if score is not None]
         if not values:
             continue
-        low, high = ranges[dimension.id]
+        # one axis for the team: a `veto` dimension's scale is what each member was asked, so take the widest
+        low, high = min(bar.low for bar in bars if bar is not None), max(bar.high for bar in bars if bar is not None)
         result.append(Spread(dimension.label, min(values), statistics.median(values), max(values), low, high, points))
     return tuple(result)
 
