@@ -91,12 +91,11 @@ def shown(dialog: Dialog, dimension: Dimension, scores: Mapping[str, int], answe
     low, high = facts(dialog).score_ranges[dimension.id]
     if not dimension.veto:
         return Shown(scores[dimension.id], low, high)
-    asked = [dialog.nodes[node_id] for node_id in answers]
-    ceiling = sum(_best(node, dimension.id) for node in asked)
+    ceiling = sum(_best(dialog.nodes[node_id], dimension.id) for node_id in answers)
     against = any(points < 0 for node_id, value in answers.items() for dim, points in answer_scores(dialog.nodes[node_id], value) if dim == dimension.id)
     if against:
         return Shown(0, 0, ceiling, dimension.veto)
-    return Shown(max(0, scores[dimension.id]), 0, ceiling)
+    return Shown(scores[dimension.id], 0, ceiling)  # no answer took any away: the sum is what was shown
 
 
 def _best(node: Node, dimension: str) -> int:

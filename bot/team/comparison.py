@@ -109,10 +109,14 @@ def spreads(round_: Round, dialog: Dialog) -> tuple[Spread, ...]:
     check never asked about a dimension (it ended early, on the basics) has no point there (None),
     rather than a 0 that would read as an opinion; a dimension nobody was asked about is left out."""
     finished = round_.finished_members
-    asked = [asked_dimensions(dialog, m.answer_map()) for m in finished]
+    given = [(dict(m.scores), m.answer_map()) for m in finished]  # once per member, not per dimension
+    asked = [asked_dimensions(dialog, answers) for _, answers in given]
     result = []
     for dimension in dialog.dimensions:
-        bars = [shown(dialog, dimension, dict(m.scores), m.answer_map()) if dimension.id in seen else None for m, seen in zip(finished, asked, strict=True)]
+        bars = [
+            shown(dialog, dimension, scores, answers) if dimension.id in seen else None
+            for (scores, answers), seen in zip(given, asked, strict=True)
+        ]
         points = tuple((round_.display_name(m), bar.score if bar is not None else None) for m, bar in zip(finished, bars, strict=True))
         values = [score for _, score in points if score is not None]
         if not values:
