@@ -6,11 +6,14 @@ never asserted here (these machines are shared and noisy, see docs/performance.m
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from redis import Redis as SyncRedis
 from redis.asyncio import Redis as AsyncRedis
 
@@ -249,3 +252,14 @@ def test_only_some_benchmarks_keep_the_others_figures(tmp_path) -> None:
     assert run.splice_page(both, ["slack"], out)
     text = out.read_text()
     assert text.count(f": {startup.TITLE}.") == 1 and text.count(f": {slack_turn.TITLE}.") == 1, text[:2000]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), st.text() | st.integers() | st.lists(st.text(), max_size=3), max_size=5))
+def test_a_click_body_is_the_form_urlencode_would_make(payload) -> None:
+    """The load generator's quicker encoding must post the very bytes Slack's form encoding gives."""
+    from urllib.parse import urlencode
+
+    from bench.slack_clicks import encode
+
+    assert encode(payload) == urlencode({"payload": json.dumps(payload)}).encode()

@@ -176,10 +176,11 @@ class Delivery:
         )
 
     async def new_dm_message(self, text: str, blocks: list[dict] | None = None) -> Place:
-        opened = await self.client.conversations_open(users=self.user_id)
-        channel = opened["channel"]["id"]
-        posted = await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        return Place(channel, posted["ts"])
+        """Posted to the user's id, which Slack delivers in the app's DM with them (opening it when
+        needed) and answers with that DM's channel id: one Web API round trip before the first
+        question is on screen, where `conversations.open` first made it two."""
+        posted = await self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
+        return Place(str(posted["channel"]), posted["ts"])
 
     async def redraw(self, place: Place, text: str, blocks: list[dict] | None) -> None:
         if self.response_url and place == self.origin:

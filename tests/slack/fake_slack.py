@@ -70,6 +70,10 @@ class FakeSlack:
     def dm_channel(self, user_id: str) -> str:
         return f"D{user_id}"
 
+    def dm_posts(self, user_id: str) -> list[dict]:
+        """The chat.postMessage calls that land in the user's DM: posted to its channel id or to the user's id."""
+        return [c for c in self.named("chat.postMessage") if self.channel_of(c["body"]) == self.dm_channel(user_id)]
+
     def latest_in(self, channel: str) -> Message:
         found = [m for (ch, _), m in self.messages.items() if ch == channel]
         assert found, f"no message in {channel}"
@@ -176,7 +180,7 @@ class FakeSlack:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": self.dm_channel(body.get("users", ""))}}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": self._channel(body), "ts": body["_ts"], "message": {"text": body.get("text", "")}}
+            return {"ok": True, "channel": self.channel_of(body), "ts": body["_ts"], "message": {"text": body.get("text", "")}}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text", "")}
         if method == "chat.delete":
@@ -201,7 +205,7 @@ class FakeSlack:
             return {"ok": True, "view": {"id": "V1", **(json.loads(view) if isinstance(view, str) else view or {})}}
         return {"ok": True}
 
-    def _channel(self, body: dict) -> str:
+    def channel_of(self, body: dict) -> str:
         channel = body.get("channel", "")
         return self.dm_channel(channel) if channel.startswith("U") else channel  # posting to a user id lands in the DM
 
@@ -212,7 +216,7 @@ class FakeSlack:
             blocks = json.loads(blocks)
         if method == "chat.postMessage":
             body["_ts"] = f"1700000000.{next(self._ts):06d}"
-            channel = self._channel(body)
+            channel = self.channel_of(body)
             self.messages[(channel, body["_ts"])] = Message(channel, body["_ts"], body.get("text", ""), blocks)
         elif method == "chat.update":
             key = (body.get("channel", ""), body.get("ts", ""))

@@ -43,8 +43,8 @@ async def test_a_whole_check_from_the_command_to_a_shared_result(slack) -> None:
     assert status == 200 and body == ""
     fake = slack.fake
     await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))
-    # the check lives in one DM message, opened for this user
-    assert fake.named("conversations.open")[0]["body"]["users"] == "U0ANN"
+    # the check lives in one DM message, posted to this user (Slack opens the DM): no conversations.open first
+    assert fake.dm_posts("U0ANN")[0]["body"]["channel"] == "U0ANN" and not fake.named("conversations.open")
     first = ann.living()
     assert first.channel == ann.dm
     assert "question 1 of about" in json.dumps(first.blocks)
@@ -57,7 +57,7 @@ async def test_a_whole_check_from_the_command_to_a_shared_result(slack) -> None:
         await answer_current(ann)
     card = ann.living()
     assert is_result(card)
-    dm_posts = [c for c in fake.named("chat.postMessage") if c["body"]["channel"] == ann.dm]
+    dm_posts = fake.dm_posts("U0ANN")
     assert len(dm_posts) == 1, "one living message per conversation, updated in place"
     assert fake.named("response_url"), "clicks update in place through response_url"
     text = json.dumps(card.blocks, ensure_ascii=False)
@@ -140,7 +140,7 @@ async def test_the_agency_subcommand_prefills_the_name_and_escapes_it(slack) -> 
     await ann.command("agency <!channel> Buzz & <@U0BOB>")
     fake = slack.fake
     await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))
-    update = [c for c in fake.named("chat.postMessage") if c["body"]["channel"] == ann.dm][-1]["body"]
+    update = fake.dm_posts("U0ANN")[-1]["body"]
     assert "<!channel>" not in update["text"] and "&lt;!channel&gt;" in update["text"]
     assert "<@U0BOB>" not in update["text"]
     blocks = json.dumps(update["blocks"])

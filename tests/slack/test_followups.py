@@ -51,7 +51,7 @@ async def test_a_member_who_has_not_finished_is_reminded_in_their_dm(tmp_path) -
         clock.advance(60)
         assert await runner.run_once() == 1
         new = fake.named("chat.postMessage")[posted:]
-        assert [c["body"]["channel"] for c in new] == [ann.dm], "only the member who joined and has not finished"
+        assert [fake.channel_of(c["body"]) for c in new] == [ann.dm], "only the member who joined and has not finished"
         reminder = ann.living()
         assert reminder.ts != before.ts
         assert "The team round 'Q3 socials' reveals in 60 minutes; you have not finished your check yet." in shown(reminder)

@@ -195,7 +195,7 @@ async def test_a_stale_or_future_signed_command_is_refused(slack, caplog) -> Non
     status, _ = await slack.post(body, FORM)
     assert status == 200
     await slack.fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in slack.fake.ephemerals))  # the check is on screen
-    assert len(slack.fake.named("conversations.open")) == 1
+    assert len(dm_posts(slack.fake, "U0ANN")) == 1
 
 
 async def settle(harness: Harness, user: str) -> None:
@@ -208,7 +208,7 @@ async def settle(harness: Harness, user: str) -> None:
 
 
 def dm_posts(fake: FakeSlack, user: str) -> list[dict]:
-    return [c for c in fake.named("chat.postMessage") if c["body"].get("channel") == fake.dm_channel(user)]
+    return fake.dm_posts(user)
 
 
 async def test_slacks_own_set_up_requests_are_answered(slack) -> None:
@@ -241,7 +241,6 @@ async def test_a_replayed_slash_command_starts_nothing_new(slack, caplog) -> Non
     loud = quiet(caplog)
     assert len(loud) == 3 and all("replayed" in r.getMessage() for r in loud)
     await settle(slack, "U0ANN")
-    assert len(fake.named("conversations.open")) == 1
     assert len(dm_posts(fake, "U0ANN")) == 1
     assert sum("sent you a DM" in e.get("text", "") for e in fake.ephemerals) == 1
     assert len(await slack.service.store.sessions_of("slack:T1:U0ANN")) == 1
@@ -259,7 +258,7 @@ async def test_slacks_own_retry_of_a_handled_request_is_acknowledged_quietly(sla
     assert await send(slack.url, body, retry) == 200
     assert quiet(caplog) == []
     await settle(slack, "U0ANN")
-    assert len(slack.fake.named("conversations.open")) == 1
+    assert len(dm_posts(slack.fake, "U0ANN")) == 1
     assert len(await slack.service.store.sessions_of("slack:T1:U0ANN")) == 1
 
 
@@ -288,7 +287,6 @@ async def test_a_replay_sent_to_another_process_on_the_same_redis_starts_nothing
         await fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in fake.ephemerals))  # the check is on screen
         for harness in harnesses:
             await settle(harness, "U0ANN")
-        assert len(fake.named("conversations.open")) == 1
         assert len(dm_posts(fake, "U0ANN")) == 1
         assert len(await first.sessions_of("slack:T1:U0ANN")) == 1
         key = f"{first._p}seen:slack:request:{sent['X-Slack-Request-Timestamp']}:{sent['X-Slack-Signature']}"

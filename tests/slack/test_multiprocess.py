@@ -147,6 +147,5 @@ async def test_a_replayed_command_sent_to_both_processes_starts_one_check(two_pr
     await fake.wait_for(lambda: dm_posts(fake, ann))
     for harness in harnesses:
         await settle(harness, ann)
-    assert [c["body"]["users"] for c in fake.named("conversations.open")].count(ann) == 1
     assert len(dm_posts(fake, ann)) == 1
     assert len(await store.sessions_of(f"slack:T1:{ann}")) == 1

@@ -25,11 +25,11 @@ async def stored(slack, user: SlackUser):
 
 
 async def test_the_command_is_acknowledged_before_any_web_api_work(slack) -> None:
-    gate = slack.fake.hold("conversations.open")
+    gate = slack.fake.hold("chat.postMessage")
     ann = slack.user("U0ANN")
     status, _ = await asyncio.wait_for(ann.command(), 15)  # returns while the Web API is still held
     assert status == 200
-    assert slack.fake.named("chat.postMessage") == []
+    assert ann.dm not in {channel for channel, _ in slack.fake.messages}
     gate.set()
     await slack.fake.wait_for(lambda: any("sent you a DM" in e.get("text", "") for e in slack.fake.ephemerals))  # the check is on screen
 
@@ -93,7 +93,7 @@ async def test_other_api_errors_get_an_apology_and_leave_the_session_sound(slack
     assert after.version == before.version + 1 and len(after.answers) == 1  # the answer itself was kept
     # the user can carry on: resume re-renders where they are
     await ann.command("resume")
-    await slack.fake.wait_for(lambda: len([c for c in slack.fake.named("chat.postMessage") if c["body"]["channel"] == ann.dm]) == 2)
+    await slack.fake.wait_for(lambda: len(slack.fake.dm_posts(ann.id)) == 2)
     await slack.fake.wait_for(lambda: "question 2 of about" in json.dumps(ann.living().blocks))
 
 
@@ -277,7 +277,7 @@ async def test_a_redelivered_event_is_handled_once(slack) -> None:
     again = await slack.post(json.dumps(body), "application/json")  # Slack's retry of the same event
     assert first[0] == again[0] == 200
     await ann.type_in_dm("hello")  # a later event: once its answer is out, the retry would have shown too
-    await slack.fake.wait_for(lambda: any(c["body"].get("channel") == ann.dm for c in slack.fake.named("chat.postMessage")))
+    await slack.fake.wait_for(lambda: bool(slack.fake.dm_posts(ann.id)))
     assert len(slack.fake.named("views.publish")) == 1
 
 

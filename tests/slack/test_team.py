@@ -171,10 +171,10 @@ async def test_take_the_check_on_a_closed_round_opens_no_dm(slack) -> None:
     await fake.wait_for(lambda: any(c["body"].get("text", "").startswith("Decision:") for c in fake.named("chat.postMessage")))
     record = next(c["body"] for c in fake.named("chat.postMessage") if c["body"].get("text", "").startswith("Decision:"))
     assert re.search(r"Review on: \d{4}-\d{2}-\d{2}", json.dumps(record["blocks"])), "a decision record has a review date"
-    opened, said = len(fake.named("conversations.open")), len(fake.ephemerals)
+    opened, said = len(fake.dm_posts(ann.id)), len(fake.ephemerals)
     await ann.click("Take the check", card)  # the card as ann still has it, from before the close
     await fake.wait_for(lambda: any("closed" in e.get("text", "").lower() for e in fake.ephemerals[said:]))
-    assert len(fake.named("conversations.open")) == opened, "no DM is opened for a round that takes no answers"
+    assert len(fake.dm_posts(ann.id)) == opened, "nothing is posted in the DM for a round that takes no answers"
     assert not any("Starting your check" in json.dumps(m.blocks or m.text) for (ch, _), m in fake.messages.items() if ch == ann.dm)
 
 
