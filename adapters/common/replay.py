@@ -72,7 +72,8 @@ class SeenRequests:
         if here or self._shared is None:
             return here
         try:
-            first = await asyncio.wait_for(self._shared.first_time(f"{self._platform}:request:{key}", math.ceil(ttl)), self._timeout)
+            async with asyncio.timeout(self._timeout):  # not wait_for: no task of its own for every request
+                first = await self._shared.first_time(f"{self._platform}:request:{key}", math.ceil(ttl))
         except (StoreUnavailable, TimeoutError):
             return here
         except Exception as exc:  # any other answer from Redis: this process's word, and one line
