@@ -607,10 +607,10 @@ def test_one_requirement_failed_empties_its_bar_however_well_the_others_went() -
     persona = Persona("an agency that doesn't love the business", dict(AGENCY_YES, love_business="no_interest"), "walk_away", "")
     card, _ = run_persona(AGENCY_DIALOG, persona, prefill={"agency_name": "Buzz Social"})
     bars = {line.dimension: line for line in card.scores}
-    assert bars["passion"].fraction == 0.0 and bars["passion"].ruled_out == "little interest shown"
+    assert bars["passion"].fraction == 0.0 and bars["passion"].ruled_out == "one requirement failed"
     assert bars["understanding"].fraction == 1.0 and not bars["understanding"].ruled_out
     (glance,) = [s for s in layout.result(card).sections if s.heading == words.ANSWERS_AT_A_GLANCE]
-    assert [line.text for line in glance.lines] == ["Knows your business", "Passion for your business (little interest shown)"]
+    assert [line.text for line in glance.lines] == ["Knows your business", "Passion for your business (one requirement failed)"]
     # a partial answer counts from nothing shown, not from the worst answer possible
     persona = Persona("an agency that learned some of it", dict(AGENCY_YES, learns_business="partly", tour_meet="not_asked",
                                                              product_experts="unsure", mission_vision="unsure", love_business="unsure",
@@ -619,3 +619,61 @@ def test_one_requirement_failed_empties_its_bar_however_well_the_others_went() -
     card, _ = run_persona(AGENCY_DIALOG, persona, prefill={"agency_name": "Buzz Social"})
     (understanding,) = card.scores
     assert (understanding.score, understanding.low, understanding.high) == (1, 0, 6)
+
+
+# --- the fourth owner review (2026-12-01): each fix, held ----------------------------------------------------------
+
+BUSY_CONFIDENT_OWNER = dict(  # confident, with the tools and an insider, short only of time, in a stretched business
+    goal="advice_setup", know_how="confident", hours="no_time", learn_time="yes_learn", tools_people="yes_have", staff="me",
+    outsider_gaps=("tone",), audience_notice=3, personal_touch="core", trust=2, finances="room", agency_view="temp_train",
+    agency_candidate="several", part_time="no_pt", business_state="stretched", control=1,
+)
+
+
+def test_an_owner_without_the_hours_in_a_stretched_business_is_told_about_the_hours_once() -> None:
+    """The hours tension and the "stretched" one both said "make the hours" on one in-house card."""
+    card, _ = run_persona(MAIN_DIALOG, Persona("busy, confident", BUSY_CONFIDENT_OWNER, "in_house", ""))
+    assert card.outcome == "in_house"
+    hours = [t.text for t in card.tensions if "hours" in t.text]
+    assert len(hours) == 1 and "can't spare a couple of hours a week, and everyone is stretched" in hours[0], hours
+
+
+def test_the_in_house_card_asks_no_one_to_answer_customers_as_an_insider_when_there_is_none() -> None:
+    """000 says "They can answer all questions put to them online" of staff who are passionate and know the business."""
+    persona = next(p for p in OWNERS if p.name == "busy owner who says there is no time, money tight")
+    nobody, _ = run_persona(MAIN_DIALOG, Persona("no insider", dict(persona.answers, staff="nobody"), "in_house", ""))
+    insider, _ = run_persona(MAIN_DIALOG, persona)
+    assert (nobody.outcome, insider.outcome) == ("in_house", "in_house")
+    assert not any("Answer your customers yourselves" in s for s in nobody.next_steps)
+    assert any("Answer your customers yourselves" in s for s in insider.next_steps)
+
+
+def test_a_stretched_owner_is_not_told_flatly_that_they_have_the_hours() -> None:
+    """"You have the hours" beside the owner's own "everyone is stretched" contradicted the card: the hours are said as theirs."""
+    dialog = Catalog.load(DIALOGS).get(MAIN_DIALOG)
+    texts = [p.text for o in dialog.outcomes for p in (*o.reasons, *o.tensions)]
+    assert not any(t.startswith("You have the hours") or "you have the hours and the people" in t for t in texts)
+
+
+@pytest.mark.parametrize("answers", [
+    dict(AGENCY_YES, love_business="no_interest"),  # walk_away
+    dict(AGENCY_YES, tour_meet="staff_only", temporary="no_for_good"),  # change_terms
+    dict(AGENCY_YES, temporary="yes_temporary", trains_you="yes_trains", retainer="limited", first_agency="compared"),  # meets_bar
+    dict(AGENCY_YES, temporary="not_asked", trains_you="not_asked", retainer="not_asked", first_agency="first_only"),  # ask_more
+], ids=["walk_away", "change_terms", "meets_bar", "ask_more"])
+def test_a_name_ending_in_a_full_stop_or_an_s_reads_right_on_every_card(answers) -> None:
+    """A typed name is never followed by a full stop of ours ("Acme Social Inc..") nor made possessive ("Forever Feeds's")."""
+    for typed in ("Acme Social Inc.", "Forever Feeds"):
+        card, _ = run_persona(AGENCY_DIALOG, Persona("named", answers, "", ""), prefill={"agency_name": typed})
+        shown = [card.title, card.summary, *(r.text for r in card.reasons), *(t.text for t in card.tensions), *card.next_steps]
+        assert not any(f"{typed}." in text or f"{typed}'s" in text for text in shown), (typed, shown)
+
+
+def test_on_a_dont_sign_card_the_loyal_customers_are_a_step_not_a_pull_the_other_way() -> None:
+    """001 asks the agency to meet your loyal customers "if possible": on a card that says don't sign on these terms,
+    that gap argues for nothing else; it is what to arrange if the terms change."""
+    answers = dict(AGENCY_YES, tour_meet="staff_only", temporary="yes_temporary", trains_you="no_training")
+    card, _ = run_persona(AGENCY_DIALOG, Persona("terms", answers, "change_terms", ""), prefill={"agency_name": "Hands On Media"})
+    assert card.outcome == "change_terms"
+    assert not any("loyal customers" in t.text for t in card.tensions)
+    assert any("meet your most loyal customers" in s for s in card.next_steps)
