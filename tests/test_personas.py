@@ -677,3 +677,32 @@ def test_on_a_dont_sign_card_the_loyal_customers_are_a_step_not_a_pull_the_other
     assert card.outcome == "change_terms"
     assert not any("loyal customers" in t.text for t in card.tensions)
     assert any("meet your most loyal customers" in s for s in card.next_steps)
+
+
+def test_the_answer_that_kept_a_trusting_owner_off_the_agency_card_is_the_first_reason() -> None:
+    """A stretched owner who would trust an agency for a while lands in-house only because they are not at all
+    comfortable giving up control (001: "how comfortable you are with the idea of not having full control"); the
+    three reasons a card shows used to leave that out."""
+    answers = dict(goal="unsure", know_how="some", hours="with_effort", learn_time="a_little", tools_people="stretched",
+                   staff="staff_member", outsider_gaps=("tone", "regulars"), audience_notice=4, personal_touch="partly", trust=4,
+                   finances="room", agency_view="temp_train", agency_candidate="several", part_time="no_pt",
+                   business_state="stretched", control=1)
+    card, _ = run_persona(MAIN_DIALOG, Persona("trusting, stretched, wants control", answers, "in_house", ""))
+    assert card.outcome == "in_house"
+    assert card.reasons[0].text.startswith("You'd trust an agency for a while, but you're not at all comfortable giving up control")
+    assert sum("control" in r.text for r in card.reasons) == 1
+    at_two, _ = run_persona(MAIN_DIALOG, Persona("control 2", dict(answers, control=2), "", ""))
+    assert at_two.outcome == "agency_temporary", "at 2 the agency card takes them: 1 is what decided it"
+
+
+def test_a_confident_owner_who_asked_for_advice_and_a_set_up_hears_of_the_consultants_week() -> None:
+    """000's answer to exactly this owner is "hire a consultant for a week, allow them to set you up"; the in-house
+    card dropped its training step for a confident owner, and with it every mention of the week they asked for."""
+    answers = dict(goal="advice_setup", know_how="confident", hours="yes_easily", learn_time="yes_learn", tools_people="unsure",
+                   staff="staff_member", outsider_gaps=(), audience_notice=2, personal_touch="not_really", trust=3,
+                   finances="short_term", part_time="maybe_pt", business_state="steady", control=3)
+    card, _ = run_persona(MAIN_DIALOG, Persona("confident, wants a set-up", answers, "in_house", ""))
+    assert card.outcome == "in_house"
+    assert any(t.text.startswith("You asked for advice and a set-up, then to run it yourselves") for t in card.tensions)
+    tight, _ = run_persona(MAIN_DIALOG, Persona("tight", dict(answers, finances="tight"), "", ""))
+    assert not any(t.text.startswith("You asked for advice and a set-up, then to run it yourselves") for t in tight.tensions)

@@ -245,3 +245,25 @@ def test_a_command_with_a_long_name_stays_on_one_line(name: str) -> None:
     assert typed in shown.replace("\n    ", " ").replace("\u00a0", " ")
     (line,) = [line for line in shown.splitlines() if "outsource-check" in line]
     assert shlex.split(line.strip().replace("\u00a0", " "))[-1] == name
+
+
+def test_the_dialogs_title_heads_only_its_first_question_not_a_message_mid_way() -> None:
+    """A message between questions (the vetting's "Now the engagement itself") came under the dialog's title,
+    as if the check had started over."""
+    from adapters.terminal.render import render_card
+    from bot.conversation import engine, layout
+    from bot.conversation.replies import Question
+    from bot.dialogs.catalog import AGENCY_DIALOG, Catalog
+    from tests.conftest import DIALOGS
+
+    dialog = Catalog.load(DIALOGS).get(AGENCY_DIALOG)
+    step = engine.start(dialog, session_id="t", owner="terminal:t", now=0.0, prefill={"agency_name": "Bright Spark Media"})
+    first = render_card(layout.question(step.replies[-1]))
+    assert first.startswith(dialog.title)
+    for node, value in (("learns_business", "yes_all"), ("mission_vision", "yes_passionate"), ("tour_meet", "all_met"),
+                        ("product_experts", "yes_experts"), ("love_business", "yes_love")):
+        step = engine.answer(dialog, step.session, node=node, value=value, version=step.session.version, now=1.0)
+    question = step.replies[-1]
+    assert isinstance(question, Question) and question.preface, "the engagement note comes before the next question"
+    shown = render_card(layout.question(question))
+    assert dialog.title not in shown and shown.startswith("Now the engagement itself")

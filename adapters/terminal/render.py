@@ -72,7 +72,7 @@ def render_card(card: Card) -> str:
         rule = "=" * WIDTH
         title = card.title.replace(words.RECOMMENDATION_TITLE.partition(":")[0], words.RECOMMENDATION_TITLE.partition(":")[0].upper(), 1)
         parts.append(f"{rule}\n{title}\n{rule}")
-    elif card.title and card.intro:  # a question's dialog title, where the dialog introduces itself
+    elif card.title and card.opens:  # a question's dialog title, where the dialog introduces itself
         parts.append(card.title)
     parts += [wrap(text_of(t)) for t in card.intro]
     if card.prompt:

@@ -154,6 +154,7 @@ class Card:
     fallback: str = ""  # one line for notifications and screen readers
     picture: bool = False  # the reply has a picture (picture.py) to show with it
     mentions: tuple[str, ...] = ()  # the user keys this message may ping (a prompt asking them why)
+    opens: bool = False  # a dialog's first question, where it introduces itself (a transcript heads it with the title)
 
 
 def spans(text: Text) -> tuple[Span, ...]:

@@ -112,6 +112,7 @@ def question(step: Question) -> Card:
         footer=step.progress.text,
         rows=(Row("nav", (*buttons, restart)),),
         headline=False,
+        opens=bool(step.description),
         fallback=f"{step.progress.text}: {step.text}",
     )
 
