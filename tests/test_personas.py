@@ -667,6 +667,7 @@ def test_a_name_ending_in_a_full_stop_or_an_s_reads_right_on_every_card(answers)
         card, _ = run_persona(AGENCY_DIALOG, Persona("named", answers, "", ""), prefill={"agency_name": typed})
         shown = [card.title, card.summary, *(r.text for r in card.reasons), *(t.text for t in card.tensions), *card.next_steps]
         assert not any(f"{typed}." in text or f"{typed}'s" in text for text in shown), (typed, shown)
+        assert not any("outsource your social media to them" in step for step in card.next_steps), "the summary says it"
 
 
 def test_on_a_dont_sign_card_the_loyal_customers_are_a_step_not_a_pull_the_other_way() -> None:
@@ -691,6 +692,7 @@ def test_the_answer_that_kept_a_trusting_owner_off_the_agency_card_is_the_first_
     assert card.outcome == "in_house"
     assert card.reasons[0].text.startswith("You'd trust an agency for a while, but you're not at all comfortable giving up control")
     assert sum("control" in r.text for r in card.reasons) == 1
+    assert not any(t.text.startswith("You'd consider an agency for a while") for t in card.tensions), "said once, as the reason"
     at_two, _ = run_persona(MAIN_DIALOG, Persona("control 2", dict(answers, control=2), "", ""))
     assert at_two.outcome == "agency_temporary", "at 2 the agency card takes them: 1 is what decided it"
 
