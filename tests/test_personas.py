@@ -708,3 +708,17 @@ def test_a_confident_owner_who_asked_for_advice_and_a_set_up_hears_of_the_consul
     assert any(t.text.startswith("You asked for advice and a set-up, then to run it yourselves") for t in card.tensions)
     tight, _ = run_persona(MAIN_DIALOG, Persona("tight", dict(answers, finances="tight"), "", ""))
     assert not any(t.text.startswith("You asked for advice and a set-up, then to run it yourselves") for t in tight.tensions)
+
+
+def test_comfort_with_control_is_drawn_only_from_the_question_that_asks_it() -> None:
+    """"Comfort giving up control" was drawn at 6/10 from "What you're after" on checks that never asked how the
+    owner feels about control (001's question is the scale itself); a bar the owner never answered reads as a judgement."""
+    persona = next(p for p in OWNERS if p.name == "owner who knows nothing and would hand it all over")
+    card, asked = run_persona(MAIN_DIALOG, persona)
+    assert "control" not in asked and "control" not in {line.dimension for line in card.scores}
+    bars = []
+    for goal in ("advice_setup", "run_for_us"):  # what the owner is after says nothing of how they feel about control
+        card, asked = run_persona(MAIN_DIALOG, Persona("asked", dict(BUSY_CONFIDENT_OWNER, goal=goal), "", ""))
+        assert "control" in asked
+        bars += [line.score for line in card.scores if line.dimension == "control"]
+    assert len(bars) == 2 and bars[0] == bars[1], bars
