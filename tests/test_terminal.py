@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from adapters.terminal.render import render_card
+from bot.conversation import engine, layout
 from bot.conversation.replies import Option, Progress, Question
 from bot.conversation.typed import read_answer
+from bot.dialogs.catalog import AGENCY_DIALOG, Catalog
 from tests.conftest import DIALOGS, ROOT
 
 
@@ -250,12 +253,6 @@ def test_a_command_with_a_long_name_stays_on_one_line(name: str) -> None:
 def test_the_dialogs_title_heads_only_its_first_question_not_a_message_mid_way() -> None:
     """A message between questions (the vetting's "Now the engagement itself") came under the dialog's title,
     as if the check had started over."""
-    from adapters.terminal.render import render_card
-    from bot.conversation import engine, layout
-    from bot.conversation.replies import Question
-    from bot.dialogs.catalog import AGENCY_DIALOG, Catalog
-    from tests.conftest import DIALOGS
-
     dialog = Catalog.load(DIALOGS).get(AGENCY_DIALOG)
     step = engine.start(dialog, session_id="t", owner="terminal:t", now=0.0, prefill={"agency_name": "Bright Spark Media"})
     first = render_card(layout.question(step.replies[-1]))
