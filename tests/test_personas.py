@@ -7,6 +7,7 @@ cases a consultant who knows both articles would check the advice against.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -722,3 +723,15 @@ def test_comfort_with_control_is_drawn_only_from_the_question_that_asks_it() -> 
         assert "control" in asked
         bars += [line.score for line in card.scores if line.dimension == "control"]
     assert len(bars) == 2 and bars[0] == bars[1], bars
+
+
+def test_no_dialog_text_ends_a_sentence_on_a_typed_name_or_makes_it_possessive() -> None:
+    """Every card, not only the paths the test above walks: a typed name may end in "." ("Acme Social Inc.") or
+    in "s" ("Forever Feeds"), so no text puts a full stop or an "'s" straight after it."""
+    catalog = Catalog.load(DIALOGS)
+    for dialog_id in (MAIN_DIALOG, AGENCY_DIALOG):
+        dialog = catalog.get(dialog_id)
+        names = {n.save_as for n in dialog.nodes.values() if n.save_as}
+        text = (DIALOGS / f"{dialog_id}.yaml").read_text()
+        for name in names:
+            assert not re.findall(r"\{" + name + r"\}(?:\.|'s\b)", text), f"{dialog_id}: {{{name}}} before '.' or \"'s\""
