@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import random
 import sys
 import time
-import uuid
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -19,8 +19,11 @@ TURN = contextvars.ContextVar("turn", default="-")
 
 
 def new_turn() -> str:
-    """Start a turn: every log line from here (and from tasks it starts) carries this id."""
-    turn = uuid.uuid4().hex[:12]
+    """Start a turn: every log line from here (and from tasks it starts) carries this id.
+
+    Only told apart from other turns, never guessed at, so 48 bits from `random` serve: uuid4 reads
+    the kernel's random source for every click (2.3 us against 0.3 us, issue 15's twelfth pass)."""
+    turn = f"{random.getrandbits(48):012x}"
     TURN.set(turn)
     return turn
 
