@@ -8,6 +8,7 @@ import pytest
 
 from bot.conversation import engine
 from bot.conversation.replies import Notice, Question, ResultCard
+from bot.conversation.session import Session
 from bot.dialogs.loader import load_dialog_text
 from tests.helpers import SMALL, small_dialog
 
@@ -253,3 +254,13 @@ def test_every_answer_reaches_what_a_full_replay_reaches(monkeypatch) -> None:
     monkeypatch.setattr(engine, "_where", lambda dialog, session: engine.replay(dialog, session.answers))
     slow = walk(*values)
     assert fast.replies == slow.replies and fast.session == slow.session
+
+
+def test_a_bump_is_the_next_version_and_refuses_what_replace_refused() -> None:
+    """`Session.bump` copies fields instead of calling `dataclasses.replace` (issue 15): same result, same refusals."""
+    session = Session("s", "o", "d", "h", node="a", version=4)
+    bumped = session.bump(node="b")
+    assert bumped == dataclasses.replace(session, node="b", version=5) and session.node == "a"
+    for wrong in ({"version": 9}, {"no_such_field": 1}):
+        with pytest.raises(TypeError):
+            session.bump(**wrong)

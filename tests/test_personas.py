@@ -870,12 +870,15 @@ def test_the_hours_and_the_insider_are_not_said_three_times_on_one_card() -> Non
     assert said.count("set the hours aside") + said.count("set aside the time") <= 1
 
 
+# an owner who wanted someone to run it for a while, would trust an agency for that, and has room in the budget
+FOR_A_WHILE = dict(goal="temp_help", learn_time="yes_learn", tools_people="yes_have", outsider_gaps=("tone",), audience_notice=3,
+                   personal_touch="partly", trust=4, finances="room", agency_view="temp_train", agency_candidate="none_yet",
+                   part_time="no_pt", control=3)
+
+
 def test_the_consultant_card_makes_the_run_it_for_a_while_argument_once() -> None:
     """The reason on "run it for a while, then teach us" and the tension on "an agency for a while" said the same."""
-    gym = dict(goal="temp_help", know_how="popular_only", hours="with_effort", learn_time="yes_learn", tools_people="yes_have",
-               staff="staff_member", outsider_gaps=("tone",), audience_notice=3, personal_touch="partly", trust=4,
-               finances="room", agency_view="temp_train", agency_candidate="none_yet", part_time="no_pt",
-               business_state="steady", control=3)
+    gym = dict(FOR_A_WHILE, know_how="popular_only", hours="with_effort", staff="staff_member", business_state="steady")
     card = card_of(gym)
     assert card.outcome == "consultant_week"
     assert any("someone who runs it for a while first" in r.text for r in card.reasons)
@@ -900,10 +903,8 @@ def test_a_confident_owner_short_only_of_hours_in_a_stretched_business_stays_in_
     """An agency "should be capable of training you" (001); an owner who already posts with confidence has nothing
     to be taught, and no time is "no longer an acceptable excuse" (000). It was the agency card, "training you to
     take over"."""
-    owner = dict(goal="temp_help", know_how="confident", hours="no_time", learn_time="a_little", tools_people="yes_have",
-                 staff="me", outsider_gaps=("priorities",), audience_notice=2, personal_touch="partly", trust=4,
-                 finances="room", agency_view="temp_train", agency_candidate="none_yet", part_time="no_pt",
-                 business_state="stretched", control=3)
+    owner = dict(FOR_A_WHILE, know_how="confident", hours="no_time", learn_time="a_little", staff="me", outsider_gaps=("priorities",),
+                 audience_notice=2, business_state="stretched")
     card = card_of(owner)
     assert card.outcome == "in_house"
     assert any("everyone is stretched" in t.text for t in card.tensions)
